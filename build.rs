@@ -1,0 +1,231 @@
+//! Generates one typed client per OpenAPI spec in `specs/` with progenitor.
+//!
+//! For each spec whose Cargo feature is on: parse it with `openapiv3`, generate with progenitor,
+//! add an open enum (one that keeps unknown values) for every schema named in the spec's
+//! `x-open-enums`, format with prettyplease and write `$OUT_DIR/<module>.rs`, which
+//! `src/<module>/mod.rs` includes as `generated`. A bad spec stops the build with one line naming
+//! the file and the problem. `THREATBIND_EXPAND_DIR=<dir>` also writes a copy there (`make expand`).
+
+use std::{env, fmt::Write as _, fs, path::Path, process};
+
+/// (spec file stem, Rust module name, Cargo feature env var)
+const SPECS: &[(&str, &str, &str)] = &[
+    ("log360-cloud", "log360_cloud", "CARGO_FEATURE_LOG360_CLOUD"),
+    ("nameshield-cti", "nameshield_cti", "CARGO_FEATURE_NAMESHIELD_CTI"),
+    ("datadog-ioc", "datadog_ioc", "CARGO_FEATURE_DATADOG_IOC"),
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=THREATBIND_EXPAND_DIR");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    let expand_dir = env::var("THREATBIND_EXPAND_DIR").ok().filter(|d| !d.is_empty());
+    for (stem, module, feature) in SPECS {
+        let path = format!("specs/{stem}.yaml");
+        println!("cargo:rerun-if-changed={path}");
+        if env::var_os(feature).is_none() {
+            continue;
+        }
+        let code = match generate(&path, module) {
+            Ok(code) => code,
+            Err(problem) => {
+                eprintln!("error: threatbind: {path}: {problem}");
+                process::exit(1);
+            }
+        };
+        write(&Path::new(&out_dir).join(format!("{module}.rs")), &code);
+        if let Some(dir) = &expand_dir {
+            fs::create_dir_all(dir).unwrap_or_else(|e| fail(dir, &e.to_string()));
+            write(&Path::new(dir).join(format!("{module}.rs")), &code);
+        }
+    }
+}
+
+fn fail(what: &str, problem: &str) -> ! {
+    eprintln!("error: threatbind: {what}: {problem}");
+    process::exit(1)
+}
+
+fn write(path: &Path, code: &str) {
+    fs::write(path, code).unwrap_or_else(|e| fail(&path.display().to_string(), &e.to_string()));
+}
+
+/// Generates the module source for one spec, or says what is wrong with it.
+fn generate(path: &str, module: &str) -> Result<String, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let raw: serde_json::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    if !spec.openapi.starts_with("3.0.") {
+        return Err(format!("openapi must be 3.0.x, found {}", spec.openapi));
+    }
+    for (route, method, op) in spec.operations() {
+        if op.operation_id.is_none() {
+            return Err(format!("{} {route} has no operationId", method.to_uppercase()));
+        }
+    }
+
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_derive("PartialEq");
+    let mut open_enums = String::new();
+    for name in open_enum_names(&raw)? {
+        let values = enum_values(&raw, &name)?;
+        let rust_path = format!("crate::{module}::generated::open_enums::{name}");
+        settings.with_replacement(
+            &name,
+            &rust_path,
+            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
+        );
+        open_enums.push_str(&open_enum_source(module, &name, &values));
+    }
+
+    let mut generator = progenitor::Generator::new(&settings);
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| format!("progenitor cannot generate a client: {e}"))?;
+    let ast: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let mut code = prettyplease::unparse(&ast);
+    let open_ast: syn::File = syn::parse_str(&format!(
+        "/// Response enums that keep values this version does not know (`Other`).\n\
+         pub mod open_enums {{ {open_enums} }}"
+    ))
+    .map_err(|e| format!("open enum code does not parse: {e}"))?;
+    code.push('\n');
+    code.push_str(&prettyplease::unparse(&open_ast));
+    Ok(code)
+}
+
+fn open_enum_names(raw: &serde_json::Value) -> Result<Vec<String>, String> {
+    match raw.get("x-open-enums") {
+        None => Ok(Vec::new()),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "x-open-enums must list schema names".to_owned())
+            })
+            .collect(),
+        Some(_) => Err("x-open-enums must be a list of schema names".into()),
+    }
+}
+
+fn enum_values(raw: &serde_json::Value, name: &str) -> Result<Vec<String>, String> {
+    let schema = raw
+        .pointer(&format!("/components/schemas/{name}"))
+        .ok_or_else(|| format!("x-open-enums names {name}, which is not in components/schemas"))?;
+    let values = schema
+        .get("enum")
+        .and_then(|e| e.as_array())
+        .ok_or_else(|| format!("x-open-enums names {name}, which has no enum"))?;
+    values
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("{name}: open enums must have string values"))
+        })
+        .collect()
+}
+
+/// `RAISE_SCORE` -> `RaiseScore`, `time` -> `Time`.
+fn variant_name(value: &str) -> String {
+    let mut out = String::new();
+    for part in value.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars.map(|c| c.to_ascii_lowercase()));
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    out
+}
+
+/// Source of an enum that decodes every string: known values to variants, the rest to `Other`.
+fn open_enum_source(module: &str, name: &str, values: &[String]) -> String {
+    let mut variants = String::new();
+    let mut to_str = String::new();
+    let mut from_str = String::new();
+    for value in values {
+        let variant = variant_name(value);
+        let _ = writeln!(variants, "/// `{value}`\n{variant},");
+        let _ = writeln!(to_str, "Self::{variant} => {value:?},");
+        let _ = writeln!(from_str, "{value:?} => Self::{variant},");
+    }
+    format!(
+        r#"
+/// `{name}`: the documented values, plus [`{name}::Other`] for any value added later.
+///
+/// ```
+/// use threatbind::{module}::generated::open_enums::{name};
+/// let unknown: {name} = serde_json::from_str("\"SOMETHING_NEW\"").unwrap();
+/// assert!(!unknown.is_known());
+/// assert_eq!(unknown.as_str(), "SOMETHING_NEW");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum {name} {{
+{variants}
+    /// A value the spec does not list (kept as sent).
+    Other(String),
+}}
+
+impl {name} {{
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {{
+        match self {{
+{to_str}
+            Self::Other(value) => value,
+        }}
+    }}
+
+    /// Whether the value is one the spec lists.
+    pub fn is_known(&self) -> bool {{
+        !matches!(self, Self::Other(_))
+    }}
+}}
+
+impl From<&str> for {name} {{
+    fn from(value: &str) -> Self {{
+        match value {{
+{from_str}
+            other => Self::Other(other.to_owned()),
+        }}
+    }}
+}}
+
+impl std::str::FromStr for {name} {{
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Self, Self::Err> {{
+        Ok(Self::from(value))
+    }}
+}}
+
+impl std::fmt::Display for {name} {{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
+        f.write_str(self.as_str())
+    }}
+}}
+
+impl serde::Serialize for {name} {{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{
+        serializer.serialize_str(self.as_str())
+    }}
+}}
+
+impl<'de> serde::Deserialize<'de> for {name} {{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{
+        let value = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::from(value.as_ref()))
+    }}
+}}
+"#
+    )
+}

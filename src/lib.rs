@@ -1,0 +1,4 @@
+//! threatbind
+pub mod spec;
+#[cfg(feature = "log360-cloud")]
+pub mod log360_cloud;

@@ -1,0 +1,286 @@
+//! The OpenAPI specs of `specs/`, embedded in the binary and parsed once, with what the
+//! handwritten layer reads from them at run time: operations, rate limits, rules, servers.
+//!
+//! ```
+//! use threatbind::spec::Api;
+//! let op = Api::Log360Cloud.operation("searchThreatAnalytics").unwrap();
+//! assert_eq!(op.method, "POST");
+//! assert_eq!(op.rate_limit.unwrap().requests, 50);
+//! ```
+
+mod rules;
+mod schema;
+mod validator;
+
+pub use rules::{Rule, RuleKind};
+pub use validator::{Document, Violation};
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// One bound API: one file in `specs/`.
+///
+/// ```
+/// use threatbind::spec::Api;
+/// assert_eq!(Api::NameshieldCti.file_name(), "nameshield-cti.yaml");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Api {
+    /// Log360 Cloud v2 (`specs/log360-cloud.yaml`).
+    #[cfg(feature = "log360-cloud")]
+    Log360Cloud,
+    /// Nameshield CTI (`specs/nameshield-cti.yaml`).
+    #[cfg(feature = "nameshield-cti")]
+    NameshieldCti,
+    /// Datadog IoC Explorer (`specs/datadog-ioc.yaml`).
+    #[cfg(feature = "datadog-ioc")]
+    DatadogIoc,
+}
+
+impl Api {
+    /// Every API compiled into this build.
+    pub const ALL: &'static [Api] = &[
+        #[cfg(feature = "log360-cloud")]
+        Api::Log360Cloud,
+        #[cfg(feature = "nameshield-cti")]
+        Api::NameshieldCti,
+        #[cfg(feature = "datadog-ioc")]
+        Api::DatadogIoc,
+    ];
+
+    /// The spec's file name in `specs/` (its stem also names the fixture folder).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            #[cfg(feature = "log360-cloud")]
+            Api::Log360Cloud => "log360-cloud.yaml",
+            #[cfg(feature = "nameshield-cti")]
+            Api::NameshieldCti => "nameshield-cti.yaml",
+            #[cfg(feature = "datadog-ioc")]
+            Api::DatadogIoc => "datadog-ioc.yaml",
+        }
+    }
+
+    /// The spec's file stem, e.g. `log360-cloud`.
+    pub fn stem(self) -> &'static str {
+        self.file_name().trim_end_matches(".yaml")
+    }
+
+    /// The spec as written (YAML).
+    pub fn source(self) -> &'static str {
+        match self {
+            #[cfg(feature = "log360-cloud")]
+            Api::Log360Cloud => include_str!("../../specs/log360-cloud.yaml"),
+            #[cfg(feature = "nameshield-cti")]
+            Api::NameshieldCti => include_str!("../../specs/nameshield-cti.yaml"),
+            #[cfg(feature = "datadog-ioc")]
+            Api::DatadogIoc => include_str!("../../specs/datadog-ioc.yaml"),
+        }
+    }
+
+    /// The parsed spec, as JSON (parsed on first use, then shared).
+    pub fn document(self) -> &'static Value {
+        &self.parsed().document
+    }
+
+    /// One operation, by `operationId`.
+    pub fn operation(self, operation_id: &str) -> Option<&'static Operation> {
+        self.parsed().operations.get(operation_id)
+    }
+
+    /// Every operation, by `operationId`.
+    pub fn operations(self) -> impl Iterator<Item = &'static Operation> {
+        self.parsed().operations.values()
+    }
+
+    /// The spec's `servers`, in order.
+    pub fn servers(self) -> &'static [Server] {
+        &self.parsed().servers
+    }
+
+    fn parsed(self) -> &'static Parsed {
+        static CELLS: [OnceLock<Parsed>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        let index = Api::ALL.iter().position(|a| *a == self).unwrap_or(0);
+        CELLS[index].get_or_init(|| {
+            Parsed::new(self).unwrap_or_else(|e| {
+                // The build already parsed every spec; reaching this means the binary is broken.
+                panic!("specs/{}: {e}", self.file_name())
+            })
+        })
+    }
+}
+
+impl std::fmt::Display for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.stem())
+    }
+}
+
+/// A `servers` entry of a spec.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Server {
+    /// The URL, with `{variables}` as written.
+    pub url: String,
+    /// The description.
+    pub description: String,
+    /// `x-region` (Log360 Cloud data centres).
+    pub region: Option<String>,
+    /// `x-accounts-server` (Zoho OAuth server of a Log360 Cloud region).
+    pub accounts_server: Option<String>,
+    /// Server variables: name to (default, allowed values).
+    pub variables: BTreeMap<String, (String, Vec<String>)>,
+}
+
+/// The `x-rate-limit` of an operation: at most `requests` per `period`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed in one period.
+    pub requests: u32,
+    /// The period.
+    pub period: Duration,
+}
+
+/// What the handwritten layer needs to know about one operation.
+#[derive(Debug)]
+pub struct Operation {
+    /// The API it belongs to.
+    pub api: Api,
+    /// `operationId`.
+    pub id: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template, relative to the server URL.
+    pub path: String,
+    /// `deprecated: true`.
+    pub deprecated: bool,
+    /// `x-unstable: true` (beta: callers opt in).
+    pub unstable: bool,
+    /// `x-rate-limit`, if the vendor documents one.
+    pub rate_limit: Option<RateLimit>,
+    /// `x-rules`.
+    pub rules: Vec<Rule>,
+    /// The operation object as written.
+    pub raw: Value,
+    validators: OnceLock<Result<validator::Compiled, String>>,
+}
+
+impl Operation {
+    /// The doc path of a rule-less check: the minimum/maximum of a query or body field,
+    /// read from the schema (`None` when the spec has none).
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::Log360Cloud.operation("listDetectionRules").unwrap();
+    /// assert_eq!(op.integer_bounds("query.limit"), (Some(1), Some(100)));
+    /// ```
+    pub fn integer_bounds(&self, path: &str) -> (Option<i64>, Option<i64>) {
+        let schema = schema::schema_at(self.api.document(), &self.raw, path);
+        let get = |k: &str| schema.as_ref().and_then(|s| s.get(k)).and_then(Value::as_i64);
+        (get("minimum"), get("maximum"))
+    }
+
+    /// The `default` of a query or body field, from the schema.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::Log360Cloud.operation("listRecentAnomalies").unwrap();
+    /// assert_eq!(op.default_of("query.limit"), Some(serde_json::json!(50)));
+    /// ```
+    pub fn default_of(&self, path: &str) -> Option<Value> {
+        schema::schema_at(self.api.document(), &self.raw, path)?
+            .get("default")
+            .cloned()
+    }
+}
+
+struct Parsed {
+    document: Value,
+    servers: Vec<Server>,
+    operations: BTreeMap<String, Operation>,
+}
+
+impl Parsed {
+    fn new(api: Api) -> Result<Self, String> {
+        let document: Value =
+            serde_yaml_ng::from_str(api.source()).map_err(|e| format!("not valid YAML: {e}"))?;
+        let servers = document
+            .get("servers")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().map(parse_server).collect())
+            .unwrap_or_default();
+        let mut operations = BTreeMap::new();
+        let paths = document.get("paths").and_then(Value::as_object);
+        for (path, item) in paths.into_iter().flatten() {
+            for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
+                let Some(raw) = item.get(method) else { continue };
+                let id = raw
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| format!("{method} {path} has no operationId"))?
+                    .to_owned();
+                let rules = match raw.get("x-rules") {
+                    None => Vec::new(),
+                    Some(v) => serde_json::from_value(v.clone())
+                        .map_err(|e| format!("{id}: x-rules: {e}"))?,
+                };
+                let rate_limit = raw.get("x-rate-limit").map(parse_rate_limit).transpose()?;
+                let op = Operation {
+                    api,
+                    id: id.clone(),
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    deprecated: raw.get("deprecated").and_then(Value::as_bool) == Some(true),
+                    unstable: raw.get("x-unstable").and_then(Value::as_bool) == Some(true),
+                    rate_limit,
+                    rules,
+                    raw: raw.clone(),
+                    validators: OnceLock::new(),
+                };
+                operations.insert(id, op);
+            }
+        }
+        Ok(Parsed { document, servers, operations })
+    }
+}
+
+fn parse_rate_limit(v: &Value) -> Result<RateLimit, String> {
+    let requests = v.get("requests").and_then(Value::as_u64).filter(|n| *n > 0);
+    let seconds = v.get("period_seconds").and_then(Value::as_u64).filter(|n| *n > 0);
+    match (requests, seconds) {
+        (Some(r), Some(s)) => Ok(RateLimit {
+            requests: u32::try_from(r).map_err(|_| "x-rate-limit.requests too large")?,
+            period: Duration::from_secs(s),
+        }),
+        _ => Err("x-rate-limit needs positive requests and period_seconds".into()),
+    }
+}
+
+fn parse_server(v: &Value) -> Server {
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let variables = v
+        .get("variables")
+        .and_then(Value::as_object)
+        .map(|vars| {
+            vars.iter()
+                .map(|(name, var)| {
+                    let default = var.get("default").and_then(Value::as_str).unwrap_or("");
+                    let allowed = var
+                        .get("enum")
+                        .and_then(Value::as_array)
+                        .map(|e| e.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                        .unwrap_or_default();
+                    (name.clone(), (default.to_owned(), allowed))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Server {
+        url: text("url").unwrap_or_default(),
+        description: text("description").unwrap_or_default(),
+        region: text("x-region"),
+        accounts_server: text("x-accounts-server"),
+        variables,
+    }
+}

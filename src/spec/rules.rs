@@ -1,0 +1,203 @@
+//! The `x-rules` extension: the documented rules a JSON Schema cannot express.
+//! The format is described in `specs/README.md`.
+
+use super::validator::Violation;
+use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One entry of an operation's `x-rules`.
+///
+/// ```
+/// use threatbind::spec::{Api, RuleKind};
+/// let op = Api::Log360Cloud.operation("searchThreatAnalytics").unwrap();
+/// let rule = op.rules.iter().find(|r| r.id == "date-range-at-most-180-days").unwrap();
+/// assert!(matches!(rule.kind, RuleKind::DatetimeSpan { max_days: 180, .. }));
+/// ```
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Rule {
+    /// Stable name, used in errors and tests.
+    pub id: String,
+    /// The documentation sentence the rule encodes.
+    #[serde(default)]
+    pub description: String,
+    /// The rule applies only when every path holds one of its values.
+    #[serde(default)]
+    pub when: BTreeMap<String, OneOrMany>,
+    /// What is checked.
+    #[serde(flatten)]
+    pub kind: RuleKind,
+}
+
+/// A single value or a list of values in `when`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A list: any of them matches.
+    Many(Vec<Value>),
+    /// One value.
+    One(Value),
+}
+
+impl OneOrMany {
+    fn contains(&self, value: &Value) -> bool {
+        match self {
+            OneOrMany::Many(list) => list.contains(value),
+            OneOrMany::One(v) => v == value,
+        }
+    }
+}
+
+/// The kinds of rule.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Each path must be present and not null.
+    Require {
+        /// Document paths.
+        paths: Vec<String>,
+    },
+    /// Each path must be absent.
+    Forbid {
+        /// Document paths.
+        paths: Vec<String>,
+    },
+    /// If present, the value must be one of `values`.
+    AllowedValues {
+        /// Document path.
+        path: String,
+        /// Allowed values.
+        values: Vec<Value>,
+    },
+    /// If present, the instant must not be before the bound.
+    DatetimeNotBefore {
+        /// Document path.
+        path: String,
+        /// A fixed bound (RFC 3339).
+        #[serde(default)]
+        bound: Option<String>,
+        /// A bound relative to now.
+        #[serde(default)]
+        now_minus: Option<RelativeBound>,
+    },
+    /// If both are present: start <= end, and end - start <= `max_days` days.
+    DatetimeSpan {
+        /// Path of the start.
+        start: String,
+        /// Path of the end.
+        end: String,
+        /// Longest allowed range, in days.
+        max_days: i64,
+    },
+    /// Informational: the server rewrites a request value in its answer.
+    ResponseNormalizes {
+        /// Request path.
+        path: String,
+        /// Request value.
+        from: Value,
+        /// Value in the answer.
+        to: Value,
+        /// Path in the success body.
+        response_path: String,
+    },
+}
+
+/// `now_minus: {months: 12}` or `{days: 30}`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+pub struct RelativeBound {
+    /// Calendar months.
+    #[serde(default)]
+    pub months: u32,
+    /// Days.
+    #[serde(default)]
+    pub days: i64,
+}
+
+/// The value at a dotted path of the document (`body.filter.section`), if present and not null.
+pub(crate) fn lookup<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut current = document;
+    for segment in path.split('.') {
+        current = current.get(segment)?;
+    }
+    (!current.is_null()).then_some(current)
+}
+
+/// Parses a date-time as RFC 3339, or as `yyyy-MM-dd HH:mm:ss` / `yyyy-MM-ddTHH:mm:ss` /
+/// `yyyy-MM-dd` in UTC.
+pub(crate) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc());
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+}
+
+impl Rule {
+    fn applies(&self, document: &Value) -> bool {
+        self.when
+            .iter()
+            .all(|(path, values)| lookup(document, path).is_some_and(|v| values.contains(v)))
+    }
+
+    /// Checks the rule against a request document, at time `now`.
+    pub(crate) fn check(&self, document: &Value, now: DateTime<Utc>, out: &mut Vec<Violation>) {
+        if !self.applies(document) {
+            return;
+        }
+        let mut fail = |path: &str, message: String| {
+            out.push(Violation::new(path, format!("x-rules:{}", self.id), message));
+        };
+        match &self.kind {
+            RuleKind::Require { paths } => {
+                for path in paths.iter().filter(|p| lookup(document, p).is_none()) {
+                    fail(path, format!("is required here: {}", self.description));
+                }
+            }
+            RuleKind::Forbid { paths } => {
+                for path in paths.iter().filter(|p| lookup(document, p).is_some()) {
+                    fail(path, format!("is not accepted: {}", self.description));
+                }
+            }
+            RuleKind::AllowedValues { path, values } => {
+                if let Some(v) = lookup(document, path).filter(|v| !values.contains(v)) {
+                    fail(path, format!("{v} is not allowed here: {}", self.description));
+                }
+            }
+            RuleKind::DatetimeNotBefore { path, bound, now_minus } => {
+                let Some(text) = lookup(document, path).and_then(Value::as_str) else { return };
+                let Some(value) = parse_instant(text) else {
+                    return fail(path, format!("{text:?} is not a date-time"));
+                };
+                let limit = match (bound, now_minus) {
+                    (Some(b), _) => parse_instant(b),
+                    (None, Some(rel)) => now
+                        .checked_sub_months(Months::new(rel.months))
+                        .and_then(|t| t.checked_sub_signed(TimeDelta::days(rel.days))),
+                    (None, None) => None,
+                };
+                if let Some(limit) = limit.filter(|l| value < *l) {
+                    fail(path, format!("{text} is before {}: {}", limit.to_rfc3339(), self.description));
+                }
+            }
+            RuleKind::DatetimeSpan { start, end, max_days } => {
+                let get = |p: &str| lookup(document, p).and_then(Value::as_str).and_then(parse_instant);
+                let (Some(s), Some(e)) = (get(start), get(end)) else { return };
+                if e < s {
+                    fail(end, format!("{e} is before {start} ({s})"));
+                } else if e - s > TimeDelta::days(*max_days) {
+                    let days = (e - s).num_days();
+                    fail(end, format!("range of {days} days exceeds {max_days}: {}", self.description));
+                }
+            }
+            RuleKind::ResponseNormalizes { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! OpenAPI 3.0 schemas turned into JSON Schema (2020-12) documents a validator can compile.
+
+use serde_json::{json, Map, Value};
+
+/// Follows a local `$ref` (`#/components/...`) to its target; other values are returned as is.
+pub(crate) fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    let mut current = value;
+    for _ in 0..16 {
+        match current.get("$ref").and_then(Value::as_str) {
+            Some(r) => match r.strip_prefix('#').and_then(|p| document.pointer(p)) {
+                Some(target) => current = target,
+                None => return current,
+            },
+            None => return current,
+        }
+    }
+    current
+}
+
+/// OpenAPI 3.0 → JSON Schema: `nullable: true` becomes a `null` type (and enum member).
+pub(crate) fn convert(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out: Map<String, Value> =
+                map.iter().map(|(k, v)| (k.clone(), convert(v))).collect();
+            if map.get("nullable").and_then(Value::as_bool) == Some(true) {
+                if let Some(Value::String(t)) = out.get("type").cloned() {
+                    out.insert("type".into(), json!([t, "null"]));
+                }
+                if let Some(Value::Array(values)) = out.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(convert).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A compilable document: `schema` plus the spec's converted components, so that
+/// `#/components/schemas/X` references resolve.
+pub(crate) fn standalone(document: &Value, schema: Value) -> Value {
+    let mut root = Map::new();
+    root.insert(
+        "$schema".into(),
+        json!("https://json-schema.org/draft/2020-12/schema"),
+    );
+    if let Some(components) = document.get("components") {
+        root.insert("components".into(), convert(components));
+    }
+    root.insert("allOf".into(), json!([convert(&schema)]));
+    Value::Object(root)
+}
+
+/// The operation's parameters, with `$ref`s followed.
+pub(crate) fn parameters<'a>(document: &'a Value, operation: &'a Value) -> Vec<&'a Value> {
+    operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().map(|p| resolve(document, p)).collect())
+        .unwrap_or_default()
+}
+
+/// The schema of the request body (`application/json`), if any, and whether it is required.
+pub(crate) fn request_body<'a>(document: &'a Value, operation: &'a Value) -> Option<(&'a Value, bool)> {
+    let body = resolve(document, operation.get("requestBody")?);
+    let schema = body.pointer("/content/application~1json/schema")?;
+    Some((schema, body.get("required").and_then(Value::as_bool) == Some(true)))
+}
+
+/// The JSON Schema of a request document `{"header":..,"query":..,"path":..,"body":..}`.
+pub(crate) fn request_schema(document: &Value, operation: &Value) -> Value {
+    let mut parts: Map<String, Value> = Map::new();
+    let mut required_parts = Vec::new();
+    for location in ["header", "query", "path"] {
+        let mut props = Map::new();
+        let mut required = Vec::new();
+        for p in parameters(document, operation) {
+            if p.get("in").and_then(Value::as_str) != Some(location) {
+                continue;
+            }
+            let Some(name) = p.get("name").and_then(Value::as_str) else { continue };
+            props.insert(name.into(), p.get("schema").cloned().unwrap_or(json!({})));
+            if p.get("required").and_then(Value::as_bool) == Some(true) {
+                required.push(json!(name));
+            }
+        }
+        if props.is_empty() {
+            continue;
+        }
+        if !required.is_empty() {
+            required_parts.push(json!(location));
+        }
+        // Unknown headers are normal on the wire; unknown query or path names are mistakes.
+        let additional = location == "header";
+        parts.insert(
+            location.into(),
+            json!({"type": "object", "properties": props, "required": required,
+                   "additionalProperties": additional}),
+        );
+    }
+    if let Some((schema, required)) = request_body(document, operation) {
+        parts.insert("body".into(), schema.clone());
+        if required {
+            required_parts.push(json!("body"));
+        }
+    }
+    json!({"type": "object", "properties": parts, "required": required_parts,
+           "additionalProperties": false})
+}
+
+/// The schema of the value at a request-document path (`query.limit`, `body.filter.section`).
+pub(crate) fn schema_at(document: &Value, operation: &Value, path: &str) -> Option<Value> {
+    let mut segments = path.split('.');
+    let location = segments.next()?;
+    let mut current: Value = if location == "body" {
+        request_body(document, operation)?.0.clone()
+    } else {
+        let name = segments.next()?;
+        parameters(document, operation)
+            .into_iter()
+            .find(|p| {
+                p.get("in").and_then(Value::as_str) == Some(location)
+                    && p.get("name").and_then(Value::as_str) == Some(name)
+            })?
+            .get("schema")?
+            .clone()
+    };
+    for segment in segments {
+        current = resolve(document, &current).get("properties")?.get(segment)?.clone();
+    }
+    Some(resolve(document, &current).clone())
+}

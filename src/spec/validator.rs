@@ -1,0 +1,242 @@
+//! Validation of request documents and response bodies against an operation's spec:
+//! the JSON Schema of its parameters and body, then its `x-rules`.
+
+use super::{schema, Operation};
+use chrono::{DateTime, Utc};
+use jsonschema::error::ValidationErrorKind;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A request as the rules see it: `{"header": {..}, "query": {..}, "path": {..}, "body": ..}`.
+///
+/// ```
+/// use threatbind::spec::Document;
+/// let doc = Document::new().query("limit", 10).header("account_id", "42").into_value();
+/// assert_eq!(doc["query"]["limit"], 10);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Document(Map<String, Value>);
+
+impl Document {
+    /// An empty document.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn set(mut self, part: &str, name: &str, value: Value) -> Self {
+        if value.is_null() {
+            return self;
+        }
+        let entry = self.0.entry(part).or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(map) = entry {
+            map.insert(name.to_owned(), value);
+        }
+        self
+    }
+
+    /// Adds a header parameter.
+    pub fn header(self, name: &str, value: impl Into<Value>) -> Self {
+        self.set("header", name, value.into())
+    }
+
+    /// Adds a query parameter (`null` values are left out).
+    pub fn query(self, name: &str, value: impl Into<Value>) -> Self {
+        self.set("query", name, value.into())
+    }
+
+    /// Adds every field of a serialised struct as query parameters (`null` ones left out).
+    pub fn query_object(mut self, value: Value) -> Self {
+        if let Value::Object(map) = value {
+            for (k, v) in map {
+                self = self.query(&k, v);
+            }
+        }
+        self
+    }
+
+    /// Adds a path parameter.
+    pub fn path(self, name: &str, value: impl Into<Value>) -> Self {
+        self.set("path", name, value.into())
+    }
+
+    /// Sets the JSON body.
+    pub fn body(mut self, value: Value) -> Self {
+        self.0.insert("body".into(), value);
+        self
+    }
+
+    /// The document as JSON.
+    pub fn into_value(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// One broken rule: where, which rule, and what is wrong.
+///
+/// ```
+/// use threatbind::spec::Violation;
+/// let v = Violation::new("body.filter.section", "enum", "\"x\" is not one of the allowed values");
+/// assert_eq!(v.field(), "filter.section");
+/// assert_eq!(v.to_string(), "filter.section: enum: \"x\" is not one of the allowed values");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Dotted path in the request document (`body.filter.section`) or response body.
+    pub path: String,
+    /// The JSON Schema keyword (`maxLength`, `required`, ...) or `x-rules:<rule id>`.
+    pub rule: String,
+    /// What is wrong with the value.
+    pub message: String,
+}
+
+impl Violation {
+    /// A violation at a dotted path.
+    pub fn new(path: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { path: path.into(), rule: rule.into(), message: message.into() }
+    }
+
+    /// The field as a user names it: the path without its `header.`/`query.`/`path.`/`body.` part.
+    pub fn field(&self) -> &str {
+        for part in ["header.", "query.", "path.", "body."] {
+            if let Some(rest) = self.path.strip_prefix(part) {
+                return rest;
+            }
+        }
+        &self.path
+    }
+
+    /// The JSON pointer of the path (`/body/filter/section`).
+    pub fn pointer(&self) -> String {
+        if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("/{}", self.path.replace('.', "/"))
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = if self.field().is_empty() { "request" } else { self.field() };
+        write!(f, "{field}: {}: {}", self.rule, self.message)
+    }
+}
+
+pub(crate) struct Compiled {
+    // Validators are large and opaque; Debug says only what was compiled.
+    request: jsonschema::Validator,
+    responses: BTreeMap<String, jsonschema::Validator>,
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compiled").field("responses", &self.responses.keys()).finish()
+    }
+}
+
+fn compile(document: &Value, schema: Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema::standalone(document, schema))
+        .map_err(|e| e.to_string())
+}
+
+impl Compiled {
+    fn new(op: &Operation) -> Result<Self, String> {
+        let document = op.api.document();
+        let request = compile(document, schema::request_schema(document, &op.raw))?;
+        let mut responses = BTreeMap::new();
+        if let Some(Value::Object(list)) = op.raw.get("responses") {
+            for (status, response) in list {
+                let response = schema::resolve(document, response);
+                if let Some(s) = response.pointer("/content/application~1json/schema") {
+                    responses.insert(status.clone(), compile(document, s.clone())?);
+                }
+            }
+        }
+        Ok(Self { request, responses })
+    }
+}
+
+fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<Violation> {
+    validator
+        .iter_errors(instance)
+        .map(|error| {
+            let mut path: Vec<String> = error
+                .instance_path()
+                .as_str()
+                .split('/')
+                .skip(1)
+                .map(|s| s.replace("~1", "/").replace("~0", "~"))
+                .collect();
+            match error.kind() {
+                // Name the field itself, not the object that misses or has it.
+                ValidationErrorKind::Required { property } => {
+                    path.push(property.as_str().unwrap_or_default().to_owned());
+                }
+                ValidationErrorKind::AdditionalProperties { unexpected } if unexpected.len() == 1 => {
+                    path.push(unexpected[0].clone());
+                }
+                _ => {}
+            }
+            let mut message = error.to_string();
+            if message.chars().count() > 200 {
+                message = message.chars().take(200).collect::<String>() + "…";
+            }
+            Violation::new(path.join("."), error.kind().keyword().to_owned(), message)
+        })
+        .collect()
+}
+
+impl Operation {
+    fn compiled(&self) -> Result<&Compiled, Violation> {
+        self.validators
+            .get_or_init(|| Compiled::new(self))
+            .as_ref()
+            .map_err(|e| Violation::new("", "spec", format!("{}: {e}", self.id)))
+    }
+
+    /// Checks a request document against the operation's schema, then its `x-rules` at `now`.
+    /// Schema violations are reported first; rules run only on a schema-valid document.
+    ///
+    /// ```
+    /// use threatbind::spec::{Api, Document};
+    /// let op = Api::Log360Cloud.operation("searchVirusTotal").unwrap();
+    /// let doc = Document::new()
+    ///     .header("account_id", "18XXXXX4")
+    ///     .body(serde_json::json!({"indicator": "8.8.8.8", "indicator_type": "IP"}));
+    /// let errors = op.validate_request(&doc.into_value(), chrono::Utc::now()).unwrap_err();
+    /// assert_eq!(errors[0].field(), "indicator_type");
+    /// ```
+    pub fn validate_request(&self, document: &Value, now: DateTime<Utc>) -> Result<(), Vec<Violation>> {
+        let compiled = self.compiled().map_err(|v| vec![v])?;
+        let mut found = violations(&compiled.request, document);
+        if found.is_empty() {
+            for rule in &self.rules {
+                rule.check(document, now, &mut found);
+            }
+        }
+        if found.is_empty() { Ok(()) } else { Err(found) }
+    }
+
+    /// Checks a response body against the schema documented for `status`.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::Log360Cloud.operation("getEntityRiskProfile").unwrap();
+    /// let body = serde_json::json!({"error": {"code": "100010400", "title": "Not Found"}});
+    /// assert!(op.validate_response(404, &body).is_ok());
+    /// ```
+    pub fn validate_response(&self, status: u16, body: &Value) -> Result<(), Vec<Violation>> {
+        let compiled = self.compiled().map_err(|v| vec![v])?;
+        let key = [status.to_string(), format!("{}XX", status / 100), "default".into()]
+            .into_iter()
+            .find(|k| compiled.responses.contains_key(k));
+        let Some(validator) = key.and_then(|k| compiled.responses.get(&k)) else {
+            return Err(vec![Violation::new("", "status", format!("{status} is not documented for {}", self.id))]);
+        };
+        let found = violations(validator, body);
+        if found.is_empty() { Ok(()) } else { Err(found) }
+    }
+}
