@@ -70,7 +70,10 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // Auth goes on every request through the shared transport (src/transport.rs).
+        .with_inner_type(tokens("crate::transport::Hooks")?)
+        .with_pre_hook_async(tokens("crate::transport::pre_hook")?);
     let mut open_enums = String::new();
     for name in open_enum_names(&raw)? {
         let values = enum_values(&raw, &name)?;
@@ -98,6 +101,10 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
     code.push('\n');
     code.push_str(&prettyplease::unparse(&open_ast));
     Ok(code)
+}
+
+fn tokens(path: &str) -> Result<proc_macro2::TokenStream, String> {
+    path.parse().map_err(|e| format!("bad path {path}: {e}"))
 }
 
 fn open_enum_names(raw: &serde_json::Value) -> Result<Vec<String>, String> {

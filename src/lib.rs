@@ -1,4 +1,17 @@
 //! threatbind
+pub mod common;
+pub mod error;
+pub mod ratelimit;
+pub mod retry;
+pub mod secret;
 pub mod spec;
+pub mod transport;
+
+pub use common::Settings;
+pub use error::{Error, Result};
+pub use ratelimit::RateLimiter;
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+
 #[cfg(feature = "log360-cloud")]
 pub mod log360_cloud;

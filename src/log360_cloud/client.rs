@@ -1,0 +1,334 @@
+//! The Log360 Cloud client: construction, validation before sending, pagination.
+
+use super::auth::{Log360Auth, ZohoAuthorizer};
+use super::generated::{self, types};
+use super::queries::{AnomalyDetailsQuery, DetectionRulesQuery, RecentAnomaliesQuery, RiskProfileQuery, ThreatQuery};
+use crate::common::{self, Settings};
+use crate::error::{Error, Result};
+use crate::spec::{Api, Document, Operation};
+use crate::transport::{Hooks, Runtime};
+use crate::Secret;
+use futures::Stream;
+use std::sync::Arc;
+
+const API: Api = Api::Log360Cloud;
+
+/// A Log360 Cloud client for one account. Cheap to clone; clones share the connection pool,
+/// the access token and the account's rate limiter (50 requests per minute by default).
+///
+/// ```no_run
+/// # async fn run() -> threatbind::Result<()> {
+/// use threatbind::log360_cloud::{Log360Client, ThreatQuery};
+/// let client = Log360Client::from_env()?.build()?;
+/// let answer = client.threat_analytics(&ThreatQuery::info("8.8.8.8")).await?;
+/// println!("{answer:?}");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Log360Client {
+    inner: generated::Client,
+    account_id: String,
+    runtime: Runtime,
+}
+
+/// Builds a [`Log360Client`].
+///
+/// ```
+/// use threatbind::log360_cloud::{Log360Client, Log360Auth};
+/// let client = Log360Client::builder()
+///     .account_id("18XXXXX4")
+///     .region("eu").unwrap()
+///     .auth(Log360Auth::access_token("1000.xxxx"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "https://log360cloud.manageengine.eu/api/v2");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Log360Builder {
+    account_id: Option<String>,
+    auth: Option<Log360Auth>,
+    base_url: String,
+    accounts_url: String,
+    settings: Settings,
+}
+
+impl Default for Log360Builder {
+    fn default() -> Self {
+        let us = &API.servers()[0];
+        Self {
+            account_id: None,
+            auth: None,
+            base_url: us.url.clone(),
+            accounts_url: us.accounts_server.clone().unwrap_or_default(),
+            settings: Settings::default(),
+        }
+    }
+}
+
+impl Log360Builder {
+    /// The account id sent in the `account_id` header.
+    pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
+        self.account_id = Some(account_id.into());
+        self
+    }
+
+    /// Credentials.
+    pub fn auth(mut self, auth: Log360Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// The data centre: `us`, `eu`, `in`, `au` or `jp` (the spec's `x-region`s). Sets the API host
+    /// and the Zoho accounts server.
+    pub fn region(mut self, region: &str) -> Result<Self> {
+        let regions: Vec<&str> = API.servers().iter().filter_map(|s| s.region.as_deref()).collect();
+        let server = API
+            .servers()
+            .iter()
+            .find(|s| s.region.as_deref() == Some(region))
+            .ok_or_else(|| Error::config("LOG360_REGION", format!("{region:?} is not one of {}", regions.join(", "))))?;
+        self.base_url = server.url.clone();
+        self.accounts_url = server.accounts_server.clone().unwrap_or_default();
+        Ok(self)
+    }
+
+    /// Replaces the whole server URL (it includes `/api/v2`), e.g. a local mock.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Replaces the Zoho accounts server used to refresh tokens.
+    pub fn accounts_url(mut self, url: impl Into<String>) -> Self {
+        self.accounts_url = url.into();
+        self
+    }
+
+    /// Transport settings: quota, burst, retries, timeout.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Mutable transport settings.
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    /// Reads `LOG360_*` variables through `get` (see [`Log360Client::from_env`]).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let mut builder = Self::default();
+        builder.account_id = Some(var("LOG360_ACCOUNT_ID").ok_or_else(|| Error::config("LOG360_ACCOUNT_ID", "not set"))?);
+        if let Some(region) = var("LOG360_REGION") {
+            builder = builder.region(&region)?;
+        }
+        if let Some(url) = var("LOG360_BASE_URL") {
+            builder = builder.base_url(common::check_url("LOG360_BASE_URL", &url)?);
+        }
+        if let Some(url) = var("LOG360_ACCOUNTS_URL") {
+            builder = builder.accounts_url(common::check_url("LOG360_ACCOUNTS_URL", &url)?);
+        }
+        builder.auth = Some(match (var("LOG360_ACCESS_TOKEN"), var("LOG360_REFRESH_TOKEN")) {
+            (Some(token), _) => Log360Auth::access_token(token),
+            (None, Some(refresh)) => Log360Auth::refresh_token(
+                refresh,
+                var("LOG360_CLIENT_ID").ok_or_else(|| Error::config("LOG360_CLIENT_ID", "not set (needed with LOG360_REFRESH_TOKEN)"))?,
+                Secret::new(var("LOG360_CLIENT_SECRET").ok_or_else(|| Error::config("LOG360_CLIENT_SECRET", "not set (needed with LOG360_REFRESH_TOKEN)"))?),
+            ),
+            (None, None) => return Err(Error::config("LOG360_ACCESS_TOKEN", "not set (or set LOG360_REFRESH_TOKEN, LOG360_CLIENT_ID, LOG360_CLIENT_SECRET)")),
+        });
+        Ok(builder)
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<Log360Client> {
+        let account_id = self.account_id.ok_or_else(|| Error::config("account_id", "not set"))?;
+        let auth = self.auth.ok_or_else(|| Error::config("auth", "not set"))?;
+        let base_url = common::check_url("base_url", &self.base_url)?;
+        let http = self.settings.http_client()?;
+        let authorizer = Arc::new(ZohoAuthorizer::new(auth, &self.accounts_url, http.clone()));
+        let quota = common::quota_of(API, &self.settings);
+        let limiter = quota.map(|q| crate::RateLimiter::shared(&format!("{API}:account:{account_id}"), q, self.settings.burst));
+        let runtime = Runtime { limiter, retry: self.settings.retry.clone(), auth: authorizer.clone() };
+        let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(authorizer));
+        Ok(Log360Client { inner, account_id, runtime })
+    }
+}
+
+fn op(id: &str) -> &'static Operation {
+    API.operation(id).expect("operation is in specs/log360-cloud.yaml")
+}
+
+impl Log360Client {
+    /// A builder with the US data centre and default settings.
+    pub fn builder() -> Log360Builder {
+        Log360Builder::default()
+    }
+
+    /// A builder from the environment: `LOG360_ACCOUNT_ID`; `LOG360_REGION` (us, eu, in, au, jp)
+    /// or `LOG360_BASE_URL`; and `LOG360_ACCESS_TOKEN`, or `LOG360_REFRESH_TOKEN` with
+    /// `LOG360_CLIENT_ID` and `LOG360_CLIENT_SECRET` (`LOG360_ACCOUNTS_URL` overrides the Zoho
+    /// accounts server).
+    pub fn from_env() -> Result<Log360Builder> {
+        Log360Builder::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The server URL in use.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.inner)
+    }
+
+    /// The client's limiter, shared with every client of the same account.
+    pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
+        self.runtime.limiter.as_ref()
+    }
+
+    fn document(&self) -> Document {
+        Document::new().header("account_id", self.account_id.as_str())
+    }
+
+    /// L3C Threat Analytics lookup (`searchThreatAnalytics`).
+    pub async fn threat_analytics(&self, query: &ThreatQuery) -> Result<types::ThreatAnalyticsResponse> {
+        let op = op("searchThreatAnalytics");
+        let body: types::ThreatAnalyticsRequest = common::validated_body(op, self.document(), query)?;
+        self.runtime
+            .send(op, || self.inner.search_threat_analytics().account_id(self.account_id.as_str()).body(body.clone()).send())
+            .await
+    }
+
+    /// VirusTotal lookup (`searchVirusTotal`); the type of `indicator` is detected by the server.
+    pub async fn virustotal(&self, indicator: &str) -> Result<types::VirusTotalResponse> {
+        let op = op("searchVirusTotal");
+        let body: types::VirusTotalRequest = common::validated_body(op, self.document(), &serde_json::json!({ "indicator": indicator }))?;
+        self.runtime
+            .send(op, || self.inner.search_virus_total().account_id(self.account_id.as_str()).body(body.clone()).send())
+            .await
+    }
+
+    /// Anomalies of an entity for one rule (`listEntityRuleAnomalies`), one page.
+    pub async fn anomaly_details(&self, query: &AnomalyDetailsQuery) -> Result<types::EntityRuleAnomaliesResponse> {
+        let op = op("listEntityRuleAnomalies");
+        common::validate_query(op, self.document(), query)?;
+        self.runtime
+            .send(op, || {
+                let mut b = self.inner.list_entity_rule_anomalies().account_id(self.account_id.as_str());
+                b = b.entity_name(query.entity_name.as_str()).domain_name(query.domain_name.as_str()).rule_id(query.rule_id.as_str());
+                if let Some(t) = query.start_time { b = b.start_time(t) }
+                if let Some(t) = query.end_time { b = b.end_time(t) }
+                if let Some(n) = query.from { b = b.from(n as u64) }
+                if let Some(n) = query.limit { b = b.limit(n as u64) }
+                b.send()
+            })
+            .await
+    }
+
+    /// Risk profile of an entity (`getEntityRiskProfile`).
+    pub async fn risk_profile(&self, query: &RiskProfileQuery) -> Result<types::RiskProfileResponse> {
+        let op = op("getEntityRiskProfile");
+        common::validate_query(op, self.document(), query)?;
+        self.runtime
+            .send(op, || {
+                self.inner
+                    .get_entity_risk_profile()
+                    .account_id(self.account_id.as_str())
+                    .entity_name(query.entity_name.as_str())
+                    .domain_name(query.domain_name.as_str())
+                    .entity_type(query.entity_type)
+                    .send()
+            })
+            .await
+    }
+
+    /// Recent anomalies of an entity (`listRecentAnomalies`), one page.
+    pub async fn recent_anomalies(&self, query: &RecentAnomaliesQuery) -> Result<types::RecentAnomaliesResponse> {
+        let op = op("listRecentAnomalies");
+        common::validate_query(op, self.document(), query)?;
+        self.runtime
+            .send(op, || {
+                let mut b = self.inner.list_recent_anomalies().account_id(self.account_id.as_str());
+                b = b.entity_name(query.entity_name.as_str()).domain_name(query.domain_name.as_str());
+                if let Some(t) = query.start_time { b = b.start_time(t) }
+                if let Some(t) = query.end_time { b = b.end_time(t) }
+                if let Some(n) = query.from { b = b.from(n as u64) }
+                if let Some(n) = query.limit { b = b.limit(n as u64) }
+                b.send()
+            })
+            .await
+    }
+
+    /// Detection rules (`listDetectionRules`), one page.
+    pub async fn detection_rules(&self, query: &DetectionRulesQuery) -> Result<types::DetectionRulesResponse> {
+        let op = op("listDetectionRules");
+        common::validate_query(op, self.document(), query)?;
+        self.runtime
+            .send(op, || {
+                let mut b = self.inner.list_detection_rules().account_id(self.account_id.as_str());
+                if let Some(n) = query.from { b = b.from(n as u64) }
+                if let Some(n) = query.limit { b = b.limit(n as u64) }
+                if let Some(v) = &query.status { b = b.status(v.as_str()) }
+                if let Some(v) = query.severity { b = b.severity(v) }
+                if let Some(v) = &query.execution_type { b = b.execution_type(v.as_str()) }
+                if let Some(v) = query.rule_type { b = b.rule_type(v) }
+                if let Some(v) = &query.source { b = b.source(v.as_str()) }
+                if let Some(v) = &query.complexity { b = b.complexity(v.as_str()) }
+                if let Some(v) = query.is_deprecated { b = b.is_deprecated(v) }
+                if let Some(v) = query.is_new { b = b.is_new(v) }
+                b.send()
+            })
+            .await
+    }
+
+    /// Every detection rule matching `query`, page after page (`from`/`limit`, until
+    /// `meta.has_more` is false).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use threatbind::log360_cloud::DetectionRulesQuery;
+    /// let rules: Vec<_> = client.all_detection_rules(DetectionRulesQuery::default()).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn all_detection_rules(&self, query: DetectionRulesQuery) -> impl Stream<Item = Result<types::DetectionRule>> + '_ {
+        let start = query.from.unwrap_or(1);
+        common::paginate(start, move |from| {
+            let query = DetectionRulesQuery { from: Some(from), ..query.clone() };
+            async move {
+                let page = self.detection_rules(&query).await?;
+                let more = page.meta.as_ref().and_then(|m| m.has_more) == Some(true);
+                let next = more.then(|| from + page.data.len() as i64).filter(|_| !page.data.is_empty());
+                Ok((page.data, next))
+            }
+        })
+    }
+
+    /// Every page of recent anomalies of an entity (`from`/`limit`, until `meta.has_more` is false).
+    pub fn recent_anomalies_pages(&self, query: RecentAnomaliesQuery) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
+        let start = query.from.unwrap_or(1);
+        common::paginate(start, move |from| {
+            let query = RecentAnomaliesQuery { from: Some(from), ..query.clone() };
+            async move {
+                let page = self.recent_anomalies(&query).await?;
+                let meta = page.meta.clone().unwrap_or_default();
+                let step = meta.limit.or(query.limit).unwrap_or(50).max(1);
+                let next = (meta.has_more == Some(true)).then_some(from + step);
+                Ok((vec![page], next))
+            }
+        })
+    }
+
+    /// Every page of anomaly details of an entity and rule.
+    pub fn anomaly_details_pages(&self, query: AnomalyDetailsQuery) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
+        let start = query.from.unwrap_or(1);
+        common::paginate(start, move |from| {
+            let query = AnomalyDetailsQuery { from: Some(from), ..query.clone() };
+            async move {
+                let page = self.anomaly_details(&query).await?;
+                let meta = page.meta.clone().unwrap_or_default();
+                let step = meta.limit.or(query.limit).unwrap_or(50).max(1);
+                let next = (meta.has_more == Some(true)).then_some(from + step);
+                Ok((vec![page], next))
+            }
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! Every spec is valid OpenAPI 3.0 and every operation carries what the project promises:
+//! an operationId, a declared tag, a documented error response, an example, a summary.
+
+use serde_json::Value;
+use threatbind::spec::Api;
+
+#[test]
+fn every_spec_is_openapi_3_0_and_every_operation_is_complete() {
+    let mut problems = Vec::new();
+    for api in Api::ALL {
+        let spec: openapiv3::OpenAPI = serde_yaml_ng::from_str(api.source())
+            .unwrap_or_else(|e| panic!("{api}: not OpenAPI 3.0: {e}"));
+        assert!(spec.openapi.starts_with("3.0."), "{api}: openapi {}", spec.openapi);
+        assert!(!spec.servers.is_empty(), "{api}: no servers");
+        let declared: Vec<&str> = spec.tags.iter().map(|t| t.name.as_str()).collect();
+        let doc = api.document();
+        let mut count = 0;
+        for (path, method, op) in spec.operations() {
+            count += 1;
+            let name = format!("{api} {} {path}", method.to_uppercase());
+            if op.operation_id.is_none() {
+                problems.push(format!("{name}: no operationId"));
+            }
+            if op.tags.is_empty() || op.tags.iter().any(|t| !declared.contains(&t.as_str())) {
+                problems.push(format!("{name}: needs a tag declared in `tags`"));
+            }
+            if op.summary.is_none() || op.description.is_none() {
+                problems.push(format!("{name}: needs a summary and a description"));
+            }
+            let raw = &doc["paths"][path][method];
+            let responses = raw["responses"].as_object().cloned().unwrap_or_default();
+            if !responses.keys().any(|s| s.starts_with('4') || s.starts_with('5')) {
+                problems.push(format!("{name}: no documented error response"));
+            }
+            let success = responses.iter().find(|(s, _)| s.starts_with('2')).map(|(_, r)| r);
+            let media = success.and_then(|r| r.pointer("/content/application~1json"));
+            let has_example = media.is_some_and(|m| m.get("example").is_some() || m.get("examples").is_some());
+            if !has_example {
+                problems.push(format!("{name}: success response has no example"));
+            }
+            if raw.get("x-rate-limit").is_none() && !doc["info"]["description"].as_str().unwrap_or("").contains("rate") {
+                problems.push(format!("{name}: neither x-rate-limit nor a word on rate limits"));
+            }
+        }
+        assert!(count > 0, "{api}: no operations");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn every_example_in_a_spec_is_valid_for_its_schema() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for api in Api::ALL {
+        let doc = api.document();
+        for op in api.operations() {
+            let responses = op.raw["responses"].as_object().cloned().unwrap_or_default();
+            for (status, response) in responses {
+                let Ok(code) = status.parse::<u16>() else { continue };
+                let response = match response.get("$ref").and_then(Value::as_str) {
+                    Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap().clone(),
+                    None => response,
+                };
+                let Some(media) = response.pointer("/content/application~1json") else { continue };
+                let mut examples: Vec<Value> = media.get("example").cloned().into_iter().collect();
+                for (_, e) in media.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                    let e = match e.get("$ref").and_then(Value::as_str) {
+                        Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
+                        None => e,
+                    };
+                    examples.extend(e.get("value").cloned());
+                }
+                for example in examples {
+                    checked += 1;
+                    if let Err(v) = op.validate_response(code, &example) {
+                        problems.push(format!("{api}/{} {status}: {:?}", op.id, v));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} examples");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The generated newtypes carry the spec's `maxLength`: read it from the spec, then check the
+/// generated type accepts exactly that many characters and no more. Editing the number in the
+/// spec regenerates the type (build.rs reruns on spec changes) and this test follows.
+#[cfg(feature = "log360-cloud")]
+#[test]
+fn generated_types_enforce_the_spec_max_length() {
+    use threatbind::log360_cloud::generated::types::ThreatAnalyticsRequestIndicator as Indicator;
+    let doc = Api::Log360Cloud.document();
+    let max = doc
+        .pointer("/components/schemas/ThreatAnalyticsRequest/properties/indicator/maxLength")
+        .and_then(Value::as_u64)
+        .unwrap() as usize;
+    assert!(Indicator::try_from("x".repeat(max).as_str()).is_ok());
+    let err = Indicator::try_from("x".repeat(max + 1).as_str()).unwrap_err();
+    assert!(err.to_string().contains(&max.to_string()), "{err}");
+}
