@@ -202,7 +202,88 @@ fn warn_deprecated(op: &Operation) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use progenitor_client::{Error as P, ResponseValue};
+    use reqwest::header::HeaderMap;
+    use reqwest::StatusCode;
     use serde_json::json;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::Duration;
+
+    #[derive(Debug)]
+    struct NoAuth;
+    impl Authorizer for NoAuth {
+        fn authorize<'a>(&'a self, _: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn runtime(retry: RetryPolicy) -> Runtime {
+        Runtime { limiter: None, retry, auth: Arc::new(NoAuth) }
+    }
+
+    fn op() -> &'static Operation {
+        crate::spec::Api::ALL[0].operations().next().unwrap()
+    }
+
+    fn answer(status: u16, headers: &[(&'static str, &str)]) -> P<Value> {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, v.parse().unwrap());
+        }
+        P::ErrorResponse(ResponseValue::new(json!({"error": {"code": "1"}}), StatusCode::from_u16(status).unwrap(), map))
+    }
+
+    /// Replays `script` (one answer per attempt) and reports the attempts made.
+    async fn replay(rt: &Runtime, script: Vec<std::result::Result<u32, P<Value>>>) -> (Result<u32>, u32) {
+        let calls = AtomicU32::new(0);
+        let script = std::sync::Mutex::new(script.into_iter());
+        let result = rt
+            .send(op(), || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                let next = script.lock().unwrap().next().expect("script too short");
+                async move { next.map(|v| ResponseValue::new(v, StatusCode::OK, HeaderMap::new())) }
+            })
+            .await;
+        (result, calls.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_honoured_then_backoff_grows() {
+        let rt = runtime(RetryPolicy { max_attempts: 4, base_delay: Duration::from_secs(2), ..RetryPolicy::default() });
+        let start = tokio::time::Instant::now();
+        let (result, calls) = replay(&rt, vec![Err(answer(429, &[("retry-after", "7")])), Err(answer(503, &[])), Err(answer(500, &[])), Ok(42)]).await;
+        assert_eq!(result.unwrap(), 42);
+        assert_eq!(calls, 4);
+        // 7 s as asked, then 1-2 s (retry 2: base 2 s doubled = 4 s, jittered to [2, 4]), then [4, 8].
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(7 + 2 + 4) && waited <= Duration::from_secs(7 + 4 + 8), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn budgets_end_in_typed_errors() {
+        let rt = runtime(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(10), ..RetryPolicy::default() });
+        let (result, calls) = replay(&rt, vec![Err(answer(429, &[])), Err(answer(429, &[])), Err(answer(429, &[("retry-after", "5")]))]).await;
+        assert!(matches!(result, Err(Error::RateLimited { attempts: 3, retry_after: Some(d) }) if d == Duration::from_secs(5)), "{result:?}");
+        assert_eq!(calls, 3);
+        let (result, _) = replay(&rt, vec![Err(answer(500, &[])), Err(answer(502, &[])), Err(answer(503, &[]))]).await;
+        assert!(matches!(result, Err(Error::RetriesExhausted { attempts: 3, ref last }) if matches!(**last, Error::Api { status: 503, .. })), "{result:?}");
+        assert_eq!(result.unwrap_err().exit_code(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn total_time_is_bounded_and_other_4xx_are_not_retried() {
+        let rt = runtime(RetryPolicy { max_attempts: 10, max_elapsed: Duration::from_secs(30), ..RetryPolicy::default() });
+        let (result, calls) = replay(&rt, vec![Err(answer(429, &[("retry-after", "20")])), Err(answer(429, &[("retry-after", "20")]))]).await;
+        assert!(matches!(result, Err(Error::RateLimited { attempts: 2, .. })), "{result:?}");
+        assert_eq!(calls, 2);
+        for status in [400, 403, 404, 422] {
+            let (result, calls) = replay(&rt, vec![Err(answer(status, &[]))]).await;
+            assert!(matches!(result, Err(Error::Api { status: s, .. }) if s == status));
+            assert_eq!(calls, 1, "{status} was retried");
+        }
+        let (result, _) = replay(&rt, vec![Err(answer(401, &[]))]).await;
+        assert!(matches!(result, Err(Error::Auth(_))), "{result:?}");
+    }
 
     #[test]
     fn every_vendor_error_shape_is_read() {

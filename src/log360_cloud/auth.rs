@@ -12,9 +12,9 @@ use tokio::time::Instant;
 
 /// Renew this long before the token expires.
 const EARLY: Duration = Duration::from_secs(300);
-/// Zoho allows 10 access tokens per refresh token per 10 minutes: a token younger than this is
-/// not thrown away after a 401 (the 401 was for another reason).
-const MIN_AGE_TO_REFRESH: Duration = Duration::from_secs(30);
+/// Zoho allows 10 access tokens per refresh token per 10 minutes: by default a token younger
+/// than this is not thrown away after a 401 (the 401 was for another reason).
+pub(crate) const DEFAULT_REFRESH_COOLDOWN: Duration = Duration::from_secs(30);
 
 /// How a Log360 Cloud client authenticates.
 ///
@@ -65,6 +65,7 @@ pub(crate) struct ZohoAuthorizer {
     http: reqwest::Client,
     current: Mutex<Option<Token>>,
     refreshing: tokio::sync::Mutex<()>,
+    cooldown: Duration,
 }
 
 #[derive(serde::Deserialize)]
@@ -75,9 +76,9 @@ struct TokenAnswer {
 }
 
 impl ZohoAuthorizer {
-    pub(crate) fn new(auth: Log360Auth, accounts_server: &str, http: reqwest::Client) -> Self {
+    pub(crate) fn new(auth: Log360Auth, accounts_server: &str, http: reqwest::Client, cooldown: Duration) -> Self {
         let token_url = format!("{}/oauth/v2/token", accounts_server.trim_end_matches('/'));
-        Self { auth, token_url, http, current: Mutex::new(None), refreshing: tokio::sync::Mutex::new(()) }
+        Self { auth, token_url, http, current: Mutex::new(None), refreshing: tokio::sync::Mutex::new(()), cooldown }
     }
 
     fn fresh(&self) -> Option<Secret> {
@@ -155,7 +156,7 @@ impl Authorizer for ZohoAuthorizer {
             return false;
         }
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if current.as_ref().is_some_and(|t| t.obtained.elapsed() < MIN_AGE_TO_REFRESH) {
+        if current.as_ref().is_some_and(|t| t.obtained.elapsed() < self.cooldown) {
             return false;
         }
         *current = None;

@@ -1,6 +1,6 @@
 //! The Log360 Cloud client: construction, validation before sending, pagination.
 
-use super::auth::{Log360Auth, ZohoAuthorizer};
+use super::auth::{Log360Auth, ZohoAuthorizer, DEFAULT_REFRESH_COOLDOWN};
 use super::generated::{self, types};
 use super::queries::{AnomalyDetailsQuery, DetectionRulesQuery, RecentAnomaliesQuery, RiskProfileQuery, ThreatQuery};
 use crate::common::{self, Settings};
@@ -10,6 +10,7 @@ use crate::transport::{Hooks, Runtime};
 use crate::Secret;
 use futures::Stream;
 use std::sync::Arc;
+use std::time::Duration;
 
 const API: Api = Api::Log360Cloud;
 
@@ -49,6 +50,7 @@ pub struct Log360Builder {
     auth: Option<Log360Auth>,
     base_url: String,
     accounts_url: String,
+    refresh_cooldown: Duration,
     settings: Settings,
 }
 
@@ -60,6 +62,7 @@ impl Default for Log360Builder {
             auth: None,
             base_url: us.url.clone(),
             accounts_url: us.accounts_server.clone().unwrap_or_default(),
+            refresh_cooldown: DEFAULT_REFRESH_COOLDOWN,
             settings: Settings::default(),
         }
     }
@@ -101,6 +104,13 @@ impl Log360Builder {
     /// Replaces the Zoho accounts server used to refresh tokens.
     pub fn accounts_url(mut self, url: impl Into<String>) -> Self {
         self.accounts_url = url.into();
+        self
+    }
+
+    /// After a 401, a refreshed token younger than this is kept (the 401 had another cause):
+    /// Zoho issues at most 10 access tokens per refresh token per 10 minutes. Default 30 s.
+    pub fn refresh_cooldown(mut self, cooldown: Duration) -> Self {
+        self.refresh_cooldown = cooldown;
         self
     }
 
@@ -147,7 +157,7 @@ impl Log360Builder {
         let auth = self.auth.ok_or_else(|| Error::config("auth", "not set"))?;
         let base_url = common::check_url("base_url", &self.base_url)?;
         let http = self.settings.http_client()?;
-        let authorizer = Arc::new(ZohoAuthorizer::new(auth, &self.accounts_url, http.clone()));
+        let authorizer = Arc::new(ZohoAuthorizer::new(auth, &self.accounts_url, http.clone(), self.refresh_cooldown));
         let quota = common::quota_of(API, &self.settings);
         let limiter = quota.map(|q| crate::RateLimiter::shared(&format!("{API}:account:{account_id}"), q, self.settings.burst));
         let runtime = Runtime { limiter, retry: self.settings.retry.clone(), auth: authorizer.clone() };
