@@ -73,7 +73,8 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
         .with_derive("PartialEq")
         // Auth goes on every request through the shared transport (src/transport.rs).
         .with_inner_type(tokens("crate::transport::Hooks")?)
-        .with_pre_hook_async(tokens("crate::transport::pre_hook")?);
+        .with_pre_hook_async(tokens("crate::transport::pre_hook")?)
+        .with_post_hook(tokens("crate::transport::post_hook")?);
     let mut open_enums = String::new();
     for name in open_enum_names(&raw)? {
         let values = enum_values(&raw, &name)?;

@@ -7,6 +7,7 @@ use crate::retry::{retryable, server_hint, RetryPolicy};
 use crate::spec::{Operation, Violation};
 use futures::future::BoxFuture;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -38,6 +39,20 @@ impl Hooks {
 /// The pre-request hook wired into every generated client by `build.rs`.
 pub async fn pre_hook(hooks: &Hooks, request: &mut reqwest::Request) -> Result<()> {
     hooks.auth.authorize(request).await
+}
+
+tokio::task_local! {
+    /// Status and headers of the last answer of the current attempt, recorded by [`post_hook`],
+    /// so that an error answer whose body is not the documented one still yields its status.
+    static LAST_ANSWER: RefCell<Option<(u16, reqwest::header::HeaderMap)>>;
+}
+
+/// The post-response hook wired into every generated client by `build.rs`.
+pub fn post_hook(_hooks: &Hooks, result: &reqwest::Result<reqwest::Response>) {
+    if let Ok(response) = result {
+        let answer = (response.status().as_u16(), response.headers().clone());
+        let _ = LAST_ANSWER.try_with(|cell| *cell.borrow_mut() = Some(answer));
+    }
 }
 
 /// What one client needs to send: its limiter, retry policy and credentials.
@@ -72,9 +87,15 @@ impl Runtime {
                 limiter.acquire().await;
             }
             tracing::debug!(operation = %op.id, attempt = attempts, "sending");
-            let failure = match attempt().await {
+            let (outcome, answer) = LAST_ANSWER
+                .scope(RefCell::new(None), async {
+                    let outcome = attempt().await;
+                    (outcome, LAST_ANSWER.with(|cell| cell.borrow_mut().take()))
+                })
+                .await;
+            let failure = match outcome {
                 Ok(value) => return Ok(value.into_inner()),
-                Err(e) => classify(e).await?,
+                Err(e) => classify(e, answer).await?,
             };
             let (hint, last) = match failure {
                 Failure::Status { status: 401, .. } if !refreshed && self.auth.invalidate() => {
@@ -105,7 +126,10 @@ impl Runtime {
     }
 }
 
-async fn classify<E: serde::Serialize>(error: progenitor_client::Error<E>) -> Result<Failure> {
+async fn classify<E: serde::Serialize>(
+    error: progenitor_client::Error<E>,
+    answer: Option<(u16, reqwest::header::HeaderMap)>,
+) -> Result<Failure> {
     use progenitor_client::Error as P;
     Ok(match error {
         P::ErrorResponse(response) => {
@@ -121,7 +145,13 @@ async fn classify<E: serde::Serialize>(error: progenitor_client::Error<E>) -> Re
             Failure::Status { status, hint, body }
         }
         P::CommunicationError(e) | P::ResponseBodyError(e) => Failure::Transport(describe(&e)),
-        P::InvalidResponsePayload(_, e) => return Err(Error::Decode(e.to_string())),
+        P::InvalidResponsePayload(bytes, e) => match answer {
+            // An error status whose body is not the documented one (often empty on 429/5xx).
+            Some((status, headers)) if status >= 400 => {
+                Failure::Status { status, hint: server_hint(&headers), body: serde_json::from_slice(&bytes).ok() }
+            }
+            _ => return Err(Error::Decode(e.to_string())),
+        },
         P::InvalidRequest(message) => return Err(Error::Validation(vec![Violation::new("", "type", message)])),
         P::Custom(message) => return Err(Error::Auth(message)),
         P::InvalidUpgrade(e) => Failure::Transport(describe(&e)),

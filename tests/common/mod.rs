@@ -1,0 +1,42 @@
+//! Helpers shared by the client tests: loopback mock servers and fixtures.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+use threatbind::{RetryPolicy, Settings};
+
+/// Reads `tests/fixtures/<api>/<op>/<file>`.
+pub fn fixture(api: &str, op: &str, file: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(api).join(op).join(file);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+/// Every `response.<status>.*.json` of an operation with status >= 400, as (status, body, name).
+pub fn error_fixtures(api: &str, op: &str) -> Vec<(u16, Value, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(api).join(op);
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let mut parts = name.split('.');
+        if parts.next() != Some("response") {
+            continue;
+        }
+        let status: u16 = parts.next().unwrap().parse().unwrap();
+        if status >= 400 {
+            out.push((status, fixture(api, op, &name), name));
+        }
+    }
+    out.sort_by(|a, b| a.2.cmp(&b.2));
+    out
+}
+
+/// Settings for tests: no client-side quota, quick retries.
+pub fn fast_settings() -> Settings {
+    Settings {
+        unlimited: true,
+        retry: RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..RetryPolicy::default() },
+        timeout: Duration::from_secs(10),
+        ..Settings::default()
+    }
+}
