@@ -15,3 +15,6 @@ pub use secret::Secret;
 
 #[cfg(feature = "log360-cloud")]
 pub mod log360_cloud;
+
+#[cfg(feature = "datadog-ioc")]
+pub mod datadog_ioc;

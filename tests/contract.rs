@@ -209,6 +209,11 @@ fn decoders(api: Api, op: &str) -> Decoders {
                 other => panic!("log360-cloud/{other}: add its generated types to tests/contract.rs"),
             }
         }
+        #[cfg(feature = "datadog-ioc")]
+        (Api::DatadogIoc, "getIndicatorOfCompromise") => {
+            use threatbind::datadog_ioc::generated::types::*;
+            (None, decode::<GetIoCIndicatorResponse>, decode::<ApiErrorResponse>)
+        }
         (api, op) => panic!("{api}/{op}: add its generated types to tests/contract.rs"),
     }
 }

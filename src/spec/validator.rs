@@ -87,12 +87,21 @@ pub struct Violation {
     pub rule: String,
     /// What is wrong with the value.
     pub message: String,
+    /// JSON pointer of the value (exact even when a key contains a dot).
+    pointer: String,
 }
 
 impl Violation {
     /// A violation at a dotted path.
     pub fn new(path: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { path: path.into(), rule: rule.into(), message: message.into() }
+        let path = path.into();
+        let pointer = if path.is_empty() { String::new() } else { format!("/{}", path.replace('.', "/")) };
+        Self { path, rule: rule.into(), message: message.into(), pointer }
+    }
+
+    fn at(segments: &[String], rule: &str, message: String) -> Self {
+        let pointer = segments.iter().map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1"))).collect();
+        Self { path: segments.join("."), rule: rule.to_owned(), message, pointer }
     }
 
     /// The field as a user names it: the path without its `header.`/`query.`/`path.`/`body.` part.
@@ -106,12 +115,8 @@ impl Violation {
     }
 
     /// The JSON pointer of the path (`/body/filter/section`).
-    pub fn pointer(&self) -> String {
-        if self.path.is_empty() {
-            String::new()
-        } else {
-            format!("/{}", self.path.replace('.', "/"))
-        }
+    pub fn pointer(&self) -> &str {
+        &self.pointer
     }
 }
 
@@ -184,7 +189,7 @@ fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<Violat
             if message.chars().count() > 200 {
                 message = message.chars().take(200).collect::<String>() + "…";
             }
-            Violation::new(path.join("."), error.kind().keyword().to_owned(), message)
+            Violation::at(&path, error.kind().keyword(), message)
         })
         .collect()
 }

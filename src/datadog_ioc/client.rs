@@ -1,0 +1,185 @@
+//! The Datadog IoC Explorer client.
+
+use super::generated::{self, types};
+use crate::common::{self, Settings};
+use crate::error::{Error, Result};
+use crate::spec::{Api, Document, Operation};
+use crate::transport::{Authorizer, Hooks, Runtime};
+use crate::Secret;
+use futures::future::BoxFuture;
+use reqwest::header::HeaderValue;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+const API: Api = Api::DatadogIoc;
+const IOC: &str = "getIndicatorOfCompromise";
+
+/// A Datadog client for one pair of keys. Beta operations must be enabled first, as in Datadog's
+/// own clients.
+///
+/// ```no_run
+/// # async fn run() -> threatbind::Result<()> {
+/// use threatbind::datadog_ioc::DatadogClient;
+/// let client = DatadogClient::from_env()?.enable_unstable("getIndicatorOfCompromise").build()?;
+/// let ioc = client.indicator("8.8.8.8").await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct DatadogClient {
+    inner: generated::Client,
+    unstable: Arc<BTreeSet<String>>,
+    runtime: Runtime,
+}
+
+/// Builds a [`DatadogClient`].
+#[derive(Clone, Debug)]
+pub struct DatadogBuilder {
+    api_key: Option<Secret>,
+    app_key: Option<Secret>,
+    base_url: String,
+    unstable: BTreeSet<String>,
+    settings: Settings,
+}
+
+fn server_template() -> (&'static str, &'static str, &'static [String]) {
+    let server = &API.servers()[0];
+    let (default, allowed) = server.variables.get("site").map(|(d, a)| (d.as_str(), a.as_slice())).unwrap_or(("datadoghq.com", &[]));
+    (server.url.as_str(), default, allowed)
+}
+
+impl Default for DatadogBuilder {
+    fn default() -> Self {
+        let (url, default, _) = server_template();
+        Self { api_key: None, app_key: None, base_url: url.replace("{site}", default), unstable: BTreeSet::new(), settings: Settings::default() }
+    }
+}
+
+/// `v2.get_indicator_of_compromise`, `get_indicator_of_compromise`, `v2.GetIndicatorOfCompromise`
+/// and `getIndicatorOfCompromise` all name the same operation.
+fn normalise(name: &str) -> String {
+    name.trim_start_matches("v2.").chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+}
+
+impl DatadogBuilder {
+    /// The API key (`DD-API-KEY`) and application key (`DD-APPLICATION-KEY`).
+    pub fn keys(mut self, api_key: impl Into<Secret>, app_key: impl Into<Secret>) -> Self {
+        self.api_key = Some(api_key.into());
+        self.app_key = Some(app_key.into());
+        self
+    }
+
+    /// A Datadog site from the spec's list (`datadoghq.com`, `datadoghq.eu`, `us3.datadoghq.com`, ...).
+    pub fn site(mut self, site: &str) -> Result<Self> {
+        let (url, _, allowed) = server_template();
+        if !allowed.iter().any(|s| s == site) {
+            return Err(Error::config("DD_SITE", format!("{site:?} is not one of {}", allowed.join(", "))));
+        }
+        self.base_url = url.replace("{site}", site);
+        Ok(self)
+    }
+
+    /// Replaces the whole server URL (e.g. a local mock).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Opts in to a beta operation (`getIndicatorOfCompromise`, or Datadog's
+    /// `v2.get_indicator_of_compromise`).
+    pub fn enable_unstable(mut self, operation: &str) -> Self {
+        self.unstable.insert(normalise(operation));
+        self
+    }
+
+    /// Transport settings.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Reads `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE` (default datadoghq.com) and `DD_BASE_URL`
+    /// through `get`.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let api_key = var("DD_API_KEY").ok_or_else(|| Error::config("DD_API_KEY", "not set"))?;
+        let app_key = var("DD_APP_KEY").ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
+        let mut builder = Self::default().keys(api_key, app_key);
+        if let Some(site) = var("DD_SITE") {
+            builder = builder.site(site.trim())?;
+        }
+        if let Some(url) = var("DD_BASE_URL") {
+            builder = builder.base_url(common::check_url("DD_BASE_URL", &url)?);
+        }
+        Ok(builder)
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<DatadogClient> {
+        let api_key = self.api_key.ok_or_else(|| Error::config("DD_API_KEY", "not set"))?;
+        let app_key = self.app_key.ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
+        let base_url = common::check_url("base_url", &self.base_url)?;
+        let http = self.settings.http_client()?;
+        let key = format!("{API}:api-key:{:x}", api_key.fingerprint());
+        let limiter = common::quota_of(API, &self.settings).map(|q| crate::RateLimiter::shared(&key, q, self.settings.burst));
+        let auth: Arc<dyn Authorizer> = Arc::new(DatadogKeys { api_key, app_key });
+        let runtime = Runtime { limiter, retry: self.settings.retry.clone(), auth: auth.clone() };
+        let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(auth));
+        Ok(DatadogClient { inner, unstable: Arc::new(self.unstable), runtime })
+    }
+}
+
+#[derive(Debug)]
+struct DatadogKeys {
+    api_key: Secret,
+    app_key: Secret,
+}
+
+impl Authorizer for DatadogKeys {
+    fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            for (name, key) in [("dd-api-key", &self.api_key), ("dd-application-key", &self.app_key)] {
+                let mut value = HeaderValue::from_str(key.expose()).map_err(|_| Error::config(name, "has characters a header cannot carry"))?;
+                value.set_sensitive(true);
+                request.headers_mut().insert(name, value);
+            }
+            Ok(())
+        })
+    }
+}
+
+fn op(id: &str) -> &'static Operation {
+    API.operation(id).expect("operation is in specs/datadog-ioc.yaml")
+}
+
+impl DatadogClient {
+    /// A builder for the default site, datadoghq.com.
+    pub fn builder() -> DatadogBuilder {
+        DatadogBuilder::default()
+    }
+
+    /// A builder from `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_BASE_URL`.
+    pub fn from_env() -> Result<DatadogBuilder> {
+        DatadogBuilder::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The server URL in use.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.inner)
+    }
+
+    /// Whether a beta operation was enabled.
+    pub fn is_enabled(&self, operation: &str) -> bool {
+        self.unstable.contains(&normalise(operation))
+    }
+
+    /// Details of one indicator of compromise (`getIndicatorOfCompromise`, beta).
+    pub async fn indicator(&self, indicator: &str) -> Result<types::GetIoCIndicatorResponse> {
+        let op = op(IOC);
+        if op.unstable && !self.is_enabled(IOC) {
+            return Err(Error::Unstable { operation: IOC.into() });
+        }
+        let doc = Document::new().query("indicator", indicator).into_value();
+        op.validate_request(&doc, chrono::Utc::now()).map_err(Error::Validation)?;
+        self.runtime.send(op, || self.inner.get_indicator_of_compromise().indicator(indicator).send()).await
+    }
+}

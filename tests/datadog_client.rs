@@ -1,0 +1,111 @@
+//! The Datadog IoC Explorer client against a local mock server.
+
+mod common;
+
+use common::{fast_settings, fixture};
+use serde_json::json;
+use threatbind::datadog_ioc::{DatadogBuilder, DatadogClient};
+use threatbind::Error;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const OP: &str = "getIndicatorOfCompromise";
+
+fn client(server: &MockServer) -> DatadogClient {
+    DatadogClient::builder()
+        .keys("dd-api-secret", "dd-app-secret")
+        .base_url(server.uri())
+        .enable_unstable("v2.get_indicator_of_compromise")
+        .settings(fast_settings())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sends_the_documented_request_and_reads_the_typed_answer() {
+    let server = MockServer::start().await;
+    let indicator = "masscan/1.3 (https://github.com/robertdavidgraham/masscan)";
+    Mock::given(method("GET"))
+        .and(path("/api/v2/security/siem/ioc-explorer/indicator"))
+        .and(query_param("indicator", indicator))
+        .and(header("dd-api-key", "dd-api-secret"))
+        .and(header("dd-application-key", "dd-app-secret"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("datadog-ioc", OP, "response.200.ip.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let answer = client(&server).indicator(indicator).await.unwrap();
+    let ioc = answer.data.unwrap().attributes.unwrap().data.unwrap();
+    assert!(ioc.indicator.is_some());
+}
+
+#[tokio::test]
+async fn beta_operation_needs_opting_in_and_sends_nothing_otherwise() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    let c = DatadogClient::builder().keys("a", "b").base_url(server.uri()).build().unwrap();
+    let err = c.indicator("8.8.8.8").await.unwrap_err();
+    assert!(matches!(&err, Error::Unstable { operation } if operation == OP), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("beta"), "{err}");
+}
+
+#[tokio::test]
+async fn unknown_enum_values_and_fields_are_kept_not_errors() {
+    let server = MockServer::start().await;
+    let mut body = fixture("datadog-ioc", OP, "response.200.ip.json");
+    body["data"]["attributes"]["data"]["m_signal"] = json!("STRONGLY_RAISE_SCORE");
+    body["data"]["attributes"]["data"]["brand_new_field"] = json!({"x": 1});
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(&server).await;
+    let answer = client(&server).indicator("8.8.8.8").await.unwrap();
+    let m_signal = answer.data.unwrap().attributes.unwrap().data.unwrap().m_signal.unwrap();
+    assert!(!m_signal.is_known());
+    assert_eq!(m_signal.as_str(), "STRONGLY_RAISE_SCORE");
+}
+
+#[tokio::test]
+async fn documented_errors_are_typed_and_429_honours_the_reset_header() {
+    for (status, name) in [(400, "bad-request"), (403, "not-authorized"), (404, "not-found")] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"errors": [format!("{name} detail")]})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(&server).indicator("8.8.8.8").await.unwrap_err();
+        match &err {
+            Error::Api { status: s, detail, .. } => {
+                assert_eq!(*s, status);
+                assert_eq!(detail.as_deref(), Some(format!("{name} detail").as_str()));
+            }
+            other => panic!("{status}: {other}"),
+        }
+    }
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("x-ratelimit-reset", "0").set_body_json(json!({"errors": ["Too many requests"]})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(fixture("datadog-ioc", OP, "response.200.ip.json"))).mount(&server).await;
+    client(&server).indicator("8.8.8.8").await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[test]
+fn sites_come_from_the_spec_and_keys_never_print() {
+    let vars = |pairs: Vec<(&'static str, &'static str)>| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+    let c = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2")])).unwrap().build().unwrap();
+    assert_eq!(c.base_url(), "https://api.datadoghq.com");
+    for (site, url) in [("us3.datadoghq.com", "https://api.us3.datadoghq.com"), ("ap2.datadoghq.com", "https://api.ap2.datadoghq.com"), ("us2.ddog-gov.com", "https://api.us2.ddog-gov.com")] {
+        let c = DatadogBuilder::default().keys("k1", "k2").site(site).unwrap().build().unwrap();
+        assert_eq!(c.base_url(), url);
+    }
+    let err = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2"), ("DD_SITE", "datadoghq.moon")])).unwrap_err();
+    assert!(matches!(&err, Error::Config { name, .. } if name == "DD_SITE"), "{err}");
+    let err = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1")])).unwrap_err();
+    assert!(matches!(&err, Error::Config { name, .. } if name == "DD_APP_KEY"), "{err}");
+    let c = DatadogBuilder::default().keys("very-secret-api", "very-secret-app").build().unwrap();
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("very-secret"), "{debug}");
+}
