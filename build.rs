@@ -11,7 +11,11 @@ use std::{env, fmt::Write as _, fs, path::Path, process};
 /// (spec file stem, Rust module name, Cargo feature env var)
 const SPECS: &[(&str, &str, &str)] = &[
     ("log360-cloud", "log360_cloud", "CARGO_FEATURE_LOG360_CLOUD"),
-    ("nameshield-cti", "nameshield_cti", "CARGO_FEATURE_NAMESHIELD_CTI"),
+    (
+        "nameshield-cti",
+        "nameshield_cti",
+        "CARGO_FEATURE_NAMESHIELD_CTI",
+    ),
     ("datadog-ioc", "datadog_ioc", "CARGO_FEATURE_DATADOG_IOC"),
 ];
 
@@ -19,7 +23,9 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=THREATBIND_EXPAND_DIR");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    let expand_dir = env::var("THREATBIND_EXPAND_DIR").ok().filter(|d| !d.is_empty());
+    let expand_dir = env::var("THREATBIND_EXPAND_DIR")
+        .ok()
+        .filter(|d| !d.is_empty());
     for (stem, module, feature) in SPECS {
         let path = format!("specs/{stem}.yaml");
         println!("cargo:rerun-if-changed={path}");
@@ -62,7 +68,10 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
     }
     for (route, method, op) in spec.operations() {
         if op.operation_id.is_none() {
-            return Err(format!("{} {route} has no operationId", method.to_uppercase()));
+            return Err(format!(
+                "{} {route} has no operationId",
+                method.to_uppercase()
+            ));
         }
     }
 

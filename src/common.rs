@@ -33,7 +33,13 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { rate_limit: None, unlimited: false, burst: 1, retry: RetryPolicy::default(), timeout: Duration::from_secs(30) }
+        Self {
+            rate_limit: None,
+            unlimited: false,
+            burst: 1,
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -53,31 +59,49 @@ pub(crate) fn quota_of(api: Api, settings: &Settings) -> Option<RateLimit> {
     if settings.unlimited {
         return None;
     }
-    settings.rate_limit.or_else(|| api.operations().find_map(|op| op.rate_limit))
+    settings
+        .rate_limit
+        .or_else(|| api.operations().find_map(|op| op.rate_limit))
 }
 
 /// Checks a URL setting (`*_BASE_URL`), naming the setting when it is not an http(s) URL.
 pub(crate) fn check_url(name: &str, url: &str) -> Result<String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| Error::config(name, format!("{url:?} is not a URL: {e}")))?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::config(name, format!("{url:?} is not a URL: {e}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::config(name, format!("{url:?} is not an http(s) URL")));
+        return Err(Error::config(
+            name,
+            format!("{url:?} is not an http(s) URL"),
+        ));
     }
     Ok(url.trim_end_matches('/').to_owned())
 }
 
 /// Validates `value` as the operation's JSON body, then converts it to the generated type.
-pub(crate) fn validated_body<B: Serialize, T: DeserializeOwned>(op: &Operation, doc: Document, value: &B) -> Result<T> {
+pub(crate) fn validated_body<B: Serialize, T: DeserializeOwned>(
+    op: &Operation,
+    doc: Document,
+    value: &B,
+) -> Result<T> {
     let body = serde_json::to_value(value).map_err(|e| Error::Decode(e.to_string()))?;
     let doc = doc.body(body.clone()).into_value();
-    op.validate_request(&doc, chrono::Utc::now()).map_err(Error::Validation)?;
-    serde_json::from_value(body).map_err(|e| Error::Validation(vec![crate::spec::Violation::new("body", "type", e.to_string())]))
+    op.validate_request(&doc, chrono::Utc::now())
+        .map_err(Error::Validation)?;
+    serde_json::from_value(body).map_err(|e| {
+        Error::Validation(vec![crate::spec::Violation::new(
+            "body",
+            "type",
+            e.to_string(),
+        )])
+    })
 }
 
 /// Validates a query struct (its fields are the operation's query parameters).
 pub(crate) fn validate_query<Q: Serialize>(op: &Operation, doc: Document, query: &Q) -> Result<()> {
     let value = serde_json::to_value(query).map_err(|e| Error::Decode(e.to_string()))?;
     let doc = doc.query_object(value).into_value();
-    op.validate_request(&doc, chrono::Utc::now()).map_err(Error::Validation)
+    op.validate_request(&doc, chrono::Utc::now())
+        .map_err(Error::Validation)
 }
 
 /// Walks pages: `fetch(cursor)` returns the page's items and the next cursor, if any.

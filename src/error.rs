@@ -72,7 +72,11 @@ pub enum Error {
 }
 
 fn join(violations: &[Violation]) -> String {
-    violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Error {
@@ -92,7 +96,10 @@ impl Error {
     }
 
     pub(crate) fn config(name: &str, problem: impl Into<String>) -> Self {
-        Error::Config { name: name.to_owned(), problem: problem.into() }
+        Error::Config {
+            name: name.to_owned(),
+            problem: problem.into(),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! threatbind
+//! threatbind: spec-first, typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.
+#![warn(missing_docs)]
 pub mod common;
 pub mod error;
 pub mod ratelimit;

@@ -36,7 +36,11 @@ impl RateLimiter {
     /// A limiter for `limit` that may send `burst` requests back to back (clamped to 1..=N).
     pub fn new(limit: RateLimit, burst: u32) -> Self {
         let (quota, burst) = quota(limit, burst);
-        Self { limit, burst, inner: governor::RateLimiter::direct(quota) }
+        Self {
+            limit,
+            burst,
+            inner: governor::RateLimiter::direct(quota),
+        }
     }
 
     /// The limiter shared by everyone using `key` (e.g. `log360-cloud:account:18XXXXX4`) with this
@@ -44,8 +48,13 @@ impl RateLimiter {
     pub fn shared(key: &str, limit: RateLimit, burst: u32) -> Arc<Self> {
         static REGISTRY: OnceLock<Mutex<HashMap<String, Arc<RateLimiter>>>> = OnceLock::new();
         let full_key = format!("{key}|{}/{:?}|{burst}", limit.requests, limit.period);
-        let mut map = REGISTRY.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(full_key).or_insert_with(|| Arc::new(Self::new(limit, burst))).clone()
+        let mut map = REGISTRY
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.entry(full_key)
+            .or_insert_with(|| Arc::new(Self::new(limit, burst)))
+            .clone()
     }
 
     /// The quota.
@@ -122,29 +131,54 @@ mod tests {
 
     #[test]
     fn never_more_than_n_in_any_window() {
-        for (n, secs, burst) in [(50, 60, 1), (50, 60, 10), (600, 300, 1), (600, 300, 100), (3, 1, 3), (1, 1, 1)] {
-            let limit = RateLimit { requests: n, period: Duration::from_secs(secs) };
+        for (n, secs, burst) in [
+            (50, 60, 1),
+            (50, 60, 10),
+            (600, 300, 1),
+            (600, 300, 100),
+            (3, 1, 3),
+            (1, 1, 1),
+        ] {
+            let limit = RateLimit {
+                requests: n,
+                period: Duration::from_secs(secs),
+            };
             let sent = greedy(quota(limit, burst).0, limit.period * 4);
             let max = max_in_any_window(&sent, limit.period);
-            assert!(max <= n as usize, "{n}/{secs}s burst {burst}: {max} in one window");
+            assert!(
+                max <= n as usize,
+                "{n}/{secs}s burst {burst}: {max} in one window"
+            );
             // ...and it is not needlessly slow: the steady rate is (N - burst) per period.
             let steady = (n - burst.min(n)).max(1) as usize;
-            assert!(sent.len() >= 4 * steady, "{n}/{secs}s burst {burst}: only {}", sent.len());
+            assert!(
+                sent.len() >= 4 * steady,
+                "{n}/{secs}s burst {burst}: only {}",
+                sent.len()
+            );
         }
     }
 
     #[test]
     fn a_plain_full_bucket_would_break_the_quota() {
         // The naive configuration, for contrast: N tokens refilled every P/N.
-        let limit = RateLimit { requests: 50, period: Duration::from_secs(60) };
-        let naive = Quota::with_period(limit.period / 50).unwrap().allow_burst(NonZeroU32::new(50).unwrap());
+        let limit = RateLimit {
+            requests: 50,
+            period: Duration::from_secs(60),
+        };
+        let naive = Quota::with_period(limit.period / 50)
+            .unwrap()
+            .allow_burst(NonZeroU32::new(50).unwrap());
         let sent = greedy(naive, limit.period);
         assert!(max_in_any_window(&sent, limit.period) > 90);
     }
 
     #[test]
     fn shared_limiters_are_one_per_key_and_quota() {
-        let limit = RateLimit { requests: 5, period: Duration::from_secs(1) };
+        let limit = RateLimit {
+            requests: 5,
+            period: Duration::from_secs(1),
+        };
         let a = RateLimiter::shared("test:acct:1", limit, 1);
         let b = RateLimiter::shared("test:acct:1", limit, 1);
         let c = RateLimiter::shared("test:acct:2", limit, 1);

@@ -40,7 +40,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries.
     pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// The wait before retry number `retry` (1-based). A server hint wins (capped at
@@ -49,7 +52,9 @@ impl RetryPolicy {
         if let Some(hint) = server_hint {
             return hint.min(self.max_delay);
         }
-        let exp = self.base_delay.saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
         let capped = exp.min(self.max_delay);
         let half = capped / 2;
         half + half.mul_f64(rand::random::<f64>())
@@ -64,7 +69,12 @@ pub(crate) fn retryable(status: u16) -> bool {
 /// The server's wait hint: `Retry-After` (seconds or HTTP date), else `X-RateLimit-Reset`
 /// (Datadog: seconds until the window resets).
 pub(crate) fn server_hint(headers: &HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(v) = text("retry-after") {
         if let Ok(secs) = v.parse::<u64>() {
             return Some(Duration::from_secs(secs));
@@ -74,7 +84,9 @@ pub(crate) fn server_hint(headers: &HeaderMap) -> Option<Duration> {
             return Some(Duration::from_secs(secs as u64));
         }
     }
-    text("x-ratelimit-reset").and_then(|v| v.parse::<u64>().ok()).map(Duration::from_secs)
+    text("x-ratelimit-reset")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs)
 }
 
 #[cfg(test)]
@@ -85,9 +97,16 @@ mod tests {
     fn backoff_grows_and_is_bounded() {
         let p = RetryPolicy::default();
         for retry in 1..10 {
-            let exp = p.base_delay.saturating_mul(1 << (retry - 1)).min(p.max_delay);
+            let exp = p
+                .base_delay
+                .saturating_mul(1 << (retry - 1))
+                .min(p.max_delay);
             let d = p.delay(retry, None);
-            assert!(d >= exp / 2 && d <= exp, "retry {retry}: {d:?} not in [{:?}, {exp:?}]", exp / 2);
+            assert!(
+                d >= exp / 2 && d <= exp,
+                "retry {retry}: {d:?} not in [{:?}, {exp:?}]",
+                exp / 2
+            );
         }
     }
 

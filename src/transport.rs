@@ -64,7 +64,11 @@ pub(crate) struct Runtime {
 }
 
 enum Failure {
-    Status { status: u16, hint: Option<std::time::Duration>, body: Option<Value> },
+    Status {
+        status: u16,
+        hint: Option<std::time::Duration>,
+        body: Option<Value>,
+    },
     Transport(String),
 }
 
@@ -74,7 +78,12 @@ impl Runtime {
     pub(crate) async fn send<T, E, F, Fut>(&self, op: &Operation, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+        Fut: Future<
+            Output = std::result::Result<
+                progenitor_client::ResponseValue<T>,
+                progenitor_client::Error<E>,
+            >,
+        >,
         E: serde::Serialize,
     {
         warn_deprecated(op);
@@ -103,11 +112,15 @@ impl Runtime {
                     attempts -= 1;
                     continue;
                 }
-                Failure::Status { status, hint, body } if retryable(status) => (hint, api_error(status, body.as_ref())),
-                Failure::Status { status: 401, body, .. } => {
-                    return Err(Error::Auth(api_error(401, body.as_ref()).to_string()))
+                Failure::Status { status, hint, body } if retryable(status) => {
+                    (hint, api_error(status, body.as_ref()))
                 }
-                Failure::Status { status, body, .. } => return Err(api_error(status, body.as_ref())),
+                Failure::Status {
+                    status: 401, body, ..
+                } => return Err(Error::Auth(api_error(401, body.as_ref()).to_string())),
+                Failure::Status { status, body, .. } => {
+                    return Err(api_error(status, body.as_ref()))
+                }
                 Failure::Transport(message) => (None, Error::Transport(message)),
             };
             let delay = self.retry.delay(attempts, hint);
@@ -115,9 +128,15 @@ impl Runtime {
                 || started.elapsed() + delay > self.retry.max_elapsed;
             if out_of_budget {
                 return Err(match last {
-                    Error::Api { status: 429, .. } => Error::RateLimited { attempts, retry_after: hint },
+                    Error::Api { status: 429, .. } => Error::RateLimited {
+                        attempts,
+                        retry_after: hint,
+                    },
                     Error::Transport(m) => Error::Transport(m),
-                    other => Error::RetriesExhausted { attempts, last: Box::new(other) },
+                    other => Error::RetriesExhausted {
+                        attempts,
+                        last: Box::new(other),
+                    },
                 });
             }
             tracing::info!(operation = %op.id, attempt = attempts, wait_ms = delay.as_millis() as u64, error = %last, "retrying");
@@ -147,12 +166,16 @@ async fn classify<E: serde::Serialize>(
         P::CommunicationError(e) | P::ResponseBodyError(e) => Failure::Transport(describe(&e)),
         P::InvalidResponsePayload(bytes, e) => match answer {
             // An error status whose body is not the documented one (often empty on 429/5xx).
-            Some((status, headers)) if status >= 400 => {
-                Failure::Status { status, hint: server_hint(&headers), body: serde_json::from_slice(&bytes).ok() }
-            }
+            Some((status, headers)) if status >= 400 => Failure::Status {
+                status,
+                hint: server_hint(&headers),
+                body: serde_json::from_slice(&bytes).ok(),
+            },
             _ => return Err(Error::Decode(e.to_string())),
         },
-        P::InvalidRequest(message) => return Err(Error::Validation(vec![Violation::new("", "type", message)])),
+        P::InvalidRequest(message) => {
+            return Err(Error::Validation(vec![Violation::new("", "type", message)]))
+        }
         P::Custom(message) => return Err(Error::Auth(message)),
         P::InvalidUpgrade(e) => Failure::Transport(describe(&e)),
     })
@@ -172,7 +195,11 @@ fn describe(e: &reqwest::Error) -> String {
         detail = s.to_string();
         source = s.source();
     }
-    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
+    if detail.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}: {detail}")
+    }
 }
 
 /// Reads any vendor's error body: Log360 `{"error":{code,title,detail}}`, Datadog
@@ -213,7 +240,12 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
             title = text(body.get("message"));
         }
     }
-    Error::Api { status, code, title, detail }
+    Error::Api {
+        status,
+        code,
+        title,
+        detail,
+    }
 }
 
 fn warn_deprecated(op: &Operation) {
@@ -248,7 +280,11 @@ mod tests {
     }
 
     fn runtime(retry: RetryPolicy) -> Runtime {
-        Runtime { limiter: None, retry, auth: Arc::new(NoAuth) }
+        Runtime {
+            limiter: None,
+            retry,
+            auth: Arc::new(NoAuth),
+        }
     }
 
     fn op() -> &'static Operation {
@@ -260,11 +296,18 @@ mod tests {
         for (k, v) in headers {
             map.insert(*k, v.parse().unwrap());
         }
-        P::ErrorResponse(ResponseValue::new(json!({"error": {"code": "1"}}), StatusCode::from_u16(status).unwrap(), map))
+        P::ErrorResponse(ResponseValue::new(
+            json!({"error": {"code": "1"}}),
+            StatusCode::from_u16(status).unwrap(),
+            map,
+        ))
     }
 
     /// Replays `script` (one answer per attempt) and reports the attempts made.
-    async fn replay(rt: &Runtime, script: Vec<std::result::Result<u32, P<Value>>>) -> (Result<u32>, u32) {
+    async fn replay(
+        rt: &Runtime,
+        script: Vec<std::result::Result<u32, P<Value>>>,
+    ) -> (Result<u32>, u32) {
         let calls = AtomicU32::new(0);
         let script = std::sync::Mutex::new(script.into_iter());
         let result = rt
@@ -279,32 +322,88 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn retry_after_is_honoured_then_backoff_grows() {
-        let rt = runtime(RetryPolicy { max_attempts: 4, base_delay: Duration::from_secs(2), ..RetryPolicy::default() });
+        let rt = runtime(RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        });
         let start = tokio::time::Instant::now();
-        let (result, calls) = replay(&rt, vec![Err(answer(429, &[("retry-after", "7")])), Err(answer(503, &[])), Err(answer(500, &[])), Ok(42)]).await;
+        let (result, calls) = replay(
+            &rt,
+            vec![
+                Err(answer(429, &[("retry-after", "7")])),
+                Err(answer(503, &[])),
+                Err(answer(500, &[])),
+                Ok(42),
+            ],
+        )
+        .await;
         assert_eq!(result.unwrap(), 42);
         assert_eq!(calls, 4);
         // 7 s as asked, then 1-2 s (retry 2: base 2 s doubled = 4 s, jittered to [2, 4]), then [4, 8].
         let waited = start.elapsed();
-        assert!(waited >= Duration::from_secs(7 + 2 + 4) && waited <= Duration::from_secs(7 + 4 + 8), "{waited:?}");
+        assert!(
+            waited >= Duration::from_secs(7 + 2 + 4) && waited <= Duration::from_secs(7 + 4 + 8),
+            "{waited:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn budgets_end_in_typed_errors() {
-        let rt = runtime(RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(10), ..RetryPolicy::default() });
-        let (result, calls) = replay(&rt, vec![Err(answer(429, &[])), Err(answer(429, &[])), Err(answer(429, &[("retry-after", "5")]))]).await;
-        assert!(matches!(result, Err(Error::RateLimited { attempts: 3, retry_after: Some(d) }) if d == Duration::from_secs(5)), "{result:?}");
+        let rt = runtime(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        });
+        let (result, calls) = replay(
+            &rt,
+            vec![
+                Err(answer(429, &[])),
+                Err(answer(429, &[])),
+                Err(answer(429, &[("retry-after", "5")])),
+            ],
+        )
+        .await;
+        assert!(
+            matches!(result, Err(Error::RateLimited { attempts: 3, retry_after: Some(d) }) if d == Duration::from_secs(5)),
+            "{result:?}"
+        );
         assert_eq!(calls, 3);
-        let (result, _) = replay(&rt, vec![Err(answer(500, &[])), Err(answer(502, &[])), Err(answer(503, &[]))]).await;
-        assert!(matches!(result, Err(Error::RetriesExhausted { attempts: 3, ref last }) if matches!(**last, Error::Api { status: 503, .. })), "{result:?}");
+        let (result, _) = replay(
+            &rt,
+            vec![
+                Err(answer(500, &[])),
+                Err(answer(502, &[])),
+                Err(answer(503, &[])),
+            ],
+        )
+        .await;
+        assert!(
+            matches!(result, Err(Error::RetriesExhausted { attempts: 3, ref last }) if matches!(**last, Error::Api { status: 503, .. })),
+            "{result:?}"
+        );
         assert_eq!(result.unwrap_err().exit_code(), 5);
     }
 
     #[tokio::test(start_paused = true)]
     async fn total_time_is_bounded_and_other_4xx_are_not_retried() {
-        let rt = runtime(RetryPolicy { max_attempts: 10, max_elapsed: Duration::from_secs(30), ..RetryPolicy::default() });
-        let (result, calls) = replay(&rt, vec![Err(answer(429, &[("retry-after", "20")])), Err(answer(429, &[("retry-after", "20")]))]).await;
-        assert!(matches!(result, Err(Error::RateLimited { attempts: 2, .. })), "{result:?}");
+        let rt = runtime(RetryPolicy {
+            max_attempts: 10,
+            max_elapsed: Duration::from_secs(30),
+            ..RetryPolicy::default()
+        });
+        let (result, calls) = replay(
+            &rt,
+            vec![
+                Err(answer(429, &[("retry-after", "20")])),
+                Err(answer(429, &[("retry-after", "20")])),
+            ],
+        )
+        .await;
+        assert!(
+            matches!(result, Err(Error::RateLimited { attempts: 2, .. })),
+            "{result:?}"
+        );
         assert_eq!(calls, 2);
         for status in [400, 403, 404, 422] {
             let (result, calls) = replay(&rt, vec![Err(answer(status, &[]))]).await;
@@ -317,13 +416,29 @@ mod tests {
 
     #[test]
     fn every_vendor_error_shape_is_read() {
-        let log360 = api_error(400, Some(&json!({"error": {"code": "100010404", "title": "Bad Request", "detail": "Rule ID is required."}})));
-        assert_eq!(log360.to_string(), "HTTP 400 [100010404] Bad Request: Rule ID is required.");
+        let log360 = api_error(
+            400,
+            Some(
+                &json!({"error": {"code": "100010404", "title": "Bad Request", "detail": "Rule ID is required."}}),
+            ),
+        );
+        assert_eq!(
+            log360.to_string(),
+            "HTTP 400 [100010404] Bad Request: Rule ID is required."
+        );
         let datadog = api_error(403, Some(&json!({"errors": ["Forbidden", "bad key"]})));
         assert_eq!(datadog.to_string(), "HTTP 403: Forbidden; bad key");
-        let ns_list = api_error(400, Some(&json!({"errors": [{"code": "E42", "message": "bad size", "details": "max 500"}]})));
+        let ns_list = api_error(
+            400,
+            Some(
+                &json!({"errors": [{"code": "E42", "message": "bad size", "details": "max 500"}]}),
+            ),
+        );
         assert_eq!(ns_list.to_string(), "HTTP 400 [E42]: bad size (max 500)");
-        let ns_one = api_error(404, Some(&json!({"errors": {"code": "NOT_FOUND", "message": "no event"}})));
+        let ns_one = api_error(
+            404,
+            Some(&json!({"errors": {"code": "NOT_FOUND", "message": "no event"}})),
+        );
         assert_eq!(ns_one.to_string(), "HTTP 404 [NOT_FOUND]: no event");
         assert_eq!(api_error(502, None).to_string(), "HTTP 502");
     }

@@ -38,24 +38,38 @@ fn build_with(spec_edit: impl Fn(String) -> String) -> (bool, String) {
     let text = std::fs::read_to_string(&spec).unwrap();
     std::fs::write(&spec, spec_edit(text)).unwrap();
     let out = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--lib", "--no-default-features", "--features", "datadog-ioc"])
+        .args([
+            "check",
+            "--offline",
+            "--lib",
+            "--no-default-features",
+            "--features",
+            "datadog-ioc",
+        ])
         .env("CARGO_TARGET_DIR", copy.parent().unwrap().join("target"))
         .current_dir(&copy)
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn a_bad_spec_fails_the_build_naming_the_file_and_the_problem() {
-    let (ok, stderr) = build_with(|t| t.replace("operationId: getIndicatorOfCompromise", "summary2: no id"));
+    let (ok, stderr) =
+        build_with(|t| t.replace("operationId: getIndicatorOfCompromise", "summary2: no id"));
     assert!(!ok, "the build should fail");
     assert!(stderr.contains("error: threatbind: specs/datadog-ioc.yaml: GET /api/v2/security/siem/ioc-explorer/indicator has no operationId"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     let (ok, stderr) = build_with(|t| t.replacen("paths:", "paths: [unclosed", 1));
     assert!(!ok);
-    assert!(stderr.contains("error: threatbind: specs/datadog-ioc.yaml: not valid YAML"), "{stderr}");
+    assert!(
+        stderr.contains("error: threatbind: specs/datadog-ioc.yaml: not valid YAML"),
+        "{stderr}"
+    );
 
     let (ok, stderr) = build_with(|t| t.replace("openapi: 3.0.3", "openapi: 3.1.0"));
     assert!(!ok);

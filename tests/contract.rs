@@ -34,11 +34,19 @@ struct Fixture {
 
 impl Fixture {
     fn name(&self) -> String {
-        format!("{}/{}/{}", self.api.stem(), self.op.id, self.path.file_name().unwrap().to_string_lossy())
+        format!(
+            "{}/{}/{}",
+            self.api.stem(),
+            self.op.id,
+            self.path.file_name().unwrap().to_string_lossy()
+        )
     }
     fn expect(&self) -> (&str, &str) {
         let e = &self.value["expect"];
-        (e["path"].as_str().unwrap_or(""), e["rule"].as_str().unwrap_or(""))
+        (
+            e["path"].as_str().unwrap_or(""),
+            e["rule"].as_str().unwrap_or(""),
+        )
     }
 }
 
@@ -50,14 +58,19 @@ fn parse_kind(file: &str) -> Result<Kind, String> {
     let stem = file.strip_suffix(".json").ok_or("not a .json file")?;
     let mut parts = stem.split('.');
     let status = |p: Option<&str>| -> Result<u16, String> {
-        p.and_then(|s| s.parse().ok()).ok_or_else(|| "needs an HTTP status after the kind".into())
+        p.and_then(|s| s.parse().ok())
+            .ok_or_else(|| "needs an HTTP status after the kind".into())
     };
     let kind = match parts.next() {
         Some("request") => Kind::Request,
         Some("invalid-request") => Kind::InvalidRequest,
         Some("response") => Kind::Response(status(parts.next())?),
         Some("invalid-response") => Kind::InvalidResponse(status(parts.next())?),
-        _ => return Err("must start with request, response, invalid-request or invalid-response".into()),
+        _ => {
+            return Err(
+                "must start with request, response, invalid-request or invalid-response".into(),
+            )
+        }
     };
     Ok(kind)
 }
@@ -77,7 +90,9 @@ fn load() -> (Vec<Fixture>, Vec<String>) {
             let op_dir = op_dir.unwrap().path();
             let op_id = op_dir.file_name().unwrap().to_string_lossy().into_owned();
             let Some(op) = api.operation(&op_id) else {
-                problems.push(format!("{stem}/{op_id}: no operation with that operationId"));
+                problems.push(format!(
+                    "{stem}/{op_id}: no operation with that operationId"
+                ));
                 continue;
             };
             for file in std::fs::read_dir(&op_dir).unwrap() {
@@ -92,7 +107,13 @@ fn load() -> (Vec<Fixture>, Vec<String>) {
                 };
                 let text = std::fs::read_to_string(&path).unwrap();
                 match serde_json::from_str(&text) {
-                    Ok(value) => fixtures.push(Fixture { api, op, path, kind, value }),
+                    Ok(value) => fixtures.push(Fixture {
+                        api,
+                        op,
+                        path,
+                        kind,
+                        value,
+                    }),
                     Err(e) => problems.push(format!("{stem}/{op_id}/{name}: not JSON: {e}")),
                 }
             }
@@ -121,15 +142,30 @@ fn every_fixture_names_an_operation_and_every_operation_has_fixtures() {
             if !has(|k| *k == Kind::InvalidRequest) {
                 problems.push(format!("{api}/{}: no invalid request fixture", op.id));
             }
-            for rule in op.rules.iter().filter(|r| !matches!(r.kind, threatbind::spec::RuleKind::ResponseNormalizes { .. })) {
+            for rule in op.rules.iter().filter(|r| {
+                !matches!(
+                    r.kind,
+                    threatbind::spec::RuleKind::ResponseNormalizes { .. }
+                )
+            }) {
                 let tag = format!("x-rules:{}", rule.id);
-                if !mine.iter().any(|f| f.kind == Kind::InvalidRequest && f.expect().1 == tag) {
-                    problems.push(format!("{api}/{}: rule {} has no invalid fixture", op.id, rule.id));
+                if !mine
+                    .iter()
+                    .any(|f| f.kind == Kind::InvalidRequest && f.expect().1 == tag)
+                {
+                    problems.push(format!(
+                        "{api}/{}: rule {} has no invalid fixture",
+                        op.id, rule.id
+                    ));
                 }
             }
         }
     }
-    assert!(problems.is_empty(), "fixture problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "fixture problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -150,7 +186,11 @@ fn valid_fixtures_pass_their_operation_schema_and_rules() {
         }
     }
     assert!(checked > 50, "only {checked} valid fixtures found");
-    assert!(failures.is_empty(), "valid fixtures rejected:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "valid fixtures rejected:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -174,24 +214,43 @@ fn invalid_fixtures_fail_for_the_expected_reason() {
         match result {
             Ok(()) => failures.push(format!("{}: accepted, expected {rule} at {path}", f.name())),
             Err(violations) => {
-                if !violations.iter().any(|v| v.pointer() == path && v.rule == rule) {
-                    let got: Vec<String> =
-                        violations.iter().map(|v| format!("{} at {}", v.rule, v.pointer())).collect();
-                    failures.push(format!("{}: expected {rule} at {path}, got {}", f.name(), got.join(", ")));
+                if !violations
+                    .iter()
+                    .any(|v| v.pointer() == path && v.rule == rule)
+                {
+                    let got: Vec<String> = violations
+                        .iter()
+                        .map(|v| format!("{} at {}", v.rule, v.pointer()))
+                        .collect();
+                    failures.push(format!(
+                        "{}: expected {rule} at {path}, got {}",
+                        f.name(),
+                        got.join(", ")
+                    ));
                 }
             }
         }
     }
     assert!(checked > 30, "only {checked} invalid fixtures found");
-    assert!(failures.is_empty(), "invalid fixtures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "invalid fixtures:\n{}",
+        failures.join("\n")
+    );
 }
 
 fn decode<T: DeserializeOwned>(value: &Value) -> Result<(), String> {
-    serde_json::from_value::<T>(value.clone()).map(drop).map_err(|e| e.to_string())
+    serde_json::from_value::<T>(value.clone())
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// The generated types of an operation: request body (if any), success body, error body.
-type Decoders = (Option<fn(&Value) -> Result<(), String>>, fn(&Value) -> Result<(), String>, fn(&Value) -> Result<(), String>);
+type Decoders = (
+    Option<fn(&Value) -> Result<(), String>>,
+    fn(&Value) -> Result<(), String>,
+    fn(&Value) -> Result<(), String>,
+);
 
 fn decoders(api: Api, op: &str) -> Decoders {
     match (api, op) {
@@ -200,19 +259,33 @@ fn decoders(api: Api, op: &str) -> Decoders {
             use threatbind::log360_cloud::generated::types::*;
             let err = decode::<Log360Error>;
             match op {
-                "searchThreatAnalytics" => (Some(decode::<ThreatAnalyticsRequest>), decode::<ThreatAnalyticsResponse>, err),
-                "searchVirusTotal" => (Some(decode::<VirusTotalRequest>), decode::<VirusTotalResponse>, err),
+                "searchThreatAnalytics" => (
+                    Some(decode::<ThreatAnalyticsRequest>),
+                    decode::<ThreatAnalyticsResponse>,
+                    err,
+                ),
+                "searchVirusTotal" => (
+                    Some(decode::<VirusTotalRequest>),
+                    decode::<VirusTotalResponse>,
+                    err,
+                ),
                 "listEntityRuleAnomalies" => (None, decode::<EntityRuleAnomaliesResponse>, err),
                 "getEntityRiskProfile" => (None, decode::<RiskProfileResponse>, err),
                 "listRecentAnomalies" => (None, decode::<RecentAnomaliesResponse>, err),
                 "listDetectionRules" => (None, decode::<DetectionRulesResponse>, err),
-                other => panic!("log360-cloud/{other}: add its generated types to tests/contract.rs"),
+                other => {
+                    panic!("log360-cloud/{other}: add its generated types to tests/contract.rs")
+                }
             }
         }
         #[cfg(feature = "datadog-ioc")]
         (Api::DatadogIoc, "getIndicatorOfCompromise") => {
             use threatbind::datadog_ioc::generated::types::*;
-            (None, decode::<GetIoCIndicatorResponse>, decode::<ApiErrorResponse>)
+            (
+                None,
+                decode::<GetIoCIndicatorResponse>,
+                decode::<ApiErrorResponse>,
+            )
         }
         (api, op) => panic!("{api}/{op}: add its generated types to tests/contract.rs"),
     }
@@ -232,12 +305,18 @@ fn fixtures_decode_into_the_generated_types() {
             Kind::Response(s) if *s < 300 => ok(&f.value),
             Kind::Response(_) => err(&f.value),
             // Tolerant reading: a value the spec's enum does not list still decodes.
-            Kind::InvalidResponse(s) if f.expect().1 == "enum" && *s < 300 => ok(&f.value["document"]),
+            Kind::InvalidResponse(s) if f.expect().1 == "enum" && *s < 300 => {
+                ok(&f.value["document"])
+            }
             _ => continue,
         };
         if let Err(e) = result {
             failures.push(format!("{}: {e}", f.name()));
         }
     }
-    assert!(failures.is_empty(), "fixtures that do not decode:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixtures that do not decode:\n{}",
+        failures.join("\n")
+    );
 }

@@ -1,5 +1,6 @@
 //! The Datadog IoC Explorer client against a local mock server.
 
+#![cfg(feature = "datadog-ioc")]
 mod common;
 
 use common::{fast_settings, fixture};
@@ -30,7 +31,11 @@ async fn sends_the_documented_request_and_reads_the_typed_answer() {
         .and(query_param("indicator", indicator))
         .and(header("dd-api-key", "dd-api-secret"))
         .and(header("dd-application-key", "dd-app-secret"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("datadog-ioc", OP, "response.200.ip.json")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture(
+            "datadog-ioc",
+            OP,
+            "response.200.ip.json",
+        )))
         .expect(1)
         .mount(&server)
         .await;
@@ -42,10 +47,21 @@ async fn sends_the_documented_request_and_reads_the_typed_answer() {
 #[tokio::test]
 async fn beta_operation_needs_opting_in_and_sends_nothing_otherwise() {
     let server = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
-    let c = DatadogClient::builder().keys("a", "b").base_url(server.uri()).build().unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let c = DatadogClient::builder()
+        .keys("a", "b")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
     let err = c.indicator("8.8.8.8").await.unwrap_err();
-    assert!(matches!(&err, Error::Unstable { operation } if operation == OP), "{err}");
+    assert!(
+        matches!(&err, Error::Unstable { operation } if operation == OP),
+        "{err}"
+    );
     assert_eq!(err.exit_code(), 2);
     assert!(err.to_string().contains("beta"), "{err}");
 }
@@ -56,25 +72,45 @@ async fn unknown_enum_values_and_fields_are_kept_not_errors() {
     let mut body = fixture("datadog-ioc", OP, "response.200.ip.json");
     body["data"]["attributes"]["data"]["m_signal"] = json!("STRONGLY_RAISE_SCORE");
     body["data"]["attributes"]["data"]["brand_new_field"] = json!({"x": 1});
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(body)).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
     let answer = client(&server).indicator("8.8.8.8").await.unwrap();
-    let m_signal = answer.data.unwrap().attributes.unwrap().data.unwrap().m_signal.unwrap();
+    let m_signal = answer
+        .data
+        .unwrap()
+        .attributes
+        .unwrap()
+        .data
+        .unwrap()
+        .m_signal
+        .unwrap();
     assert!(!m_signal.is_known());
     assert_eq!(m_signal.as_str(), "STRONGLY_RAISE_SCORE");
 }
 
 #[tokio::test]
 async fn documented_errors_are_typed_and_429_honours_the_reset_header() {
-    for (status, name) in [(400, "bad-request"), (403, "not-authorized"), (404, "not-found")] {
+    for (status, name) in [
+        (400, "bad-request"),
+        (403, "not-authorized"),
+        (404, "not-found"),
+    ] {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"errors": [format!("{name} detail")]})))
+            .respond_with(
+                ResponseTemplate::new(status)
+                    .set_body_json(json!({"errors": [format!("{name} detail")]})),
+            )
             .expect(1)
             .mount(&server)
             .await;
         let err = client(&server).indicator("8.8.8.8").await.unwrap_err();
         match &err {
-            Error::Api { status: s, detail, .. } => {
+            Error::Api {
+                status: s, detail, ..
+            } => {
                 assert_eq!(*s, status);
                 assert_eq!(detail.as_deref(), Some(format!("{name} detail").as_str()));
             }
@@ -83,29 +119,73 @@ async fn documented_errors_are_typed_and_429_honours_the_reset_header() {
     }
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(429).insert_header("x-ratelimit-reset", "0").set_body_json(json!({"errors": ["Too many requests"]})))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("x-ratelimit-reset", "0")
+                .set_body_json(json!({"errors": ["Too many requests"]})),
+        )
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200).set_body_json(fixture("datadog-ioc", OP, "response.200.ip.json"))).mount(&server).await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture(
+            "datadog-ioc",
+            OP,
+            "response.200.ip.json",
+        )))
+        .mount(&server)
+        .await;
     client(&server).indicator("8.8.8.8").await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 #[test]
 fn sites_come_from_the_spec_and_keys_never_print() {
-    let vars = |pairs: Vec<(&'static str, &'static str)>| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
-    let c = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2")])).unwrap().build().unwrap();
+    let vars = |pairs: Vec<(&'static str, &'static str)>| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let c = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2")]))
+        .unwrap()
+        .build()
+        .unwrap();
     assert_eq!(c.base_url(), "https://api.datadoghq.com");
-    for (site, url) in [("us3.datadoghq.com", "https://api.us3.datadoghq.com"), ("ap2.datadoghq.com", "https://api.ap2.datadoghq.com"), ("us2.ddog-gov.com", "https://api.us2.ddog-gov.com")] {
-        let c = DatadogBuilder::default().keys("k1", "k2").site(site).unwrap().build().unwrap();
+    for (site, url) in [
+        ("us3.datadoghq.com", "https://api.us3.datadoghq.com"),
+        ("ap2.datadoghq.com", "https://api.ap2.datadoghq.com"),
+        ("us2.ddog-gov.com", "https://api.us2.ddog-gov.com"),
+    ] {
+        let c = DatadogBuilder::default()
+            .keys("k1", "k2")
+            .site(site)
+            .unwrap()
+            .build()
+            .unwrap();
         assert_eq!(c.base_url(), url);
     }
-    let err = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2"), ("DD_SITE", "datadoghq.moon")])).unwrap_err();
-    assert!(matches!(&err, Error::Config { name, .. } if name == "DD_SITE"), "{err}");
+    let err = DatadogBuilder::from_vars(vars(vec![
+        ("DD_API_KEY", "k1"),
+        ("DD_APP_KEY", "k2"),
+        ("DD_SITE", "datadoghq.moon"),
+    ]))
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { name, .. } if name == "DD_SITE"),
+        "{err}"
+    );
     let err = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1")])).unwrap_err();
-    assert!(matches!(&err, Error::Config { name, .. } if name == "DD_APP_KEY"), "{err}");
-    let c = DatadogBuilder::default().keys("very-secret-api", "very-secret-app").build().unwrap();
+    assert!(
+        matches!(&err, Error::Config { name, .. } if name == "DD_APP_KEY"),
+        "{err}"
+    );
+    let c = DatadogBuilder::default()
+        .keys("very-secret-api", "very-secret-app")
+        .build()
+        .unwrap();
     let debug = format!("{c:?}");
     assert!(!debug.contains("very-secret"), "{debug}");
 }

@@ -10,7 +10,11 @@ fn every_spec_is_openapi_3_0_and_every_operation_is_complete() {
     for api in Api::ALL {
         let spec: openapiv3::OpenAPI = serde_yaml_ng::from_str(api.source())
             .unwrap_or_else(|e| panic!("{api}: not OpenAPI 3.0: {e}"));
-        assert!(spec.openapi.starts_with("3.0."), "{api}: openapi {}", spec.openapi);
+        assert!(
+            spec.openapi.starts_with("3.0."),
+            "{api}: openapi {}",
+            spec.openapi
+        );
         assert!(!spec.servers.is_empty(), "{api}: no servers");
         let declared: Vec<&str> = spec.tags.iter().map(|t| t.name.as_str()).collect();
         let doc = api.document();
@@ -29,17 +33,31 @@ fn every_spec_is_openapi_3_0_and_every_operation_is_complete() {
             }
             let raw = &doc["paths"][path][method];
             let responses = raw["responses"].as_object().cloned().unwrap_or_default();
-            if !responses.keys().any(|s| s.starts_with('4') || s.starts_with('5')) {
+            if !responses
+                .keys()
+                .any(|s| s.starts_with('4') || s.starts_with('5'))
+            {
                 problems.push(format!("{name}: no documented error response"));
             }
-            let success = responses.iter().find(|(s, _)| s.starts_with('2')).map(|(_, r)| r);
+            let success = responses
+                .iter()
+                .find(|(s, _)| s.starts_with('2'))
+                .map(|(_, r)| r);
             let media = success.and_then(|r| r.pointer("/content/application~1json"));
-            let has_example = media.is_some_and(|m| m.get("example").is_some() || m.get("examples").is_some());
+            let has_example =
+                media.is_some_and(|m| m.get("example").is_some() || m.get("examples").is_some());
             if !has_example {
                 problems.push(format!("{name}: success response has no example"));
             }
-            if raw.get("x-rate-limit").is_none() && !doc["info"]["description"].as_str().unwrap_or("").contains("rate") {
-                problems.push(format!("{name}: neither x-rate-limit nor a word on rate limits"));
+            if raw.get("x-rate-limit").is_none()
+                && !doc["info"]["description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("rate")
+            {
+                problems.push(format!(
+                    "{name}: neither x-rate-limit nor a word on rate limits"
+                ));
             }
         }
         assert!(count > 0, "{api}: no operations");
@@ -56,14 +74,23 @@ fn every_example_in_a_spec_is_valid_for_its_schema() {
         for op in api.operations() {
             let responses = op.raw["responses"].as_object().cloned().unwrap_or_default();
             for (status, response) in responses {
-                let Ok(code) = status.parse::<u16>() else { continue };
+                let Ok(code) = status.parse::<u16>() else {
+                    continue;
+                };
                 let response = match response.get("$ref").and_then(Value::as_str) {
                     Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap().clone(),
                     None => response,
                 };
-                let Some(media) = response.pointer("/content/application~1json") else { continue };
+                let Some(media) = response.pointer("/content/application~1json") else {
+                    continue;
+                };
                 let mut examples: Vec<Value> = media.get("example").cloned().into_iter().collect();
-                for (_, e) in media.get("examples").and_then(Value::as_object).into_iter().flatten() {
+                for (_, e) in media
+                    .get("examples")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     let e = match e.get("$ref").and_then(Value::as_str) {
                         Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap(),
                         None => e,

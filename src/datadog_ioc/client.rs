@@ -43,21 +43,35 @@ pub struct DatadogBuilder {
 
 fn server_template() -> (&'static str, &'static str, &'static [String]) {
     let server = &API.servers()[0];
-    let (default, allowed) = server.variables.get("site").map(|(d, a)| (d.as_str(), a.as_slice())).unwrap_or(("datadoghq.com", &[]));
+    let (default, allowed) = server
+        .variables
+        .get("site")
+        .map(|(d, a)| (d.as_str(), a.as_slice()))
+        .unwrap_or(("datadoghq.com", &[]));
     (server.url.as_str(), default, allowed)
 }
 
 impl Default for DatadogBuilder {
     fn default() -> Self {
         let (url, default, _) = server_template();
-        Self { api_key: None, app_key: None, base_url: url.replace("{site}", default), unstable: BTreeSet::new(), settings: Settings::default() }
+        Self {
+            api_key: None,
+            app_key: None,
+            base_url: url.replace("{site}", default),
+            unstable: BTreeSet::new(),
+            settings: Settings::default(),
+        }
     }
 }
 
 /// `v2.get_indicator_of_compromise`, `get_indicator_of_compromise`, `v2.GetIndicatorOfCompromise`
 /// and `getIndicatorOfCompromise` all name the same operation.
 fn normalise(name: &str) -> String {
-    name.trim_start_matches("v2.").chars().filter(|c| *c != '_').flat_map(char::to_lowercase).collect()
+    name.trim_start_matches("v2.")
+        .chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl DatadogBuilder {
@@ -72,7 +86,10 @@ impl DatadogBuilder {
     pub fn site(mut self, site: &str) -> Result<Self> {
         let (url, _, allowed) = server_template();
         if !allowed.iter().any(|s| s == site) {
-            return Err(Error::config("DD_SITE", format!("{site:?} is not one of {}", allowed.join(", "))));
+            return Err(Error::config(
+                "DD_SITE",
+                format!("{site:?} is not one of {}", allowed.join(", ")),
+            ));
         }
         self.base_url = url.replace("{site}", site);
         Ok(self)
@@ -115,16 +132,29 @@ impl DatadogBuilder {
 
     /// The client.
     pub fn build(self) -> Result<DatadogClient> {
-        let api_key = self.api_key.ok_or_else(|| Error::config("DD_API_KEY", "not set"))?;
-        let app_key = self.app_key.ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
+        let api_key = self
+            .api_key
+            .ok_or_else(|| Error::config("DD_API_KEY", "not set"))?;
+        let app_key = self
+            .app_key
+            .ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
         let base_url = common::check_url("base_url", &self.base_url)?;
         let http = self.settings.http_client()?;
         let key = format!("{API}:api-key:{:x}", api_key.fingerprint());
-        let limiter = common::quota_of(API, &self.settings).map(|q| crate::RateLimiter::shared(&key, q, self.settings.burst));
+        let limiter = common::quota_of(API, &self.settings)
+            .map(|q| crate::RateLimiter::shared(&key, q, self.settings.burst));
         let auth: Arc<dyn Authorizer> = Arc::new(DatadogKeys { api_key, app_key });
-        let runtime = Runtime { limiter, retry: self.settings.retry.clone(), auth: auth.clone() };
+        let runtime = Runtime {
+            limiter,
+            retry: self.settings.retry.clone(),
+            auth: auth.clone(),
+        };
         let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(auth));
-        Ok(DatadogClient { inner, unstable: Arc::new(self.unstable), runtime })
+        Ok(DatadogClient {
+            inner,
+            unstable: Arc::new(self.unstable),
+            runtime,
+        })
     }
 }
 
@@ -137,8 +167,12 @@ struct DatadogKeys {
 impl Authorizer for DatadogKeys {
     fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            for (name, key) in [("dd-api-key", &self.api_key), ("dd-application-key", &self.app_key)] {
-                let mut value = HeaderValue::from_str(key.expose()).map_err(|_| Error::config(name, "has characters a header cannot carry"))?;
+            for (name, key) in [
+                ("dd-api-key", &self.api_key),
+                ("dd-application-key", &self.app_key),
+            ] {
+                let mut value = HeaderValue::from_str(key.expose())
+                    .map_err(|_| Error::config(name, "has characters a header cannot carry"))?;
                 value.set_sensitive(true);
                 request.headers_mut().insert(name, value);
             }
@@ -148,7 +182,8 @@ impl Authorizer for DatadogKeys {
 }
 
 fn op(id: &str) -> &'static Operation {
-    API.operation(id).expect("operation is in specs/datadog-ioc.yaml")
+    API.operation(id)
+        .expect("operation is in specs/datadog-ioc.yaml")
 }
 
 impl DatadogClient {
@@ -176,10 +211,20 @@ impl DatadogClient {
     pub async fn indicator(&self, indicator: &str) -> Result<types::GetIoCIndicatorResponse> {
         let op = op(IOC);
         if op.unstable && !self.is_enabled(IOC) {
-            return Err(Error::Unstable { operation: IOC.into() });
+            return Err(Error::Unstable {
+                operation: IOC.into(),
+            });
         }
         let doc = Document::new().query("indicator", indicator).into_value();
-        op.validate_request(&doc, chrono::Utc::now()).map_err(Error::Validation)?;
-        self.runtime.send(op, || self.inner.get_indicator_of_compromise().indicator(indicator).send()).await
+        op.validate_request(&doc, chrono::Utc::now())
+            .map_err(Error::Validation)?;
+        self.runtime
+            .send(op, || {
+                self.inner
+                    .get_indicator_of_compromise()
+                    .indicator(indicator)
+                    .send()
+            })
+            .await
     }
 }

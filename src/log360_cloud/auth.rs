@@ -45,8 +45,16 @@ impl Log360Auth {
     }
 
     /// A refresh token with its OAuth client.
-    pub fn refresh_token(refresh_token: impl Into<Secret>, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
-        Self::RefreshToken { refresh_token: refresh_token.into(), client_id: client_id.into(), client_secret: client_secret.into() }
+    pub fn refresh_token(
+        refresh_token: impl Into<Secret>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
+        Self::RefreshToken {
+            refresh_token: refresh_token.into(),
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
     }
 }
 
@@ -76,20 +84,39 @@ struct TokenAnswer {
 }
 
 impl ZohoAuthorizer {
-    pub(crate) fn new(auth: Log360Auth, accounts_server: &str, http: reqwest::Client, cooldown: Duration) -> Self {
+    pub(crate) fn new(
+        auth: Log360Auth,
+        accounts_server: &str,
+        http: reqwest::Client,
+        cooldown: Duration,
+    ) -> Self {
         let token_url = format!("{}/oauth/v2/token", accounts_server.trim_end_matches('/'));
-        Self { auth, token_url, http, current: Mutex::new(None), refreshing: tokio::sync::Mutex::new(()), cooldown }
+        Self {
+            auth,
+            token_url,
+            http,
+            current: Mutex::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+            cooldown,
+        }
     }
 
     fn fresh(&self) -> Option<Secret> {
         let current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        current.as_ref().filter(|t| Instant::now() + EARLY < t.expires).map(|t| t.value.clone())
+        current
+            .as_ref()
+            .filter(|t| Instant::now() + EARLY < t.expires)
+            .map(|t| t.value.clone())
     }
 
     async fn token(&self) -> Result<Secret> {
         let (refresh_token, client_id, client_secret) = match &self.auth {
             Log360Auth::AccessToken(token) => return Ok(token.clone()),
-            Log360Auth::RefreshToken { refresh_token, client_id, client_secret } => (refresh_token, client_id, client_secret),
+            Log360Auth::RefreshToken {
+                refresh_token,
+                client_id,
+                client_secret,
+            } => (refresh_token, client_id, client_secret),
         };
         if let Some(token) = self.fresh() {
             return Ok(token);
@@ -113,10 +140,11 @@ impl ZohoAuthorizer {
             .await
             .map_err(|e| Error::Auth(format!("token refresh failed: {}", e.without_url())))?;
         let status = response.status();
-        let answer: TokenAnswer = response
-            .json()
-            .await
-            .map_err(|_| Error::Auth(format!("token refresh failed: HTTP {status}, unreadable answer")))?;
+        let answer: TokenAnswer = response.json().await.map_err(|_| {
+            Error::Auth(format!(
+                "token refresh failed: HTTP {status}, unreadable answer"
+            ))
+        })?;
         let value = match (answer.access_token, answer.error) {
             (Some(token), None) if status.is_success() => Secret::new(token),
             (_, error) => {
@@ -133,8 +161,11 @@ impl ZohoAuthorizer {
         }
         .unwrap_or(3600);
         let now = Instant::now();
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some(Token { value: value.clone(), obtained: now, expires: now + Duration::from_secs(seconds) });
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Token {
+            value: value.clone(),
+            obtained: now,
+            expires: now + Duration::from_secs(seconds),
+        });
         Ok(value)
     }
 }
@@ -144,7 +175,9 @@ impl Authorizer for ZohoAuthorizer {
         Box::pin(async move {
             let token = self.token().await?;
             let mut value = HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.expose()))
-                .map_err(|_| Error::Auth("the access token has characters a header cannot carry".into()))?;
+                .map_err(|_| {
+                Error::Auth("the access token has characters a header cannot carry".into())
+            })?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
             Ok(())
@@ -156,7 +189,10 @@ impl Authorizer for ZohoAuthorizer {
             return false;
         }
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if current.as_ref().is_some_and(|t| t.obtained.elapsed() < self.cooldown) {
+        if current
+            .as_ref()
+            .is_some_and(|t| t.obtained.elapsed() < self.cooldown)
+        {
             return false;
         }
         *current = None;

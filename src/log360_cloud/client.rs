@@ -2,7 +2,9 @@
 
 use super::auth::{Log360Auth, ZohoAuthorizer, DEFAULT_REFRESH_COOLDOWN};
 use super::generated::{self, types};
-use super::queries::{AnomalyDetailsQuery, DetectionRulesQuery, RecentAnomaliesQuery, RiskProfileQuery, ThreatQuery};
+use super::queries::{
+    AnomalyDetailsQuery, DetectionRulesQuery, RecentAnomaliesQuery, RiskProfileQuery, ThreatQuery,
+};
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
@@ -84,12 +86,21 @@ impl Log360Builder {
     /// The data centre: `us`, `eu`, `in`, `au` or `jp` (the spec's `x-region`s). Sets the API host
     /// and the Zoho accounts server.
     pub fn region(mut self, region: &str) -> Result<Self> {
-        let regions: Vec<&str> = API.servers().iter().filter_map(|s| s.region.as_deref()).collect();
+        let regions: Vec<&str> = API
+            .servers()
+            .iter()
+            .filter_map(|s| s.region.as_deref())
+            .collect();
         let server = API
             .servers()
             .iter()
             .find(|s| s.region.as_deref() == Some(region))
-            .ok_or_else(|| Error::config("LOG360_REGION", format!("{region:?} is not one of {}", regions.join(", "))))?;
+            .ok_or_else(|| {
+                Error::config(
+                    "LOG360_REGION",
+                    format!("{region:?} is not one of {}", regions.join(", ")),
+                )
+            })?;
         self.base_url = server.url.clone();
         self.accounts_url = server.accounts_server.clone().unwrap_or_default();
         Ok(self)
@@ -128,8 +139,9 @@ impl Log360Builder {
     /// Reads `LOG360_*` variables through `get` (see [`Log360Client::from_env`]).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let mut builder = Self::default();
-        builder.account_id = Some(var("LOG360_ACCOUNT_ID").ok_or_else(|| Error::config("LOG360_ACCOUNT_ID", "not set"))?);
+        let account_id = var("LOG360_ACCOUNT_ID")
+            .ok_or_else(|| Error::config("LOG360_ACCOUNT_ID", "not set"))?;
+        let mut builder = Self::default().account_id(account_id);
         if let Some(region) = var("LOG360_REGION") {
             builder = builder.region(&region)?;
         }
@@ -139,35 +151,72 @@ impl Log360Builder {
         if let Some(url) = var("LOG360_ACCOUNTS_URL") {
             builder = builder.accounts_url(common::check_url("LOG360_ACCOUNTS_URL", &url)?);
         }
-        builder.auth = Some(match (var("LOG360_ACCESS_TOKEN"), var("LOG360_REFRESH_TOKEN")) {
-            (Some(token), _) => Log360Auth::access_token(token),
-            (None, Some(refresh)) => Log360Auth::refresh_token(
-                refresh,
-                var("LOG360_CLIENT_ID").ok_or_else(|| Error::config("LOG360_CLIENT_ID", "not set (needed with LOG360_REFRESH_TOKEN)"))?,
-                Secret::new(var("LOG360_CLIENT_SECRET").ok_or_else(|| Error::config("LOG360_CLIENT_SECRET", "not set (needed with LOG360_REFRESH_TOKEN)"))?),
-            ),
-            (None, None) => return Err(Error::config("LOG360_ACCESS_TOKEN", "not set (or set LOG360_REFRESH_TOKEN, LOG360_CLIENT_ID, LOG360_CLIENT_SECRET)")),
-        });
+        builder.auth = Some(
+            match (var("LOG360_ACCESS_TOKEN"), var("LOG360_REFRESH_TOKEN")) {
+                (Some(token), _) => Log360Auth::access_token(token),
+                (None, Some(refresh)) => Log360Auth::refresh_token(
+                    refresh,
+                    var("LOG360_CLIENT_ID").ok_or_else(|| {
+                        Error::config(
+                            "LOG360_CLIENT_ID",
+                            "not set (needed with LOG360_REFRESH_TOKEN)",
+                        )
+                    })?,
+                    Secret::new(var("LOG360_CLIENT_SECRET").ok_or_else(|| {
+                        Error::config(
+                            "LOG360_CLIENT_SECRET",
+                            "not set (needed with LOG360_REFRESH_TOKEN)",
+                        )
+                    })?),
+                ),
+                (None, None) => return Err(Error::config(
+                    "LOG360_ACCESS_TOKEN",
+                    "not set (or set LOG360_REFRESH_TOKEN, LOG360_CLIENT_ID, LOG360_CLIENT_SECRET)",
+                )),
+            },
+        );
         Ok(builder)
     }
 
     /// The client.
     pub fn build(self) -> Result<Log360Client> {
-        let account_id = self.account_id.ok_or_else(|| Error::config("account_id", "not set"))?;
+        let account_id = self
+            .account_id
+            .ok_or_else(|| Error::config("account_id", "not set"))?;
         let auth = self.auth.ok_or_else(|| Error::config("auth", "not set"))?;
         let base_url = common::check_url("base_url", &self.base_url)?;
         let http = self.settings.http_client()?;
-        let authorizer = Arc::new(ZohoAuthorizer::new(auth, &self.accounts_url, http.clone(), self.refresh_cooldown));
+        let authorizer = Arc::new(ZohoAuthorizer::new(
+            auth,
+            &self.accounts_url,
+            http.clone(),
+            self.refresh_cooldown,
+        ));
         let quota = common::quota_of(API, &self.settings);
-        let limiter = quota.map(|q| crate::RateLimiter::shared(&format!("{API}:account:{account_id}"), q, self.settings.burst));
-        let runtime = Runtime { limiter, retry: self.settings.retry.clone(), auth: authorizer.clone() };
+        let limiter = quota.map(|q| {
+            crate::RateLimiter::shared(
+                &format!("{API}:account:{account_id}"),
+                q,
+                self.settings.burst,
+            )
+        });
+        let runtime = Runtime {
+            limiter,
+            retry: self.settings.retry.clone(),
+            auth: authorizer.clone(),
+        };
         let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(authorizer));
-        Ok(Log360Client { inner, account_id, runtime })
+        Ok(Log360Client {
+            inner,
+            account_id,
+            runtime,
+        })
     }
 }
 
 fn op(id: &str) -> &'static Operation {
-    API.operation(id).expect("operation is in specs/log360-cloud.yaml")
+    API.operation(id)
+        .expect("operation is in specs/log360-cloud.yaml")
 }
 
 impl Log360Client {
@@ -199,42 +248,82 @@ impl Log360Client {
     }
 
     /// L3C Threat Analytics lookup (`searchThreatAnalytics`).
-    pub async fn threat_analytics(&self, query: &ThreatQuery) -> Result<types::ThreatAnalyticsResponse> {
+    pub async fn threat_analytics(
+        &self,
+        query: &ThreatQuery,
+    ) -> Result<types::ThreatAnalyticsResponse> {
         let op = op("searchThreatAnalytics");
-        let body: types::ThreatAnalyticsRequest = common::validated_body(op, self.document(), query)?;
+        let body: types::ThreatAnalyticsRequest =
+            common::validated_body(op, self.document(), query)?;
         self.runtime
-            .send(op, || self.inner.search_threat_analytics().account_id(self.account_id.as_str()).body(body.clone()).send())
+            .send(op, || {
+                self.inner
+                    .search_threat_analytics()
+                    .account_id(self.account_id.as_str())
+                    .body(body.clone())
+                    .send()
+            })
             .await
     }
 
     /// VirusTotal lookup (`searchVirusTotal`); the type of `indicator` is detected by the server.
     pub async fn virustotal(&self, indicator: &str) -> Result<types::VirusTotalResponse> {
         let op = op("searchVirusTotal");
-        let body: types::VirusTotalRequest = common::validated_body(op, self.document(), &serde_json::json!({ "indicator": indicator }))?;
+        let body: types::VirusTotalRequest = common::validated_body(
+            op,
+            self.document(),
+            &serde_json::json!({ "indicator": indicator }),
+        )?;
         self.runtime
-            .send(op, || self.inner.search_virus_total().account_id(self.account_id.as_str()).body(body.clone()).send())
+            .send(op, || {
+                self.inner
+                    .search_virus_total()
+                    .account_id(self.account_id.as_str())
+                    .body(body.clone())
+                    .send()
+            })
             .await
     }
 
     /// Anomalies of an entity for one rule (`listEntityRuleAnomalies`), one page.
-    pub async fn anomaly_details(&self, query: &AnomalyDetailsQuery) -> Result<types::EntityRuleAnomaliesResponse> {
+    pub async fn anomaly_details(
+        &self,
+        query: &AnomalyDetailsQuery,
+    ) -> Result<types::EntityRuleAnomaliesResponse> {
         let op = op("listEntityRuleAnomalies");
         common::validate_query(op, self.document(), query)?;
         self.runtime
             .send(op, || {
-                let mut b = self.inner.list_entity_rule_anomalies().account_id(self.account_id.as_str());
-                b = b.entity_name(query.entity_name.as_str()).domain_name(query.domain_name.as_str()).rule_id(query.rule_id.as_str());
-                if let Some(t) = query.start_time { b = b.start_time(t) }
-                if let Some(t) = query.end_time { b = b.end_time(t) }
-                if let Some(n) = query.from { b = b.from(n as u64) }
-                if let Some(n) = query.limit { b = b.limit(n as u64) }
+                let mut b = self
+                    .inner
+                    .list_entity_rule_anomalies()
+                    .account_id(self.account_id.as_str());
+                b = b
+                    .entity_name(query.entity_name.as_str())
+                    .domain_name(query.domain_name.as_str())
+                    .rule_id(query.rule_id.as_str());
+                if let Some(t) = query.start_time {
+                    b = b.start_time(t)
+                }
+                if let Some(t) = query.end_time {
+                    b = b.end_time(t)
+                }
+                if let Some(n) = query.from {
+                    b = b.from(n as u64)
+                }
+                if let Some(n) = query.limit {
+                    b = b.limit(n as u64)
+                }
                 b.send()
             })
             .await
     }
 
     /// Risk profile of an entity (`getEntityRiskProfile`).
-    pub async fn risk_profile(&self, query: &RiskProfileQuery) -> Result<types::RiskProfileResponse> {
+    pub async fn risk_profile(
+        &self,
+        query: &RiskProfileQuery,
+    ) -> Result<types::RiskProfileResponse> {
         let op = op("getEntityRiskProfile");
         common::validate_query(op, self.document(), query)?;
         self.runtime
@@ -251,39 +340,81 @@ impl Log360Client {
     }
 
     /// Recent anomalies of an entity (`listRecentAnomalies`), one page.
-    pub async fn recent_anomalies(&self, query: &RecentAnomaliesQuery) -> Result<types::RecentAnomaliesResponse> {
+    pub async fn recent_anomalies(
+        &self,
+        query: &RecentAnomaliesQuery,
+    ) -> Result<types::RecentAnomaliesResponse> {
         let op = op("listRecentAnomalies");
         common::validate_query(op, self.document(), query)?;
         self.runtime
             .send(op, || {
-                let mut b = self.inner.list_recent_anomalies().account_id(self.account_id.as_str());
-                b = b.entity_name(query.entity_name.as_str()).domain_name(query.domain_name.as_str());
-                if let Some(t) = query.start_time { b = b.start_time(t) }
-                if let Some(t) = query.end_time { b = b.end_time(t) }
-                if let Some(n) = query.from { b = b.from(n as u64) }
-                if let Some(n) = query.limit { b = b.limit(n as u64) }
+                let mut b = self
+                    .inner
+                    .list_recent_anomalies()
+                    .account_id(self.account_id.as_str());
+                b = b
+                    .entity_name(query.entity_name.as_str())
+                    .domain_name(query.domain_name.as_str());
+                if let Some(t) = query.start_time {
+                    b = b.start_time(t)
+                }
+                if let Some(t) = query.end_time {
+                    b = b.end_time(t)
+                }
+                if let Some(n) = query.from {
+                    b = b.from(n as u64)
+                }
+                if let Some(n) = query.limit {
+                    b = b.limit(n as u64)
+                }
                 b.send()
             })
             .await
     }
 
     /// Detection rules (`listDetectionRules`), one page.
-    pub async fn detection_rules(&self, query: &DetectionRulesQuery) -> Result<types::DetectionRulesResponse> {
+    pub async fn detection_rules(
+        &self,
+        query: &DetectionRulesQuery,
+    ) -> Result<types::DetectionRulesResponse> {
         let op = op("listDetectionRules");
         common::validate_query(op, self.document(), query)?;
         self.runtime
             .send(op, || {
-                let mut b = self.inner.list_detection_rules().account_id(self.account_id.as_str());
-                if let Some(n) = query.from { b = b.from(n as u64) }
-                if let Some(n) = query.limit { b = b.limit(n as u64) }
-                if let Some(v) = &query.status { b = b.status(v.as_str()) }
-                if let Some(v) = query.severity { b = b.severity(v) }
-                if let Some(v) = &query.execution_type { b = b.execution_type(v.as_str()) }
-                if let Some(v) = query.rule_type { b = b.rule_type(v) }
-                if let Some(v) = &query.source { b = b.source(v.as_str()) }
-                if let Some(v) = &query.complexity { b = b.complexity(v.as_str()) }
-                if let Some(v) = query.is_deprecated { b = b.is_deprecated(v) }
-                if let Some(v) = query.is_new { b = b.is_new(v) }
+                let mut b = self
+                    .inner
+                    .list_detection_rules()
+                    .account_id(self.account_id.as_str());
+                if let Some(n) = query.from {
+                    b = b.from(n as u64)
+                }
+                if let Some(n) = query.limit {
+                    b = b.limit(n as u64)
+                }
+                if let Some(v) = &query.status {
+                    b = b.status(v.as_str())
+                }
+                if let Some(v) = query.severity {
+                    b = b.severity(v)
+                }
+                if let Some(v) = &query.execution_type {
+                    b = b.execution_type(v.as_str())
+                }
+                if let Some(v) = query.rule_type {
+                    b = b.rule_type(v)
+                }
+                if let Some(v) = &query.source {
+                    b = b.source(v.as_str())
+                }
+                if let Some(v) = &query.complexity {
+                    b = b.complexity(v.as_str())
+                }
+                if let Some(v) = query.is_deprecated {
+                    b = b.is_deprecated(v)
+                }
+                if let Some(v) = query.is_new {
+                    b = b.is_new(v)
+                }
                 b.send()
             })
             .await
@@ -299,24 +430,38 @@ impl Log360Client {
     /// let rules: Vec<_> = client.all_detection_rules(DetectionRulesQuery::default()).try_collect().await?;
     /// # Ok(()) }
     /// ```
-    pub fn all_detection_rules(&self, query: DetectionRulesQuery) -> impl Stream<Item = Result<types::DetectionRule>> + '_ {
+    pub fn all_detection_rules(
+        &self,
+        query: DetectionRulesQuery,
+    ) -> impl Stream<Item = Result<types::DetectionRule>> + '_ {
         let start = query.from.unwrap_or(1);
         common::paginate(start, move |from| {
-            let query = DetectionRulesQuery { from: Some(from), ..query.clone() };
+            let query = DetectionRulesQuery {
+                from: Some(from),
+                ..query.clone()
+            };
             async move {
                 let page = self.detection_rules(&query).await?;
                 let more = page.meta.as_ref().and_then(|m| m.has_more) == Some(true);
-                let next = more.then(|| from + page.data.len() as i64).filter(|_| !page.data.is_empty());
+                let next = more
+                    .then(|| from + page.data.len() as i64)
+                    .filter(|_| !page.data.is_empty());
                 Ok((page.data, next))
             }
         })
     }
 
     /// Every page of recent anomalies of an entity (`from`/`limit`, until `meta.has_more` is false).
-    pub fn recent_anomalies_pages(&self, query: RecentAnomaliesQuery) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
+    pub fn recent_anomalies_pages(
+        &self,
+        query: RecentAnomaliesQuery,
+    ) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
         let start = query.from.unwrap_or(1);
         common::paginate(start, move |from| {
-            let query = RecentAnomaliesQuery { from: Some(from), ..query.clone() };
+            let query = RecentAnomaliesQuery {
+                from: Some(from),
+                ..query.clone()
+            };
             async move {
                 let page = self.recent_anomalies(&query).await?;
                 let meta = page.meta.clone().unwrap_or_default();
@@ -328,10 +473,16 @@ impl Log360Client {
     }
 
     /// Every page of anomaly details of an entity and rule.
-    pub fn anomaly_details_pages(&self, query: AnomalyDetailsQuery) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
+    pub fn anomaly_details_pages(
+        &self,
+        query: AnomalyDetailsQuery,
+    ) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
         let start = query.from.unwrap_or(1);
         common::paginate(start, move |from| {
-            let query = AnomalyDetailsQuery { from: Some(from), ..query.clone() };
+            let query = AnomalyDetailsQuery {
+                from: Some(from),
+                ..query.clone()
+            };
             async move {
                 let page = self.anomaly_details(&query).await?;
                 let meta = page.meta.clone().unwrap_or_default();

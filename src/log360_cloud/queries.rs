@@ -1,7 +1,9 @@
 //! Request values for the Log360 Cloud operations, with constructors for the common cases.
 //! They serialise to the documented wire layout; the client validates them against the spec.
 
-use super::generated::types::{ConnectionSection, EntityType, IndicatorType, RuleSeverity, RuleType, ThreatAction};
+use super::generated::types::{
+    ConnectionSection, EntityType, IndicatorType, RuleSeverity, RuleType, ThreatAction,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -66,7 +68,14 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 impl ThreatQuery {
     /// Any action, no filters.
     pub fn new(indicator: impl Into<String>, action: ThreatAction) -> Self {
-        Self { indicator: indicator.into(), indicator_type: None, action, filter: ThreatFilter::default(), limit: None, from: None }
+        Self {
+            indicator: indicator.into(),
+            indicator_type: None,
+            action,
+            filter: ThreatFilter::default(),
+            limit: None,
+            from: None,
+        }
     }
 
     /// INFO: reputation score, category, key attributes.
@@ -134,8 +143,20 @@ pub struct AnomalyDetailsQuery {
 
 impl AnomalyDetailsQuery {
     /// The three required parameters.
-    pub fn new(entity_name: impl Into<String>, domain_name: impl Into<String>, rule_id: impl Into<String>) -> Self {
-        Self { entity_name: entity_name.into(), domain_name: domain_name.into(), rule_id: rule_id.into(), start_time: None, end_time: None, from: None, limit: None }
+    pub fn new(
+        entity_name: impl Into<String>,
+        domain_name: impl Into<String>,
+        rule_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            entity_name: entity_name.into(),
+            domain_name: domain_name.into(),
+            rule_id: rule_id.into(),
+            start_time: None,
+            end_time: None,
+            from: None,
+            limit: None,
+        }
     }
 
     /// Sets the time range.
@@ -178,7 +199,14 @@ pub struct RecentAnomaliesQuery {
 impl RecentAnomaliesQuery {
     /// The two required parameters.
     pub fn new(entity_name: impl Into<String>, domain_name: impl Into<String>) -> Self {
-        Self { entity_name: entity_name.into(), domain_name: domain_name.into(), start_time: None, end_time: None, from: None, limit: None }
+        Self {
+            entity_name: entity_name.into(),
+            domain_name: domain_name.into(),
+            start_time: None,
+            end_time: None,
+            from: None,
+            limit: None,
+        }
     }
 }
 

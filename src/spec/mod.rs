@@ -177,7 +177,12 @@ impl Operation {
     /// ```
     pub fn integer_bounds(&self, path: &str) -> (Option<i64>, Option<i64>) {
         let schema = schema::schema_at(self.api.document(), &self.raw, path);
-        let get = |k: &str| schema.as_ref().and_then(|s| s.get(k)).and_then(Value::as_i64);
+        let get = |k: &str| {
+            schema
+                .as_ref()
+                .and_then(|s| s.get(k))
+                .and_then(Value::as_i64)
+        };
         (get("minimum"), get("maximum"))
     }
 
@@ -213,8 +218,12 @@ impl Parsed {
         let mut operations = BTreeMap::new();
         let paths = document.get("paths").and_then(Value::as_object);
         for (path, item) in paths.into_iter().flatten() {
-            for method in ["get", "put", "post", "delete", "options", "head", "patch", "trace"] {
-                let Some(raw) = item.get(method) else { continue };
+            for method in [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ] {
+                let Some(raw) = item.get(method) else {
+                    continue;
+                };
                 let id = raw
                     .get("operationId")
                     .and_then(Value::as_str)
@@ -241,13 +250,20 @@ impl Parsed {
                 operations.insert(id, op);
             }
         }
-        Ok(Parsed { document, servers, operations })
+        Ok(Parsed {
+            document,
+            servers,
+            operations,
+        })
     }
 }
 
 fn parse_rate_limit(v: &Value) -> Result<RateLimit, String> {
     let requests = v.get("requests").and_then(Value::as_u64).filter(|n| *n > 0);
-    let seconds = v.get("period_seconds").and_then(Value::as_u64).filter(|n| *n > 0);
+    let seconds = v
+        .get("period_seconds")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0);
     match (requests, seconds) {
         (Some(r), Some(s)) => Ok(RateLimit {
             requests: u32::try_from(r).map_err(|_| "x-rate-limit.requests too large")?,
@@ -269,7 +285,11 @@ fn parse_server(v: &Value) -> Server {
                     let allowed = var
                         .get("enum")
                         .and_then(Value::as_array)
-                        .map(|e| e.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                        .map(|e| {
+                            e.iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect()
+                        })
                         .unwrap_or_default();
                     (name.clone(), (default.to_owned(), allowed))
                 })

@@ -153,7 +153,11 @@ impl Rule {
             return;
         }
         let mut fail = |path: &str, message: String| {
-            out.push(Violation::new(path, format!("x-rules:{}", self.id), message));
+            out.push(Violation::new(
+                path,
+                format!("x-rules:{}", self.id),
+                message,
+            ));
         };
         match &self.kind {
             RuleKind::Require { paths } => {
@@ -168,11 +172,20 @@ impl Rule {
             }
             RuleKind::AllowedValues { path, values } => {
                 if let Some(v) = lookup(document, path).filter(|v| !values.contains(v)) {
-                    fail(path, format!("{v} is not allowed here: {}", self.description));
+                    fail(
+                        path,
+                        format!("{v} is not allowed here: {}", self.description),
+                    );
                 }
             }
-            RuleKind::DatetimeNotBefore { path, bound, now_minus } => {
-                let Some(text) = lookup(document, path).and_then(Value::as_str) else { return };
+            RuleKind::DatetimeNotBefore {
+                path,
+                bound,
+                now_minus,
+            } => {
+                let Some(text) = lookup(document, path).and_then(Value::as_str) else {
+                    return;
+                };
                 let Some(value) = parse_instant(text) else {
                     return fail(path, format!("{text:?} is not a date-time"));
                 };
@@ -184,17 +197,40 @@ impl Rule {
                     (None, None) => None,
                 };
                 if let Some(limit) = limit.filter(|l| value < *l) {
-                    fail(path, format!("{text} is before {}: {}", limit.to_rfc3339(), self.description));
+                    fail(
+                        path,
+                        format!(
+                            "{text} is before {}: {}",
+                            limit.to_rfc3339(),
+                            self.description
+                        ),
+                    );
                 }
             }
-            RuleKind::DatetimeSpan { start, end, max_days } => {
-                let get = |p: &str| lookup(document, p).and_then(Value::as_str).and_then(parse_instant);
-                let (Some(s), Some(e)) = (get(start), get(end)) else { return };
+            RuleKind::DatetimeSpan {
+                start,
+                end,
+                max_days,
+            } => {
+                let get = |p: &str| {
+                    lookup(document, p)
+                        .and_then(Value::as_str)
+                        .and_then(parse_instant)
+                };
+                let (Some(s), Some(e)) = (get(start), get(end)) else {
+                    return;
+                };
                 if e < s {
                     fail(end, format!("{e} is before {start} ({s})"));
                 } else if e - s > TimeDelta::days(*max_days) {
                     let days = (e - s).num_days();
-                    fail(end, format!("range of {days} days exceeds {max_days}: {}", self.description));
+                    fail(
+                        end,
+                        format!(
+                            "range of {days} days exceeds {max_days}: {}",
+                            self.description
+                        ),
+                    );
                 }
             }
             RuleKind::ResponseNormalizes { .. } => {}

@@ -63,10 +63,16 @@ pub(crate) fn parameters<'a>(document: &'a Value, operation: &'a Value) -> Vec<&
 }
 
 /// The schema of the request body (`application/json`), if any, and whether it is required.
-pub(crate) fn request_body<'a>(document: &'a Value, operation: &'a Value) -> Option<(&'a Value, bool)> {
+pub(crate) fn request_body<'a>(
+    document: &'a Value,
+    operation: &'a Value,
+) -> Option<(&'a Value, bool)> {
     let body = resolve(document, operation.get("requestBody")?);
     let schema = body.pointer("/content/application~1json/schema")?;
-    Some((schema, body.get("required").and_then(Value::as_bool) == Some(true)))
+    Some((
+        schema,
+        body.get("required").and_then(Value::as_bool) == Some(true),
+    ))
 }
 
 /// The JSON Schema of a request document `{"header":..,"query":..,"path":..,"body":..}`.
@@ -80,7 +86,9 @@ pub(crate) fn request_schema(document: &Value, operation: &Value) -> Value {
             if p.get("in").and_then(Value::as_str) != Some(location) {
                 continue;
             }
-            let Some(name) = p.get("name").and_then(Value::as_str) else { continue };
+            let Some(name) = p.get("name").and_then(Value::as_str) else {
+                continue;
+            };
             props.insert(name.into(), p.get("schema").cloned().unwrap_or(json!({})));
             if p.get("required").and_then(Value::as_bool) == Some(true) {
                 required.push(json!(name));
@@ -128,7 +136,10 @@ pub(crate) fn schema_at(document: &Value, operation: &Value, path: &str) -> Opti
             .clone()
     };
     for segment in segments {
-        current = resolve(document, &current).get("properties")?.get(segment)?.clone();
+        current = resolve(document, &current)
+            .get("properties")?
+            .get(segment)?
+            .clone();
     }
     Some(resolve(document, &current).clone())
 }

@@ -27,7 +27,10 @@ impl Document {
         if value.is_null() {
             return self;
         }
-        let entry = self.0.entry(part).or_insert_with(|| Value::Object(Map::new()));
+        let entry = self
+            .0
+            .entry(part)
+            .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(map) = entry {
             map.insert(name.to_owned(), value);
         }
@@ -93,15 +96,36 @@ pub struct Violation {
 
 impl Violation {
     /// A violation at a dotted path.
-    pub fn new(path: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        path: impl Into<String>,
+        rule: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let path = path.into();
-        let pointer = if path.is_empty() { String::new() } else { format!("/{}", path.replace('.', "/")) };
-        Self { path, rule: rule.into(), message: message.into(), pointer }
+        let pointer = if path.is_empty() {
+            String::new()
+        } else {
+            format!("/{}", path.replace('.', "/"))
+        };
+        Self {
+            path,
+            rule: rule.into(),
+            message: message.into(),
+            pointer,
+        }
     }
 
     fn at(segments: &[String], rule: &str, message: String) -> Self {
-        let pointer = segments.iter().map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1"))).collect();
-        Self { path: segments.join("."), rule: rule.to_owned(), message, pointer }
+        let pointer = segments
+            .iter()
+            .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+            .collect();
+        Self {
+            path: segments.join("."),
+            rule: rule.to_owned(),
+            message,
+            pointer,
+        }
     }
 
     /// The field as a user names it: the path without its `header.`/`query.`/`path.`/`body.` part.
@@ -122,7 +146,11 @@ impl Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let field = if self.field().is_empty() { "request" } else { self.field() };
+        let field = if self.field().is_empty() {
+            "request"
+        } else {
+            self.field()
+        };
         write!(f, "{field}: {}: {}", self.rule, self.message)
     }
 }
@@ -135,7 +163,9 @@ pub(crate) struct Compiled {
 
 impl std::fmt::Debug for Compiled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Compiled").field("responses", &self.responses.keys()).finish()
+        f.debug_struct("Compiled")
+            .field("responses", &self.responses.keys())
+            .finish()
     }
 }
 
@@ -180,7 +210,9 @@ fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<Violat
                 ValidationErrorKind::Required { property } => {
                     path.push(property.as_str().unwrap_or_default().to_owned());
                 }
-                ValidationErrorKind::AdditionalProperties { unexpected } if unexpected.len() == 1 => {
+                ValidationErrorKind::AdditionalProperties { unexpected }
+                    if unexpected.len() == 1 =>
+                {
                     path.push(unexpected[0].clone());
                 }
                 _ => {}
@@ -214,7 +246,11 @@ impl Operation {
     /// let errors = op.validate_request(&doc.into_value(), chrono::Utc::now()).unwrap_err();
     /// assert_eq!(errors[0].field(), "indicator_type");
     /// ```
-    pub fn validate_request(&self, document: &Value, now: DateTime<Utc>) -> Result<(), Vec<Violation>> {
+    pub fn validate_request(
+        &self,
+        document: &Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), Vec<Violation>> {
         let compiled = self.compiled().map_err(|v| vec![v])?;
         let mut found = violations(&compiled.request, document);
         if found.is_empty() {
@@ -222,7 +258,11 @@ impl Operation {
                 rule.check(document, now, &mut found);
             }
         }
-        if found.is_empty() { Ok(()) } else { Err(found) }
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(found)
+        }
     }
 
     /// Checks a response body against the schema documented for `status`.
@@ -235,13 +275,25 @@ impl Operation {
     /// ```
     pub fn validate_response(&self, status: u16, body: &Value) -> Result<(), Vec<Violation>> {
         let compiled = self.compiled().map_err(|v| vec![v])?;
-        let key = [status.to_string(), format!("{}XX", status / 100), "default".into()]
-            .into_iter()
-            .find(|k| compiled.responses.contains_key(k));
+        let key = [
+            status.to_string(),
+            format!("{}XX", status / 100),
+            "default".into(),
+        ]
+        .into_iter()
+        .find(|k| compiled.responses.contains_key(k));
         let Some(validator) = key.and_then(|k| compiled.responses.get(&k)) else {
-            return Err(vec![Violation::new("", "status", format!("{status} is not documented for {}", self.id))]);
+            return Err(vec![Violation::new(
+                "",
+                "status",
+                format!("{status} is not documented for {}", self.id),
+            )]);
         };
         let found = violations(validator, body);
-        if found.is_empty() { Ok(()) } else { Err(found) }
+        if found.is_empty() {
+            Ok(())
+        } else {
+            Err(found)
+        }
     }
 }

@@ -8,13 +8,23 @@ use threatbind::{RetryPolicy, Settings};
 
 /// Reads `tests/fixtures/<api>/<op>/<file>`.
 pub fn fixture(api: &str, op: &str, file: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(api).join(op).join(file);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(api)
+        .join(op)
+        .join(file);
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
 }
 
 /// Every `response.<status>.*.json` of an operation with status >= 400, as (status, body, name).
 pub fn error_fixtures(api: &str, op: &str) -> Vec<(u16, Value, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(api).join(op);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(api)
+        .join(op);
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -35,7 +45,12 @@ pub fn error_fixtures(api: &str, op: &str) -> Vec<(u16, Value, String)> {
 pub fn fast_settings() -> Settings {
     Settings {
         unlimited: true,
-        retry: RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(5), max_delay: Duration::from_millis(20), ..RetryPolicy::default() },
+        retry: RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        },
         timeout: Duration::from_secs(10),
         ..Settings::default()
     }

@@ -1,0 +1,389 @@
+//! The real `threatbind` binary against local mock servers: flags, output, exit codes.
+
+#![cfg(feature = "cli")]
+mod common;
+
+use serde_json::{json, Value};
+use std::process::Output;
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "1000.cli-secret-token";
+
+/// Runs `threatbind` with exactly `env` (plus PATH) and `args`.
+async fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().await.unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn log360_env(server: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("LOG360_ACCOUNT_ID", "18XXXXX4".into()),
+        ("LOG360_ACCESS_TOKEN", SECRET.into()),
+        ("LOG360_BASE_URL", format!("{}/api/v2", server.uri())),
+    ]
+}
+
+fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn log360_threat_analytics_prints_the_typed_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/threat/search/advanced-threat-analytics"))
+        .and(header("account_id", "18XXXXX4"))
+        .and(header("authorization", format!("Zoho-oauthtoken {SECRET}").as_str()))
+        .and(body_json(json!({"indicator": "8.8.8.8", "indicator_type": "IP", "action": "CONNECTIONS", "filter": {"section": "asn", "severity": 0}, "limit": 10, "from": 0})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"indicator": "8.8.8.8", "indicator_type": "IP", "asn": 15169}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &[
+            "-v",
+            "log360",
+            "threat-analytics",
+            "--indicator",
+            "8.8.8.8",
+            "--indicator-type",
+            "IP",
+            "--action",
+            "CONNECTIONS",
+            "--section",
+            "asn",
+            "--severity",
+            "0",
+            "--limit",
+            "10",
+            "--from",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["data"]["indicator_type"], "IP");
+    assert_eq!(answer["data"]["asn"], 15169);
+    assert!(
+        !stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET),
+        "a secret leaked"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "log360",
+                "threat-analytics",
+                "--indicator",
+                "8.8.8.8",
+                "--action",
+                "CONNECTIONS",
+                "--indicator-type",
+                "IP",
+                "--section",
+                "asn",
+                "--severity",
+                "9",
+                "--limit",
+                "10",
+                "--from",
+                "0",
+            ],
+            "filter.severity: maximum",
+        ),
+        (
+            &[
+                "log360",
+                "threat-analytics",
+                "--indicator",
+                "8.8.8.8",
+                "--action",
+                "CONNECTIONS",
+            ],
+            "filter.section: x-rules:connections-required-fields",
+        ),
+        (
+            &[
+                "log360",
+                "threat-analytics",
+                "--indicator",
+                "8.8.8.8",
+                "--action",
+                "LOOKUP",
+            ],
+            "action: enum",
+        ),
+        (
+            &[
+                "log360",
+                "risk-profile",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--entity-type",
+                "group",
+            ],
+            "entity_type: enum",
+        ),
+        (
+            &[
+                "log360",
+                "anomaly-details",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--rule-id",
+                "r",
+                "--limit",
+                "1001",
+            ],
+            "limit: maximum",
+        ),
+        (
+            &[
+                "log360",
+                "anomaly-details",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--rule-id",
+                "r",
+                "--start-time",
+                "yesterday",
+            ],
+            "start_time: format",
+        ),
+        (
+            &["log360", "detection-rules", "--limit", "101"],
+            "limit: maximum",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(&env_refs(&env), args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // Missing flags are usage errors, also 2.
+    let out = run(&env_refs(&env), &["log360", "virustotal"]).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn missing_or_malformed_credentials_exit_2_naming_the_variable() {
+    let out = run(
+        &[("LOG360_ACCESS_TOKEN", "t")],
+        &["log360", "virustotal", "--indicator", "8.8.8.8"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("LOG360_ACCOUNT_ID"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[
+            ("LOG360_ACCOUNT_ID", "1"),
+            ("LOG360_ACCESS_TOKEN", "t"),
+            ("LOG360_REGION", "mars"),
+        ],
+        &["log360", "virustotal", "--indicator", "x"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("LOG360_REGION"), "{}", stderr(&out));
+    let out = run(&[], &["nameshield", "events"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("NAMESHIELD_TOKEN"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[("DD_API_KEY", "k")],
+        &["datadog", "ioc", "--indicator", "x"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("DD_APP_KEY"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn api_errors_exit_3_with_status_code_and_detail() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/entities/risk-profile"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "100010400", "title": "Not Found", "detail": "Given Entity not found."}})))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &[
+            "log360",
+            "risk-profile",
+            "--entity-name",
+            "ghost",
+            "--domain-name",
+            "example.com",
+            "--entity-type",
+            "user",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.contains("404") && err.contains("100010400") && err.contains("Given Entity not found."),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[tokio::test]
+async fn transport_errors_exit_4_and_exhausted_rate_limits_exit_5() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let out = run(
+        &[("LOG360_ACCOUNT_ID", "1"), ("LOG360_ACCESS_TOKEN", "t")],
+        &[
+            "--base-url",
+            &dead,
+            "--timeout",
+            "2",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &["log360", "virustotal", "--indicator", "8.8.8.8"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("429"), "{}", stderr(&out));
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        5,
+        "the default policy makes 5 attempts"
+    );
+}
+
+#[tokio::test]
+async fn all_prints_one_item_per_line_across_pages() {
+    let server = MockServer::start().await;
+    for (from, ids, more) in [("1", vec!["r1", "r2"], true), ("3", vec!["r3"], false)] {
+        let data: Vec<Value> = ids.iter().map(|id| json!({"rule_id": id})).collect();
+        Mock::given(path("/api/v2/detection/rules"))
+            .and(query_param("from", from))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"data": data, "meta": {"has_more": more}})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &["log360", "detection-rules", "--limit", "2", "--all"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["rule_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids, ["r1", "r2", "r3"]);
+}
+
+#[tokio::test]
+async fn base_url_flag_overrides_the_environment() {
+    let server = MockServer::start().await;
+    Mock::given(path("/custom/threat/search/virustotal"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let custom = format!("{}/custom", server.uri());
+    let out = run(
+        &env_refs(&env),
+        &[
+            "--base-url",
+            &custom,
+            "--rate-limit",
+            "5/1",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(
+        &env_refs(&env),
+        &[
+            "--rate-limit",
+            "five",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+}
