@@ -19,3 +19,6 @@ pub mod log360_cloud;
 
 #[cfg(feature = "datadog-ioc")]
 pub mod datadog_ioc;
+
+#[cfg(feature = "nameshield-cti")]
+pub mod nameshield_cti;

@@ -278,6 +278,17 @@ fn decoders(api: Api, op: &str) -> Decoders {
                 }
             }
         }
+        #[cfg(feature = "nameshield-cti")]
+        (Api::NameshieldCti, _) => {
+            use threatbind::nameshield_cti::generated::types::*;
+            let err = decode::<NameshieldError>;
+            match op {
+                "listThreatEvents" => (None, decode::<ThreatEventPage>, err),
+                "getThreatEvent" => (None, decode::<ThreatEvent>, err),
+                "searchThreatEventsV1" => (Some(decode::<SearchRequest>), decode::<SearchResponse>, err),
+                other => panic!("nameshield-cti/{other}: add its generated types to tests/contract.rs"),
+            }
+        }
         #[cfg(feature = "datadog-ioc")]
         (Api::DatadogIoc, "getIndicatorOfCompromise") => {
             use threatbind::datadog_ioc::generated::types::*;
