@@ -285,8 +285,12 @@ fn decoders(api: Api, op: &str) -> Decoders {
             match op {
                 "listThreatEvents" => (None, decode::<ThreatEventPage>, err),
                 "getThreatEvent" => (None, decode::<ThreatEvent>, err),
-                "searchThreatEventsV1" => (Some(decode::<SearchRequest>), decode::<SearchResponse>, err),
-                other => panic!("nameshield-cti/{other}: add its generated types to tests/contract.rs"),
+                "searchThreatEventsV1" => {
+                    (Some(decode::<SearchRequest>), decode::<SearchResponse>, err)
+                }
+                other => {
+                    panic!("nameshield-cti/{other}: add its generated types to tests/contract.rs")
+                }
             }
         }
         #[cfg(feature = "datadog-ioc")]

@@ -129,6 +129,8 @@ pub struct Server {
     pub region: Option<String>,
     /// `x-accounts-server` (Zoho OAuth server of a Log360 Cloud region).
     pub accounts_server: Option<String>,
+    /// `x-environment` (Nameshield: prod, ote).
+    pub environment: Option<String>,
     /// Server variables: name to (default, allowed values).
     pub variables: BTreeMap<String, (String, Vec<String>)>,
 }
@@ -301,6 +303,7 @@ fn parse_server(v: &Value) -> Server {
         description: text("description").unwrap_or_default(),
         region: text("x-region"),
         accounts_server: text("x-accounts-server"),
+        environment: text("x-environment"),
         variables,
     }
 }

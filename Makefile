@@ -1,0 +1,31 @@
+# threatbind — the tasks a developer and CI run. `make test` is the README's test command.
+CARGO ?= cargo
+
+.PHONY: build test lint expand doc bench clean
+
+build:
+	$(CARGO) build --release
+
+test:
+	$(CARGO) test --all-targets
+	$(CARGO) test --doc
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) test --test specs --test contract
+
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+
+# The generated code of every spec, for reading (git-ignored).
+expand:
+	THREATBIND_EXPAND_DIR=$(CURDIR)/expanded $(CARGO) build
+	@ls -l expanded/
+
+bench:
+	$(CARGO) bench --bench validate
+
+clean:
+	$(CARGO) clean
+	rm -rf expanded

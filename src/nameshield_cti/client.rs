@@ -1,0 +1,282 @@
+//! The Nameshield CTI client.
+
+use super::generated::{self, types};
+use super::queries::{EventsQuery, SearchV1Query};
+use crate::common::{self, Settings};
+use crate::error::{Error, Result};
+use crate::spec::{Api, Document, Operation};
+use crate::transport::{Authorizer, Hooks, Runtime};
+use crate::Secret;
+use futures::future::BoxFuture;
+use futures::Stream;
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use std::sync::Arc;
+
+const API: Api = Api::NameshieldCti;
+
+/// A Nameshield CTI client for one token. Clones share the token's rate limiter (600 requests
+/// per 5 minutes by default).
+///
+/// ```no_run
+/// # async fn run() -> threatbind::Result<()> {
+/// use futures::TryStreamExt;
+/// use threatbind::nameshield_cti::{EventsQuery, NameshieldClient};
+/// let client = NameshieldClient::from_env()?.build()?;
+/// let events: Vec<_> = client.all_events(EventsQuery::default().sort("date,desc")).try_collect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct NameshieldClient {
+    inner: generated::Client,
+    runtime: Runtime,
+}
+
+/// Builds a [`NameshieldClient`].
+#[derive(Clone, Debug)]
+pub struct NameshieldBuilder {
+    token: Option<Secret>,
+    base_url: String,
+    settings: Settings,
+}
+
+impl Default for NameshieldBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            base_url: API.servers()[0].url.clone(),
+            settings: Settings::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Bearer(Secret);
+
+impl Authorizer for Bearer {
+    fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", self.0.expose())).map_err(|_| {
+                    Error::config("NAMESHIELD_TOKEN", "has characters a header cannot carry")
+                })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
+            Ok(())
+        })
+    }
+}
+
+impl NameshieldBuilder {
+    /// The bearer token.
+    pub fn token(mut self, token: impl Into<Secret>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// `prod` or `ote` (the spec's `x-environment`s).
+    pub fn environment(mut self, environment: &str) -> Result<Self> {
+        let server = API
+            .servers()
+            .iter()
+            .find(|s| s.environment.as_deref() == Some(environment))
+            .ok_or_else(|| {
+                let envs: Vec<&str> = API
+                    .servers()
+                    .iter()
+                    .filter_map(|s| s.environment.as_deref())
+                    .collect();
+                Error::config(
+                    "NAMESHIELD_ENV",
+                    format!("{environment:?} is not one of {}", envs.join(", ")),
+                )
+            })?;
+        self.base_url = server.url.clone();
+        Ok(self)
+    }
+
+    /// Replaces the whole server URL.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Transport settings.
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Reads `NAMESHIELD_TOKEN`, `NAMESHIELD_ENV` (prod, ote) and `NAMESHIELD_BASE_URL` through `get`.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let token =
+            var("NAMESHIELD_TOKEN").ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
+        let mut builder = Self::default().token(token.trim());
+        if let Some(env) = var("NAMESHIELD_ENV") {
+            builder = builder.environment(env.trim())?;
+        }
+        if let Some(url) = var("NAMESHIELD_BASE_URL") {
+            builder = builder.base_url(common::check_url("NAMESHIELD_BASE_URL", &url)?);
+        }
+        Ok(builder)
+    }
+
+    /// The client.
+    pub fn build(self) -> Result<NameshieldClient> {
+        let token = self
+            .token
+            .ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
+        let base_url = common::check_url("base_url", &self.base_url)?;
+        let http = self.settings.http_client()?;
+        let key = format!("{API}:token:{:x}", token.fingerprint());
+        let limiter = common::quota_of(API, &self.settings)
+            .map(|q| crate::RateLimiter::shared(&key, q, self.settings.burst));
+        let auth: Arc<dyn Authorizer> = Arc::new(Bearer(token));
+        let runtime = Runtime {
+            limiter,
+            retry: self.settings.retry.clone(),
+            auth: auth.clone(),
+        };
+        let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(auth));
+        Ok(NameshieldClient { inner, runtime })
+    }
+}
+
+fn op(id: &str) -> &'static Operation {
+    API.operation(id)
+        .expect("operation is in specs/nameshield-cti.yaml")
+}
+
+impl NameshieldClient {
+    /// A builder for production.
+    pub fn builder() -> NameshieldBuilder {
+        NameshieldBuilder::default()
+    }
+
+    /// A builder from `NAMESHIELD_TOKEN`, `NAMESHIELD_ENV`, `NAMESHIELD_BASE_URL`.
+    pub fn from_env() -> Result<NameshieldBuilder> {
+        NameshieldBuilder::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The server URL in use.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.inner)
+    }
+
+    /// The token's limiter, shared with every client of the same token.
+    pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
+        self.runtime.limiter.as_ref()
+    }
+
+    /// One page of threat events (`listThreatEvents`).
+    pub async fn events(&self, query: &EventsQuery) -> Result<types::ThreatEventPage> {
+        let op = op("listThreatEvents");
+        common::validate_query(op, Document::new(), query)?;
+        let sort: Vec<types::ListThreatEventsSortItem> = query
+            .sort
+            .iter()
+            .map(|s| s.parse())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e: types::error::ConversionError| {
+                Error::Validation(vec![crate::spec::Violation::new(
+                    "query.sort",
+                    "pattern",
+                    e.to_string(),
+                )])
+            })?;
+        self.runtime
+            .send(op, || {
+                let mut b = self.inner.list_threat_events();
+                if let Some(n) = query.size {
+                    b = b.size(n as u64)
+                }
+                if let Some(n) = query.page {
+                    b = b.page(n)
+                }
+                if let Some(n) = query.customer_id {
+                    b = b.customer_id(n)
+                }
+                if !sort.is_empty() {
+                    b = b.sort(sort.clone())
+                }
+                if let Some(c) = query.criticality {
+                    b = b.criticality(c)
+                }
+                if let Some(d) = &query.domain {
+                    b = b.domain(d.clone())
+                }
+                if let Some(t) = &query.started_at {
+                    b = b.started_at(t.as_str())
+                }
+                if let Some(t) = &query.ended_at {
+                    b = b.ended_at(t.as_str())
+                }
+                b.send()
+            })
+            .await
+    }
+
+    /// Every threat event matching `query`, page after page until `has_next` is false.
+    pub fn all_events(
+        &self,
+        query: EventsQuery,
+    ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
+        common::paginate(query.page.unwrap_or(0), move |page| {
+            let query = EventsQuery {
+                page: Some(page),
+                ..query.clone()
+            };
+            async move {
+                let answer = self.events(&query).await?;
+                let next =
+                    (answer.has_next == Some(true) && !answer.data.is_empty()).then_some(page + 1);
+                Ok((answer.data, next))
+            }
+        })
+    }
+
+    /// One threat event by id (`getThreatEvent`).
+    pub async fn event(&self, id: &str) -> Result<types::ThreatEvent> {
+        let op = op("getThreatEvent");
+        let doc = Document::new().path("id", id).into_value();
+        op.validate_request(&doc, chrono::Utc::now())
+            .map_err(Error::Validation)?;
+        self.runtime
+            .send(op, || self.inner.get_threat_event().id(id).send())
+            .await
+    }
+
+    /// One page of the deprecated v1 search (`searchThreatEventsV1`); prefer [`Self::events`].
+    pub async fn search_v1(&self, query: &SearchV1Query) -> Result<types::SearchResponse> {
+        let op = op("searchThreatEventsV1");
+        let body: types::SearchRequest = common::validated_body(op, Document::new(), query)?;
+        self.runtime
+            .send(op, || {
+                self.inner
+                    .search_threat_events_v1()
+                    .body(body.clone())
+                    .send()
+            })
+            .await
+    }
+
+    /// Every result of the deprecated v1 search, walking `offset` by `limit` until `total`.
+    pub fn all_search_v1(
+        &self,
+        query: SearchV1Query,
+    ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
+        common::paginate(query.offset.unwrap_or(0), move |offset| {
+            let query = SearchV1Query {
+                offset: Some(offset),
+                ..query.clone()
+            };
+            async move {
+                let answer = self.search_v1(&query).await?;
+                let data = answer.data.unwrap_or_default();
+                let next = offset + data.results.len() as i64;
+                let more = !data.results.is_empty() && data.total.is_some_and(|total| next < total);
+                Ok((data.results, more.then_some(next)))
+            }
+        })
+    }
+}
