@@ -387,3 +387,163 @@ async fn base_url_flag_overrides_the_environment() {
     .await;
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn nameshield_events_encode_repeated_sort_and_the_space_in_started_at() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cti/v2/events"))
+        .and(header("authorization", "Bearer ns-secret-token"))
+        .and(query_param("startedAt", "2024-12-31 15:30:45"))
+        .and(query_param("criticality", "LOW"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fixture(
+            "nameshield-cti",
+            "listThreatEvents",
+            "response.200.doc-example.json",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = [
+        ("NAMESHIELD_TOKEN", "ns-secret-token"),
+        ("NAMESHIELD_BASE_URL", uri.as_str()),
+    ];
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "events",
+            "--criticality",
+            "LOW",
+            "--started-at",
+            "2024-12-31 15:30:45",
+            "--sort",
+            "date,desc",
+            "--sort",
+            "id,asc",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(page["data"][0]["criticality"]["level"], "LOW");
+    let requests = server.received_requests().await.unwrap();
+    let sorts: Vec<String> = requests[0]
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "sort")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(sorts, ["date,desc", "id,asc"]);
+    assert!(!requests[0].url.query().unwrap().contains(' '));
+
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "events",
+            "--started-at",
+            "2024-12-31T15:30:45Z",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("startedAt: pattern"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn nameshield_v1_search_warns_that_it_is_deprecated() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cti/v1/events/search"))
+        .and(wiremock::matchers::body_partial_json(json!({"query_parameters": [{"name": "domain", "operator": "ENDS_WITH", "value": ".com"}], "limit": 10})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fixture("nameshield-cti", "searchThreatEventsV1", "response.200.doc-example.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = [
+        ("NAMESHIELD_TOKEN", "t"),
+        ("NAMESHIELD_BASE_URL", uri.as_str()),
+    ];
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "search-v1",
+            "--limit",
+            "10",
+            "--query",
+            "domain:ENDS_WITH:.com",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("deprecated"), "{}", stderr(&out));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["data"]["total"], 1);
+    let out = run(&env, &["nameshield", "search-v1", "--query", "domain-only"]).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn datadog_ioc_is_the_beta_opt_in_and_says_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/security/siem/ioc-explorer/indicator"))
+        .and(query_param("indicator", "8.8.8.8"))
+        .and(header("dd-api-key", "dd-secret-api"))
+        .and(header("dd-application-key", "dd-secret-app"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fixture(
+            "datadog-ioc",
+            "getIndicatorOfCompromise",
+            "response.200.ip.json",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = [
+        ("DD_API_KEY", "dd-secret-api"),
+        ("DD_APP_KEY", "dd-secret-app"),
+        ("DD_SITE", "datadoghq.eu"),
+    ];
+    let out = run(
+        &env,
+        &[
+            "-v",
+            "--base-url",
+            &server.uri(),
+            "datadog",
+            "ioc",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("beta"), "{}", stderr(&out));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(answer["data"]["attributes"]["data"].is_object());
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("dd-secret"), "a key leaked");
+
+    let out = run(
+        &env,
+        &[
+            "datadog",
+            "ioc",
+            "--indicator",
+            "8.8.8.8",
+            "--site",
+            "datadoghq.mars",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("DD_SITE"), "{}", stderr(&out));
+}
