@@ -23,7 +23,7 @@ fn main() {
     let now = chrono::Utc::now();
     let body = serde_json::json!({
         "indicator": "https://example.com/login", "indicator_type": "URL", "action": "HISTORY",
-        "filter": {"start_date": (now - chrono::Duration::days(30)).to_rfc3339(), "end_date": now.to_rfc3339()}
+        "filter": {"start_date": (now - chrono::Duration::days(30)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true), "end_date": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}
     });
     let doc = Document::new()
         .header("account_id", "18XXXXX4")

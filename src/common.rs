@@ -64,6 +64,40 @@ pub(crate) fn quota_of(api: Api, settings: &Settings) -> Option<RateLimit> {
         .or_else(|| api.operations().find_map(|op| op.rate_limit))
 }
 
+/// Everything a generated client needs to be built and sent through the shared transport:
+/// the HTTP client, the checked base URL, the hooks (credentials) and the runtime (limiter keyed by
+/// `limiter_key`, retry policy).
+pub(crate) struct Connection {
+    pub http: reqwest::Client,
+    pub base_url: String,
+    pub hooks: crate::transport::Hooks,
+    pub runtime: crate::transport::Runtime,
+}
+
+pub(crate) fn connect(
+    api: Api,
+    limiter_key: &str,
+    base_url: &str,
+    settings: &Settings,
+    auth: std::sync::Arc<dyn crate::transport::Authorizer>,
+) -> Result<Connection> {
+    let base_url = check_url("base_url", base_url)?;
+    let http = settings.http_client()?;
+    let limiter = quota_of(api, settings)
+        .map(|q| crate::RateLimiter::shared(&format!("{api}:{limiter_key}"), q, settings.burst));
+    let runtime = crate::transport::Runtime {
+        limiter,
+        retry: settings.retry.clone(),
+        auth: auth.clone(),
+    };
+    Ok(Connection {
+        http,
+        base_url,
+        hooks: crate::transport::Hooks::new(auth),
+        runtime,
+    })
+}
+
 /// Checks a URL setting (`*_BASE_URL`), naming the setting when it is not an http(s) URL.
 pub(crate) fn check_url(name: &str, url: &str) -> Result<String> {
     let parsed = reqwest::Url::parse(url)

@@ -3,7 +3,7 @@
 #![cfg(feature = "datadog-ioc")]
 mod common;
 
-use common::{fast_settings, fixture};
+use common::{fast_settings, fixture, vars};
 use serde_json::json;
 use threatbind::datadog_ioc::{DatadogBuilder, DatadogClient};
 use threatbind::Error;
@@ -141,15 +141,7 @@ async fn documented_errors_are_typed_and_429_honours_the_reset_header() {
 
 #[test]
 fn sites_come_from_the_spec_and_keys_never_print() {
-    let vars = |pairs: Vec<(&'static str, &'static str)>| {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    };
-    let c = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2")]))
+    let c = DatadogBuilder::from_vars(vars(&[("DD_API_KEY", "k1"), ("DD_APP_KEY", "k2")]))
         .unwrap()
         .build()
         .unwrap();
@@ -167,7 +159,7 @@ fn sites_come_from_the_spec_and_keys_never_print() {
             .unwrap();
         assert_eq!(c.base_url(), url);
     }
-    let err = DatadogBuilder::from_vars(vars(vec![
+    let err = DatadogBuilder::from_vars(vars(&[
         ("DD_API_KEY", "k1"),
         ("DD_APP_KEY", "k2"),
         ("DD_SITE", "datadoghq.moon"),
@@ -177,7 +169,7 @@ fn sites_come_from_the_spec_and_keys_never_print() {
         matches!(&err, Error::Config { name, .. } if name == "DD_SITE"),
         "{err}"
     );
-    let err = DatadogBuilder::from_vars(vars(vec![("DD_API_KEY", "k1")])).unwrap_err();
+    let err = DatadogBuilder::from_vars(vars(&[("DD_API_KEY", "k1")])).unwrap_err();
     assert!(
         matches!(&err, Error::Config { name, .. } if name == "DD_APP_KEY"),
         "{err}"

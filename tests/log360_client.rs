@@ -4,7 +4,7 @@
 #![cfg(feature = "log360-cloud")]
 mod common;
 
-use common::{error_fixtures, fast_settings, fixture};
+use common::{error_fixtures, fast_settings, fixture, vars};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -835,14 +835,6 @@ async fn the_account_quota_holds_under_20_concurrent_tasks() {
 
 #[test]
 fn from_env_names_the_missing_or_malformed_variable() {
-    let vars = |pairs: &'static [(&'static str, &'static str)]| {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    };
     let err = Log360Builder::from_vars(vars(&[])).unwrap_err();
     assert!(
         matches!(&err, Error::Config { name, .. } if name == "LOG360_ACCOUNT_ID"),

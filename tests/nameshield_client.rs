@@ -3,7 +3,7 @@
 #![cfg(feature = "nameshield-cti")]
 mod common;
 
-use common::{error_fixtures, fast_settings, fixture};
+use common::{error_fixtures, fast_settings, fixture, vars};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use threatbind::nameshield_cti::generated::open_enums::CriticalityLevel;
@@ -326,20 +326,12 @@ async fn unknown_criticality_levels_are_kept() {
 
 #[test]
 fn environment_and_token_come_from_the_environment() {
-    let vars = |pairs: Vec<(&'static str, &'static str)>| {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    };
-    let c = NameshieldBuilder::from_vars(vars(vec![("NAMESHIELD_TOKEN", TOKEN)]))
+    let c = NameshieldBuilder::from_vars(vars(&[("NAMESHIELD_TOKEN", TOKEN)]))
         .unwrap()
         .build()
         .unwrap();
     assert_eq!(c.base_url(), "https://api.nameshield.net");
-    let c = NameshieldBuilder::from_vars(vars(vec![
+    let c = NameshieldBuilder::from_vars(vars(&[
         ("NAMESHIELD_TOKEN", TOKEN),
         ("NAMESHIELD_ENV", "ote"),
     ]))
@@ -347,7 +339,7 @@ fn environment_and_token_come_from_the_environment() {
     .build()
     .unwrap();
     assert_eq!(c.base_url(), "https://ote-api.nameshield.net");
-    let err = NameshieldBuilder::from_vars(vars(vec![
+    let err = NameshieldBuilder::from_vars(vars(&[
         ("NAMESHIELD_TOKEN", TOKEN),
         ("NAMESHIELD_ENV", "staging"),
     ]))
@@ -357,7 +349,7 @@ fn environment_and_token_come_from_the_environment() {
         "{err}"
     );
     assert!(err.to_string().contains("prod, ote"), "{err}");
-    let err = NameshieldBuilder::from_vars(vars(vec![])).unwrap_err();
+    let err = NameshieldBuilder::from_vars(vars(&[])).unwrap_err();
     assert!(
         matches!(&err, Error::Config { name, .. } if name == "NAMESHIELD_TOKEN"),
         "{err}"
@@ -369,7 +361,7 @@ fn environment_and_token_come_from_the_environment() {
         (limiter.limit().requests, limiter.limit().period.as_secs()),
         (600, 300)
     );
-    let same = NameshieldBuilder::from_vars(vars(vec![("NAMESHIELD_TOKEN", TOKEN)]))
+    let same = NameshieldBuilder::from_vars(vars(&[("NAMESHIELD_TOKEN", TOKEN)]))
         .unwrap()
         .build()
         .unwrap();

@@ -4,7 +4,7 @@ use super::generated::{self, types};
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
-use crate::transport::{Authorizer, Hooks, Runtime};
+use crate::transport::{Authorizer, Runtime};
 use crate::Secret;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderValue;
@@ -138,22 +138,14 @@ impl DatadogBuilder {
         let app_key = self
             .app_key
             .ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
-        let base_url = common::check_url("base_url", &self.base_url)?;
-        let http = self.settings.http_client()?;
-        let key = format!("{API}:api-key:{:x}", api_key.fingerprint());
-        let limiter = common::quota_of(API, &self.settings)
-            .map(|q| crate::RateLimiter::shared(&key, q, self.settings.burst));
-        let auth: Arc<dyn Authorizer> = Arc::new(DatadogKeys { api_key, app_key });
-        let runtime = Runtime {
-            limiter,
-            retry: self.settings.retry.clone(),
-            auth: auth.clone(),
-        };
-        let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(auth));
+        let key = format!("api-key:{:x}", api_key.fingerprint());
+        let auth = Arc::new(DatadogKeys { api_key, app_key });
+        let c = common::connect(API, &key, &self.base_url, &self.settings, auth)?;
+        let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
         Ok(DatadogClient {
             inner,
             unstable: Arc::new(self.unstable),
-            runtime,
+            runtime: c.runtime,
         })
     }
 }

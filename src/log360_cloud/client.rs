@@ -8,7 +8,7 @@ use super::queries::{
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
-use crate::transport::{Hooks, Runtime};
+use crate::transport::Runtime;
 use crate::Secret;
 use futures::Stream;
 use std::sync::Arc;
@@ -184,28 +184,19 @@ impl Log360Builder {
             .account_id
             .ok_or_else(|| Error::config("account_id", "not set"))?;
         let auth = self.auth.ok_or_else(|| Error::config("auth", "not set"))?;
-        let base_url = common::check_url("base_url", &self.base_url)?;
-        let http = self.settings.http_client()?;
+        // Token refreshes use their own plain client: they are not API calls and do not wait on
+        // the account's quota.
+        let token_http = self.settings.http_client()?;
         let authorizer = Arc::new(ZohoAuthorizer::new(
             auth,
             &self.accounts_url,
-            http.clone(),
+            token_http,
             self.refresh_cooldown,
         ));
-        let quota = common::quota_of(API, &self.settings);
-        let limiter = quota.map(|q| {
-            crate::RateLimiter::shared(
-                &format!("{API}:account:{account_id}"),
-                q,
-                self.settings.burst,
-            )
-        });
-        let runtime = Runtime {
-            limiter,
-            retry: self.settings.retry.clone(),
-            auth: authorizer.clone(),
-        };
-        let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(authorizer));
+        let key = format!("account:{account_id}");
+        let c = common::connect(API, &key, &self.base_url, &self.settings, authorizer)?;
+        let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
+        let runtime = c.runtime;
         Ok(Log360Client {
             inner,
             account_id,
@@ -434,7 +425,10 @@ impl Log360Client {
         &self,
         query: DetectionRulesQuery,
     ) -> impl Stream<Item = Result<types::DetectionRule>> + '_ {
-        let start = query.from.unwrap_or(1);
+        let start = query
+            .from
+            .or_else(|| default_of(op("listDetectionRules"), "from"))
+            .unwrap_or(1);
         common::paginate(start, move |from| {
             let query = DetectionRulesQuery {
                 from: Some(from),
@@ -456,19 +450,13 @@ impl Log360Client {
         &self,
         query: RecentAnomaliesQuery,
     ) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
-        let start = query.from.unwrap_or(1);
-        common::paginate(start, move |from| {
+        let (start, limit) = (query.from, query.limit);
+        ueba_pages(op("listRecentAnomalies"), start, limit, move |from| {
             let query = RecentAnomaliesQuery {
                 from: Some(from),
                 ..query.clone()
             };
-            async move {
-                let page = self.recent_anomalies(&query).await?;
-                let meta = page.meta.clone().unwrap_or_default();
-                let step = meta.limit.or(query.limit).unwrap_or(50).max(1);
-                let next = (meta.has_more == Some(true)).then_some(from + step);
-                Ok((vec![page], next))
-            }
+            async move { self.recent_anomalies(&query).await }
         })
     }
 
@@ -477,19 +465,63 @@ impl Log360Client {
         &self,
         query: AnomalyDetailsQuery,
     ) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
-        let start = query.from.unwrap_or(1);
-        common::paginate(start, move |from| {
+        let (start, limit) = (query.from, query.limit);
+        ueba_pages(op("listEntityRuleAnomalies"), start, limit, move |from| {
             let query = AnomalyDetailsQuery {
                 from: Some(from),
                 ..query.clone()
             };
-            async move {
-                let page = self.anomaly_details(&query).await?;
-                let meta = page.meta.clone().unwrap_or_default();
-                let step = meta.limit.or(query.limit).unwrap_or(50).max(1);
-                let next = (meta.has_more == Some(true)).then_some(from + step);
-                Ok((vec![page], next))
-            }
+            async move { self.anomaly_details(&query).await }
         })
     }
+}
+
+/// A UEBA answer: one page, with the `meta` that says whether more follow.
+trait UebaPage {
+    fn meta(&self) -> Option<&types::PageMeta>;
+}
+
+impl UebaPage for types::RecentAnomaliesResponse {
+    fn meta(&self) -> Option<&types::PageMeta> {
+        self.meta.as_ref()
+    }
+}
+
+impl UebaPage for types::EntityRuleAnomaliesResponse {
+    fn meta(&self) -> Option<&types::PageMeta> {
+        self.meta.as_ref()
+    }
+}
+
+/// The spec's `default` of an integer query parameter.
+fn default_of(op: &Operation, param: &str) -> Option<i64> {
+    op.default_of(&format!("query.{param}"))
+        .and_then(|v| v.as_i64())
+}
+
+/// Walks UEBA pages from `start` (else the spec's default `from`), advancing `from` by the page
+/// size the server reports (else the requested `limit`, else the spec's default) while `has_more`.
+fn ueba_pages<P, F, Fut>(
+    op: &Operation,
+    start: Option<i64>,
+    limit: Option<i64>,
+    mut fetch: F,
+) -> impl Stream<Item = Result<P>>
+where
+    P: UebaPage,
+    F: FnMut(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<P>>,
+{
+    let limit = limit.or_else(|| default_of(op, "limit"));
+    let start = start.or_else(|| default_of(op, "from")).unwrap_or(1);
+    common::paginate(start, move |from| {
+        let page = fetch(from);
+        async move {
+            let page = page.await?;
+            let meta = page.meta().cloned().unwrap_or_default();
+            let step = meta.limit.or(limit).unwrap_or(1).max(1);
+            let next = (meta.has_more == Some(true)).then_some(from + step);
+            Ok((vec![page], next))
+        }
+    })
 }

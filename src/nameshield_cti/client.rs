@@ -5,7 +5,7 @@ use super::queries::{EventsQuery, SearchV1Query};
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
-use crate::transport::{Authorizer, Hooks, Runtime};
+use crate::transport::{Authorizer, Runtime};
 use crate::Secret;
 use futures::future::BoxFuture;
 use futures::Stream;
@@ -126,19 +126,19 @@ impl NameshieldBuilder {
         let token = self
             .token
             .ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
-        let base_url = common::check_url("base_url", &self.base_url)?;
-        let http = self.settings.http_client()?;
-        let key = format!("{API}:token:{:x}", token.fingerprint());
-        let limiter = common::quota_of(API, &self.settings)
-            .map(|q| crate::RateLimiter::shared(&key, q, self.settings.burst));
-        let auth: Arc<dyn Authorizer> = Arc::new(Bearer(token));
-        let runtime = Runtime {
-            limiter,
-            retry: self.settings.retry.clone(),
-            auth: auth.clone(),
-        };
-        let inner = generated::Client::new_with_client(&base_url, http, Hooks::new(auth));
-        Ok(NameshieldClient { inner, runtime })
+        let key = format!("token:{:x}", token.fingerprint());
+        let c = common::connect(
+            API,
+            &key,
+            &self.base_url,
+            &self.settings,
+            Arc::new(Bearer(token)),
+        )?;
+        let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
+        Ok(NameshieldClient {
+            inner,
+            runtime: c.runtime,
+        })
     }
 }
 

@@ -55,3 +55,13 @@ pub fn fast_settings() -> Settings {
         ..Settings::default()
     }
 }
+
+/// A variable lookup over fixed pairs, for `from_vars` constructors.
+pub fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    move |k| {
+        pairs
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    }
+}

@@ -71,7 +71,7 @@ fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{secs:?} is not a number of seconds"))?;
-    if requests == 0 || !(seconds > 0.0) || !seconds.is_finite() {
+    if requests == 0 || !seconds.is_finite() || seconds <= 0.0 {
         return Err("N and SECONDS must be positive".into());
     }
     Ok(RateLimit {
@@ -85,7 +85,7 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !(seconds > 0.0) || !seconds.is_finite() {
+    if !seconds.is_finite() || seconds <= 0.0 {
         return Err("must be a positive number of seconds".into());
     }
     Ok(Duration::from_secs_f64(seconds))
