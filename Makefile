@@ -1,7 +1,7 @@
 # threatbind — the tasks a developer and CI run. `make test` is the README's test command.
 CARGO ?= cargo
 
-.PHONY: build test lint expand doc bench clean
+.PHONY: build test lint features expand doc bench clean
 
 build:
 	$(CARGO) build --release
@@ -14,6 +14,12 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) test --test specs --test contract
+
+# Each API compiles on its own (Cargo features), without the CLI.
+features:
+	$(CARGO) check --lib --no-default-features --features log360-cloud
+	$(CARGO) check --lib --no-default-features --features nameshield-cti
+	$(CARGO) check --lib --no-default-features --features datadog-ioc
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps

@@ -112,6 +112,10 @@ pub(crate) fn check_url(name: &str, url: &str) -> Result<String> {
 }
 
 /// Validates `value` as the operation's JSON body, then converts it to the generated type.
+#[cfg_attr(
+    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+    allow(dead_code)
+)]
 pub(crate) fn validated_body<B: Serialize, T: DeserializeOwned>(
     op: &Operation,
     doc: Document,
@@ -131,6 +135,10 @@ pub(crate) fn validated_body<B: Serialize, T: DeserializeOwned>(
 }
 
 /// Validates a query struct (its fields are the operation's query parameters).
+#[cfg_attr(
+    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+    allow(dead_code)
+)]
 pub(crate) fn validate_query<Q: Serialize>(op: &Operation, doc: Document, query: &Q) -> Result<()> {
     let value = serde_json::to_value(query).map_err(|e| Error::Decode(e.to_string()))?;
     let doc = doc.query_object(value).into_value();
@@ -140,6 +148,10 @@ pub(crate) fn validate_query<Q: Serialize>(op: &Operation, doc: Document, query:
 
 /// Walks pages: `fetch(cursor)` returns the page's items and the next cursor, if any.
 /// An error ends the stream after it is yielded.
+#[cfg_attr(
+    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+    allow(dead_code)
+)]
 pub(crate) fn paginate<T, F, Fut>(start: i64, mut fetch: F) -> impl Stream<Item = Result<T>>
 where
     F: FnMut(i64) -> Fut,

@@ -23,7 +23,7 @@ use std::time::Duration;
 /// use threatbind::{RateLimiter, spec::RateLimit};
 /// let limit = RateLimit { requests: 50, period: Duration::from_secs(60) };
 /// let limiter = RateLimiter::new(limit, 1);
-/// assert_eq!(limiter.interval(), Duration::from_millis(60_000 / 49));
+/// assert_eq!(limiter.interval(), Duration::from_secs(60) / 49); // 49 gaps after the first request
 /// ```
 #[derive(Debug)]
 pub struct RateLimiter {

@@ -23,6 +23,10 @@ impl Secret {
     }
 
     /// A stable, non-reversible fingerprint, for keying shared state (rate limiters) by token.
+    #[cfg_attr(
+        not(any(feature = "nameshield-cti", feature = "datadog-ioc")),
+        allow(dead_code)
+    )]
     pub(crate) fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();

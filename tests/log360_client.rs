@@ -904,3 +904,62 @@ fn from_env_names_the_missing_or_malformed_variable() {
     .unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:9/api/v2");
 }
+
+#[tokio::test]
+async fn a_token_about_to_expire_is_renewed_before_use() {
+    let api = MockServer::start().await;
+    let accounts = MockServer::start().await;
+    let issued = Arc::new(Mutex::new(0));
+    let counter = issued.clone();
+    // Each token lives 200 s: inside the client's five-minute safety margin, so it is renewed
+    // before every use instead of being sent to expire mid-request.
+    Mock::given(path("/oauth/v2/token"))
+        .respond_with(move |_: &Request| {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": format!("short-{n}"), "expires_in": 200}))
+        })
+        .mount(&accounts)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": [], "meta": {"has_more": false}})),
+        )
+        .mount(&api)
+        .await;
+    let c = Log360Client::builder()
+        .account_id("1")
+        .base_url(api.uri())
+        .accounts_url(accounts.uri())
+        .auth(Log360Auth::refresh_token("r", "id", "s"))
+        .settings(fast_settings())
+        .build()
+        .unwrap();
+    c.detection_rules(&DetectionRulesQuery::default())
+        .await
+        .unwrap();
+    c.detection_rules(&DetectionRulesQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(*issued.lock().unwrap(), 2);
+    let tokens: Vec<String> = api
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        tokens,
+        ["Zoho-oauthtoken short-1", "Zoho-oauthtoken short-2"]
+    );
+}
