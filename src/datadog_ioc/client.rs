@@ -200,6 +200,13 @@ impl DatadogClient {
     }
 
     /// Details of one indicator of compromise (`getIndicatorOfCompromise`, beta).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::datadog_ioc::DatadogClient) -> threatbind::Result<()> {
+    /// let answer = client.indicator("8.8.8.8").await?;
+    /// let score = answer.data.and_then(|d| d.attributes).and_then(|a| a.data).and_then(|i| i.score);
+    /// # Ok(()) }
+    /// ```
     pub async fn indicator(&self, indicator: &str) -> Result<types::GetIoCIndicatorResponse> {
         let op = op(IOC);
         if op.unstable && !self.is_enabled(IOC) {

@@ -230,6 +230,15 @@ impl Log360Client {
     }
 
     /// The client's limiter, shared with every client of the same account.
+///
+/// ```
+/// let client = threatbind::log360_cloud::Log360Client::builder()
+///     .account_id("18XXXXX4")
+///     .auth(threatbind::log360_cloud::Log360Auth::access_token("t"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.rate_limiter().unwrap().limit().requests, 50);
+/// ```
     pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
         self.runtime.limiter.as_ref()
     }
@@ -239,6 +248,16 @@ impl Log360Client {
     }
 
     /// L3C Threat Analytics lookup (`searchThreatAnalytics`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use threatbind::log360_cloud::ThreatQuery;
+    /// use threatbind::log360_cloud::generated::types::{ConnectionSection, IndicatorType};
+    /// let q = ThreatQuery::connections("8.8.8.8", IndicatorType::Ip, ConnectionSection::HostedUrls, 0, 100, 0);
+    /// let answer = client.threat_analytics(&q).await?;
+    /// println!("{:?}", answer.data.and_then(|d| d.indicator_type));
+    /// # Ok(()) }
+    /// ```
     pub async fn threat_analytics(
         &self,
         query: &ThreatQuery,
@@ -258,6 +277,13 @@ impl Log360Client {
     }
 
     /// VirusTotal lookup (`searchVirusTotal`); the type of `indicator` is detected by the server.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// let answer = client.virustotal("https://example.com/download.exe").await?;
+    /// let sections = answer.data.map(|d| d.html_info.is_some());
+    /// # Ok(()) }
+    /// ```
     pub async fn virustotal(&self, indicator: &str) -> Result<types::VirusTotalResponse> {
         let op = op("searchVirusTotal");
         let body: types::VirusTotalRequest = common::validated_body(
@@ -277,6 +303,15 @@ impl Log360Client {
     }
 
     /// Anomalies of an entity for one rule (`listEntityRuleAnomalies`), one page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use threatbind::log360_cloud::AnomalyDetailsQuery;
+    /// let q = AnomalyDetailsQuery::new("john.doe", "example.com", "1000XXXXXXXXXXX78").limit(200);
+    /// let page = client.anomaly_details(&q).await?;
+    /// println!("{:?}", page.data.pattern_anomalies.map(|g| g.count));
+    /// # Ok(()) }
+    /// ```
     pub async fn anomaly_details(
         &self,
         query: &AnomalyDetailsQuery,
@@ -311,6 +346,15 @@ impl Log360Client {
     }
 
     /// Risk profile of an entity (`getEntityRiskProfile`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use threatbind::log360_cloud::RiskProfileQuery;
+    /// use threatbind::log360_cloud::generated::types::EntityType;
+    /// let q = RiskProfileQuery { entity_name: "john.doe".into(), domain_name: "example.com".into(), entity_type: EntityType::User };
+    /// println!("risk score {:?}", client.risk_profile(&q).await?.data.risk_score);
+    /// # Ok(()) }
+    /// ```
     pub async fn risk_profile(
         &self,
         query: &RiskProfileQuery,
@@ -331,6 +375,13 @@ impl Log360Client {
     }
 
     /// Recent anomalies of an entity (`listRecentAnomalies`), one page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use threatbind::log360_cloud::RecentAnomaliesQuery;
+    /// let page = client.recent_anomalies(&RecentAnomaliesQuery::new("john.doe", "example.com")).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn recent_anomalies(
         &self,
         query: &RecentAnomaliesQuery,
@@ -364,6 +415,17 @@ impl Log360Client {
     }
 
     /// Detection rules (`listDetectionRules`), one page.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use threatbind::log360_cloud::DetectionRulesQuery;
+    /// use threatbind::log360_cloud::generated::types::RuleType;
+    /// let q = DetectionRulesQuery { rule_type: Some(RuleType::Anomaly), ..Default::default() };
+    /// for rule in client.detection_rules(&q).await?.data {
+    ///     println!("{}", rule.rule_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn detection_rules(
         &self,
         query: &DetectionRulesQuery,
@@ -446,6 +508,14 @@ impl Log360Client {
     }
 
     /// Every page of recent anomalies of an entity (`from`/`limit`, until `meta.has_more` is false).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use threatbind::log360_cloud::RecentAnomaliesQuery;
+    /// let pages: Vec<_> = client.recent_anomalies_pages(RecentAnomaliesQuery::new("john.doe", "example.com")).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn recent_anomalies_pages(
         &self,
         query: RecentAnomaliesQuery,
@@ -461,6 +531,15 @@ impl Log360Client {
     }
 
     /// Every page of anomaly details of an entity and rule.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use threatbind::log360_cloud::AnomalyDetailsQuery;
+    /// let q = AnomalyDetailsQuery::new("john.doe", "example.com", "1000XXXXXXXXXXX78");
+    /// let pages: Vec<_> = client.anomaly_details_pages(q).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn anomaly_details_pages(
         &self,
         query: AnomalyDetailsQuery,

@@ -169,6 +169,15 @@ impl NameshieldClient {
     }
 
     /// One page of threat events (`listThreatEvents`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
+    /// use threatbind::nameshield_cti::EventsQuery;
+    /// let q = EventsQuery::default().sort("date,desc").sort("id,asc").started_at("2024-12-31 15:30:45");
+    /// let page = client.events(&q).await?;
+    /// println!("{} events, more: {:?}", page.data.len(), page.has_next);
+    /// # Ok(()) }
+    /// ```
     pub async fn events(&self, query: &EventsQuery) -> Result<types::ThreatEventPage> {
         let op = op("listThreatEvents");
         common::validate_query(op, Document::new(), query)?;
@@ -217,6 +226,14 @@ impl NameshieldClient {
     }
 
     /// Every threat event matching `query`, page after page until `has_next` is false.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use threatbind::nameshield_cti::EventsQuery;
+    /// let events: Vec<_> = client.all_events(EventsQuery { size: Some(500), ..Default::default() }).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn all_events(
         &self,
         query: EventsQuery,
@@ -236,6 +253,13 @@ impl NameshieldClient {
     }
 
     /// One threat event by id (`getThreatEvent`).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
+    /// let event = client.event("2fc25065-4766-5fa1-93a3-471f36599f1d").await?;
+    /// println!("{:?}", event.domain);
+    /// # Ok(()) }
+    /// ```
     pub async fn event(&self, id: &str) -> Result<types::ThreatEvent> {
         let op = op("getThreatEvent");
         let doc = Document::new().path("id", id).into_value();
@@ -247,6 +271,14 @@ impl NameshieldClient {
     }
 
     /// One page of the deprecated v1 search (`searchThreatEventsV1`); prefer [`Self::events`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
+    /// use threatbind::nameshield_cti::{criterion, SearchV1Query};
+    /// let q = SearchV1Query { query_parameters: vec![criterion("domain", "ENDS_WITH", ".com")], limit: Some(10), ..Default::default() };
+    /// let answer = client.search_v1(&q).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn search_v1(&self, query: &SearchV1Query) -> Result<types::SearchResponse> {
         let op = op("searchThreatEventsV1");
         let body: types::SearchRequest = common::validated_body(op, Document::new(), query)?;
@@ -261,6 +293,15 @@ impl NameshieldClient {
     }
 
     /// Every result of the deprecated v1 search, walking `offset` by `limit` until `total`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use threatbind::nameshield_cti::{criterion, SearchV1Query};
+    /// let q = SearchV1Query { query_parameters: vec![criterion("domain", "CONTAINS", "exampl")], ..Default::default() };
+    /// let events: Vec<_> = client.all_search_v1(q).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn all_search_v1(
         &self,
         query: SearchV1Query,
