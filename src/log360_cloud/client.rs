@@ -131,11 +131,6 @@ impl Log360Builder {
         self
     }
 
-    /// Mutable transport settings.
-    pub fn settings_mut(&mut self) -> &mut Settings {
-        &mut self.settings
-    }
-
     /// Reads `LOG360_*` variables through `get` (see [`Log360Client::from_env`]).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());

@@ -12,7 +12,7 @@ mod rules;
 mod schema;
 mod validator;
 
-pub use rules::{Rule, RuleKind};
+pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind};
 pub use validator::{Document, Violation};
 
 use serde_json::Value;
@@ -169,25 +169,6 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The doc path of a rule-less check: the minimum/maximum of a query or body field,
-    /// read from the schema (`None` when the spec has none).
-    ///
-    /// ```
-    /// use threatbind::spec::Api;
-    /// let op = Api::Log360Cloud.operation("listDetectionRules").unwrap();
-    /// assert_eq!(op.integer_bounds("query.limit"), (Some(1), Some(100)));
-    /// ```
-    pub fn integer_bounds(&self, path: &str) -> (Option<i64>, Option<i64>) {
-        let schema = schema::schema_at(self.api.document(), &self.raw, path);
-        let get = |k: &str| {
-            schema
-                .as_ref()
-                .and_then(|s| s.get(k))
-                .and_then(Value::as_i64)
-        };
-        (get("minimum"), get("maximum"))
-    }
-
     /// The `default` of a query or body field, from the schema.
     ///
     /// ```
