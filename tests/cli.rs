@@ -197,6 +197,29 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
             stderr(&out)
         );
     }
+    // Enum flags list the spec's values.
+    let out = run(
+        &env_refs(&env),
+        &[
+            "log360",
+            "threat-analytics",
+            "--indicator",
+            "8.8.8.8",
+            "--action",
+            "info",
+            "--section",
+            "neighbours",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(
+            "filter.section: enum: \"neighbours\" is not one of virtuallyhosted, sub_domains"
+        ),
+        "{}",
+        stderr(&out)
+    );
     // Missing flags are usage errors, also 2.
     let out = run(&env_refs(&env), &["log360", "virustotal"]).await;
     assert_eq!(out.status.code(), Some(2));

@@ -225,15 +225,15 @@ impl Log360Client {
     }
 
     /// The client's limiter, shared with every client of the same account.
-///
-/// ```
-/// let client = threatbind::log360_cloud::Log360Client::builder()
-///     .account_id("18XXXXX4")
-///     .auth(threatbind::log360_cloud::Log360Auth::access_token("t"))
-///     .build()
-///     .unwrap();
-/// assert_eq!(client.rate_limiter().unwrap().limit().requests, 50);
-/// ```
+    ///
+    /// ```
+    /// let client = threatbind::log360_cloud::Log360Client::builder()
+    ///     .account_id("18XXXXX4")
+    ///     .auth(threatbind::log360_cloud::Log360Auth::access_token("t"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(client.rate_limiter().unwrap().limit().requests, 50);
+    /// ```
     pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
         self.runtime.limiter.as_ref()
     }

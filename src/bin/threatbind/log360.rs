@@ -3,7 +3,10 @@
 use crate::{enum_arg, print_json, print_lines, time_arg, Global};
 use clap::Subcommand;
 use threatbind::log360_cloud::*;
+use threatbind::spec::Api;
 use threatbind::Error;
+
+const API: Api = Api::Log360Cloud;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
@@ -153,19 +156,15 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<(), Error> 
             limit,
             from,
         } => {
-            let action: ThreatAction = enum_arg(
-                "action",
-                &action,
-                "INFO, HISTORY, WHOIS_INFO, STATS, CONNECTIONS, INIT_DATA",
-            )?;
+            let action: ThreatAction = enum_arg(API, "ThreatAction", "action", &action)?;
             let mut query = ThreatQuery::new(indicator, action);
             if let Some(t) = indicator_type {
-                query = query.indicator_type(enum_arg("indicator_type", &t, "IP, DOMAIN, URL")?);
+                query = query.indicator_type(enum_arg(API, "IndicatorType", "indicator_type", &t)?);
             }
             query.filter.start_date = start_date;
             query.filter.end_date = end_date;
             query.filter.section = section
-                .map(|s| enum_arg("filter.section", &s, "a documented section"))
+                .map(|s| enum_arg(API, "ConnectionSection", "filter.section", &s))
                 .transpose()?;
             query.filter.severity = severity;
             query.limit = limit;
@@ -205,7 +204,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<(), Error> 
             domain_name,
             entity_type,
         } => {
-            let entity_type: EntityType = enum_arg("entity_type", &entity_type, "user, device")?;
+            let entity_type: EntityType = enum_arg(API, "EntityType", "entity_type", &entity_type)?;
             let query = RiskProfileQuery {
                 entity_name,
                 domain_name,
@@ -254,11 +253,11 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<(), Error> 
                 limit,
                 status,
                 severity: severity
-                    .map(|s| enum_arg("severity", &s, "critical, trouble, attention"))
+                    .map(|s| enum_arg(API, "RuleSeverity", "severity", &s))
                     .transpose()?,
                 execution_type,
                 rule_type: rule_type
-                    .map(|s| enum_arg("rule_type", &s, "standard, anomaly, advanced"))
+                    .map(|s| enum_arg(API, "RuleType", "rule_type", &s))
                     .transpose()?,
                 source,
                 complexity,

@@ -138,23 +138,36 @@ where
     Ok(())
 }
 
-/// Parses an enum argument with the generated type's `FromStr`, trying the text as given, then
-/// upper- and lower-cased.
+/// Parses an enum argument: matched case-insensitively against the values the spec lists for
+/// `schema`, then converted with the generated type's `FromStr`. The error lists the spec's values.
 pub(crate) fn enum_arg<T: std::str::FromStr>(
+    api: threatbind::spec::Api,
+    schema: &str,
     flag: &str,
     text: &str,
-    allowed: &str,
 ) -> Result<T, Error> {
-    [text.to_owned(), text.to_uppercase(), text.to_lowercase()]
-        .iter()
-        .find_map(|t| t.parse().ok())
-        .ok_or_else(|| {
-            Error::Validation(vec![threatbind::spec::Violation::new(
-                flag,
-                "enum",
-                format!("{text:?} is not one of {allowed}"),
-            )])
+    let allowed: Vec<&str> = api
+        .document()
+        .pointer(&format!("/components/schemas/{schema}/enum"))
+        .and_then(serde_json::Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect()
         })
+        .unwrap_or_default();
+    let spelled = allowed
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(text))
+        .copied()
+        .unwrap_or(text);
+    spelled.parse().map_err(|_| {
+        let message = format!("{text:?} is not one of {}", allowed.join(", "));
+        Error::Validation(vec![threatbind::spec::Violation::new(
+            flag, "enum", message,
+        )])
+    })
 }
 
 /// Parses an RFC 3339 date-time argument.

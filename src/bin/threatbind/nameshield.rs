@@ -4,7 +4,7 @@ use crate::{enum_arg, print_json, print_lines, Global};
 use clap::Subcommand;
 use threatbind::nameshield_cti::generated::types::CriticalityFilter;
 use threatbind::nameshield_cti::{criterion, EventsQuery, NameshieldClient, SearchV1Query};
-use threatbind::spec::Violation;
+use threatbind::spec::{Api, Violation};
 use threatbind::Error;
 
 #[derive(Debug, Subcommand)]
@@ -80,7 +80,7 @@ fn client(global: &Global) -> Result<NameshieldClient, Error> {
 }
 
 fn criticality(text: Option<String>) -> Result<Option<CriticalityFilter>, Error> {
-    text.map(|c| enum_arg("criticality", &c, "NONE, LOW, MEDIUM, HIGH"))
+    text.map(|c| enum_arg(Api::NameshieldCti, "CriticalityFilter", "criticality", &c))
         .transpose()
 }
 
