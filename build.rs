@@ -80,10 +80,10 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
-        // Auth goes on every request through the shared transport (src/transport.rs).
+        // Every request of the generated client goes through the shared transport
+        // (src/transport.rs): `Expected` makes a missing hook implementation a compile error.
         .with_inner_type(tokens("crate::transport::Hooks")?)
-        .with_pre_hook_async(tokens("crate::transport::pre_hook")?)
-        .with_post_hook(tokens("crate::transport::post_hook")?);
+        .with_hooks(progenitor::HooksMode::Expected);
     let mut open_enums = String::new();
     for name in open_enum_names(&raw)? {
         let values = enum_values(&raw, &name)?;
@@ -110,8 +110,38 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
     .map_err(|e| format!("open enum code does not parse: {e}"))?;
     code.push('\n');
     code.push_str(&prettyplease::unparse(&open_ast));
+    let hooks_ast: syn::File =
+        syn::parse_str(HOOKS).map_err(|e| format!("hook code does not parse: {e}"))?;
+    code.push('\n');
+    code.push_str(&prettyplease::unparse(&hooks_ast));
     Ok(code)
 }
+
+/// The hooks of every generated client: credentials before sending, and the one `exec` that
+/// refuses redirects and bounds the answer's size.
+const HOOKS: &str = r#"
+impl progenitor_client::ClientHooks<crate::transport::Hooks> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &progenitor_client::OperationInfo,
+    ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        use progenitor_client::ClientInfo;
+        crate::transport::pre(self.inner(), request)
+            .await
+            .map_err(progenitor_client::Error::Custom)
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        use progenitor_client::ClientInfo;
+        crate::transport::exec(self.inner(), self.client(), request).await
+    }
+}
+"#;
 
 fn tokens(path: &str) -> Result<proc_macro2::TokenStream, String> {
     path.parse().map_err(|e| format!("bad path {path}: {e}"))

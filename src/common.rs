@@ -8,14 +8,16 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::future::Future;
 use std::time::Duration;
 
-/// Transport settings every client takes: quota, burst, retry policy, timeout.
+/// Transport settings every client takes: quota, retry policy, timeouts and the bounds on
+/// answers and page walks.
 ///
 /// ```
 /// use std::time::Duration;
 /// use threatbind::Settings;
 /// let s = Settings { timeout: Duration::from_secs(10), ..Settings::default() };
-/// assert_eq!(s.burst, 1);
 /// assert!(s.rate_limit.is_none()); // the spec's x-rate-limit applies
+/// assert_eq!(s.max_response_bytes, 64 << 20);
+/// assert!(!s.allow_http); // plain http only to loopback
 /// ```
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -23,12 +25,17 @@ pub struct Settings {
     pub rate_limit: Option<RateLimit>,
     /// Turns client-side limiting off (the server's 429s are still retried).
     pub unlimited: bool,
-    /// Requests that may go back to back (see [`crate::ratelimit`]).
-    pub burst: u32,
-    /// Retries.
+    /// Retries; `retry.max_elapsed` bounds one call, waits and retries included.
     pub retry: RetryPolicy,
-    /// Per-request timeout (connect and whole request).
+    /// Timeout of one attempt (connect and whole request); retries get their own.
     pub timeout: Duration,
+    /// Answers larger than this many bytes stop with [`Error::TooLarge`] (default 64 MiB).
+    pub max_response_bytes: u64,
+    /// Page walks stop with [`Error::Budget`] after this many pages (default 10,000).
+    pub max_pages: u64,
+    /// Allows `http://` base URLs to hosts other than loopback. Off by default: credentials
+    /// would cross the network unencrypted.
+    pub allow_http: bool,
 }
 
 impl Default for Settings {
@@ -36,18 +43,24 @@ impl Default for Settings {
         Self {
             rate_limit: None,
             unlimited: false,
-            burst: 1,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
+            max_response_bytes: 64 << 20,
+            max_pages: 10_000,
+            allow_http: false,
         }
     }
 }
 
 impl Settings {
+    /// The HTTP client of every request, token exchanges included: redirects are never followed
+    /// (none of the bound APIs documents one, and following would carry the credentials and the
+    /// body to another host).
     pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
         reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("threatbind/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::config("http client", e.to_string()))
@@ -82,20 +95,41 @@ pub(crate) fn connect(
     auth: std::sync::Arc<dyn crate::transport::Authorizer>,
 ) -> Result<Connection> {
     let base_url = check_url("base_url", base_url)?;
+    check_transport("base_url", &base_url, settings.allow_http)?;
     let http = settings.http_client()?;
+    let host = reqwest::Url::parse(&base_url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
+        })
+        .unwrap_or_default();
     let limiter = quota_of(api, settings)
-        .map(|q| crate::RateLimiter::shared(&format!("{api}:{limiter_key}"), q, settings.burst));
+        .map(|q| crate::RateLimiter::shared(&format!("{api}:{host}:{limiter_key}"), q, 1));
     let runtime = crate::transport::Runtime {
         limiter,
         retry: settings.retry.clone(),
         auth: auth.clone(),
+        max_pages: settings.max_pages,
     };
     Ok(Connection {
         http,
         base_url,
-        hooks: crate::transport::Hooks::new(auth),
+        hooks: crate::transport::Hooks::new(auth, settings.max_response_bytes),
         runtime,
     })
+}
+
+/// Fails naming the first environment variable starting with `prefix` whose value is not
+/// UTF-8 (it would otherwise read as unset).
+pub(crate) fn check_env_utf8(prefix: &str) -> Result<()> {
+    for (name, value) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && value.to_str().is_none() {
+            return Err(Error::config(&name, "is not valid UTF-8"));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a URL setting (`*_BASE_URL`), naming the setting when it is not an http(s) URL.
@@ -108,7 +142,49 @@ pub(crate) fn check_url(name: &str, url: &str) -> Result<String> {
             format!("{url:?} is not an http(s) URL"),
         ));
     }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config(
+            name,
+            "must not carry a user or password (credentials come from their own variables)",
+        ));
+    }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Refuses a plain `http://` URL to anything but a loopback address unless `allow_http`:
+/// credentials would cross the network unencrypted.
+///
+/// ```
+/// # use threatbind::common::check_transport;
+/// assert!(check_transport("base_url", "http://127.0.0.1:8080/api", false).is_ok());
+/// assert!(check_transport("base_url", "http://localhost:8080", false).is_ok());
+/// assert!(check_transport("base_url", "https://siem.example.com", false).is_ok());
+/// let e = check_transport("base_url", "http://siem.example.com", false).unwrap_err();
+/// assert_eq!(e.exit_code(), 2);
+/// assert!(check_transport("base_url", "http://siem.example.com", true).is_ok());
+/// ```
+pub fn check_transport(name: &str, url: &str, allow_http: bool) -> Result<()> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::config(name, format!("{url:?} is not a URL: {e}")))?;
+    if parsed.scheme() != "http" || allow_http {
+        return Ok(());
+    }
+    let host = parsed.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(());
+    }
+    Err(Error::config(
+        name,
+        format!(
+            "{url} is plain http to a host that is not loopback: credentials would travel \
+             unencrypted; use https (or --allow-http / Settings::allow_http to accept the risk)"
+        ),
+    ))
 }
 
 /// Validates `value` as the operation's JSON body, then converts it to the generated type.
@@ -146,23 +222,111 @@ pub(crate) fn validate_query<Q: Serialize>(op: &Operation, doc: Document, query:
         .map_err(Error::Validation)
 }
 
-/// Walks pages: `fetch(cursor)` returns the page's items and the next cursor, if any.
+/// How a page walk starts and is bounded: the first cursor, the CLI flag that sets it (named in
+/// errors, so a user can resume), and the most pages to read.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(
+    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+    allow(dead_code)
+)]
+pub(crate) struct Walk {
+    pub start: i64,
+    pub flag: &'static str,
+    pub max_pages: u64,
+}
+
+/// Walks pages: `fetch(cursor)` returns the page's items and, when the server says more
+/// follow, the next cursor. The walk is bounded and checked:
+/// - at most `walk.max_pages` pages, then [`Error::Budget`];
+/// - a next cursor that does not move forward, or an empty page that says more follow, is
+///   [`Error::Protocol`] instead of an endless loop or a silent stop;
+/// - a failure after the first page is [`Error::Pagination`], naming the page and the flag and
+///   value to resume from.
+///
 /// An error ends the stream after it is yielded.
 #[cfg_attr(
     not(any(feature = "log360-cloud", feature = "nameshield-cti")),
     allow(dead_code)
 )]
-pub(crate) fn paginate<T, F, Fut>(start: i64, mut fetch: F) -> impl Stream<Item = Result<T>>
+pub(crate) fn paginate<T, F, Fut>(walk: Walk, mut fetch: F) -> impl Stream<Item = Result<T>>
 where
     F: FnMut(i64) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<i64>)>>,
 {
-    stream::unfold(Some(start), move |cursor| {
-        let page = cursor.map(&mut fetch);
+    struct State {
+        cursor: i64,
+        pages: u64,
+        done: bool,
+        pending: Option<Error>,
+    }
+    let fail = move |page: u64, cursor: i64, reason: Error| {
+        if page <= 1 && !matches!(reason, Error::Protocol(_) | Error::Budget(_)) {
+            return reason;
+        }
+        Error::Pagination {
+            page,
+            resume: format!("{} {cursor}", walk.flag),
+            reason: Box::new(reason),
+        }
+    };
+    let start = State {
+        cursor: walk.start,
+        pages: 0,
+        done: false,
+        pending: None,
+    };
+    stream::unfold(start, move |mut state| {
+        let go = !state.done && state.pending.is_none() && state.pages < walk.max_pages;
+        let page = go.then(|| fetch(state.cursor));
         async move {
-            match page?.await {
-                Ok((items, next)) => Some((Ok(items), next)),
-                Err(e) => Some((Err(e), None)),
+            if let Some(error) = state.pending.take() {
+                state.done = true;
+                return Some((Err(error), state));
+            }
+            if state.done {
+                return None;
+            }
+            let number = state.pages + 1;
+            let Some(page) = page else {
+                state.done = true;
+                let reason = Error::Budget(format!(
+                    "stopped after {} pages (--max-pages)",
+                    walk.max_pages
+                ));
+                return Some((Err(fail(number, state.cursor, reason)), state));
+            };
+            match page.await {
+                Err(e) => {
+                    state.done = true;
+                    Some((Err(fail(number, state.cursor, e)), state))
+                }
+                Ok((items, None)) => {
+                    state.done = true;
+                    Some((Ok(items), state))
+                }
+                Ok((items, Some(next))) => {
+                    let broken = if items.is_empty() {
+                        Some(format!(
+                            "page {number} ({} {}) is empty but says more pages follow",
+                            walk.flag, state.cursor
+                        ))
+                    } else if next <= state.cursor {
+                        Some(format!(
+                            "page {number} ({} {}) points to {} {next}, which does not move forward",
+                            walk.flag, state.cursor, walk.flag
+                        ))
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = broken {
+                        // The items read are the caller's; the error follows them.
+                        state.pending = Some(fail(number, state.cursor, Error::Protocol(problem)));
+                        return Some((Ok(items), state));
+                    }
+                    state.cursor = next;
+                    state.pages = number;
+                    Some((Ok(items), state))
+                }
             }
         }
     })

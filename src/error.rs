@@ -3,8 +3,9 @@
 use crate::spec::Violation;
 use std::time::Duration;
 
-/// Everything that can go wrong, as variants a caller can match. `Display` is one line and never
-/// contains a secret.
+/// Everything that can go wrong, as variants a caller can match. `Display` is one line, names the
+/// request (method and URL) where there was one, and never contains a secret: every token or key
+/// the crate holds is replaced by `***`, even when a server echoes it back.
 ///
 /// ```
 /// use threatbind::{Error, spec::Violation};
@@ -19,7 +20,7 @@ pub enum Error {
     #[error("invalid request: {}", join(.0))]
     Validation(Vec<Violation>),
     /// The API answered with an error status.
-    #[error("HTTP {status}{}{}{}", code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default(), title.as_ref().map(|t| format!(" {t}")).unwrap_or_default(), detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error("{}HTTP {status}{}{}{}", prefix(request), code.as_ref().map(|c| format!(" [{c}]")).unwrap_or_default(), title.as_ref().map(|t| format!(" {t}")).unwrap_or_default(), detail.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
     Api {
         /// HTTP status.
         status: u16,
@@ -29,14 +30,30 @@ pub enum Error {
         title: Option<String>,
         /// Vendor detail (Datadog's `errors`, joined).
         detail: Option<String>,
+        /// The request: method and URL (no credentials), empty if unknown.
+        request: String,
     },
-    /// Still refused with HTTP 429 when the retry budget ran out.
-    #[error("rate limited: HTTP 429 after {attempts} attempts{}", retry_after.map(|d| format!(", server asks to wait {}s", d.as_secs())).unwrap_or_default())]
+    /// The API answered with a redirect, which none of the bound APIs documents: it was not
+    /// followed, so the credentials went to the configured host only.
+    #[error("{}HTTP {status}: redirect to {} not followed (none of these APIs documents a redirect; credentials are only sent to the configured host)", prefix(request), location.as_deref().map(|h| format!("host {h}")).unwrap_or_else(|| "an unnamed location".into()))]
+    Redirect {
+        /// HTTP status (3xx).
+        status: u16,
+        /// The host named by `Location`, if any.
+        location: Option<String>,
+        /// The request: method and URL.
+        request: String,
+    },
+    /// Still refused with HTTP 429 when the retry budget ran out, or the server asked to wait
+    /// longer than the budget allows.
+    #[error("{}rate limited: HTTP 429 after {attempts} attempt{}{}", prefix(request), if *attempts == 1 { "" } else { "s" }, retry_after.map(|d| format!(", server asks to wait {} s", d.as_secs())).unwrap_or_default())]
     RateLimited {
         /// Attempts made.
         attempts: u32,
         /// The server's last wait hint.
         retry_after: Option<Duration>,
+        /// The request: method and URL.
+        request: String,
     },
     /// Server errors (5xx) until the retry budget ran out.
     #[error("gave up after {attempts} attempts: {last}")]
@@ -49,12 +66,41 @@ pub enum Error {
     /// Credentials missing, refused, or not refreshable.
     #[error("authentication failed: {0}")]
     Auth(String),
-    /// The request did not complete (connection, TLS, timeout).
+    /// The request did not complete (connection, TLS, timeout, time budget).
     #[error("transport error: {0}")]
     Transport(String),
+    /// The answer was larger than the configured bound (`Settings::max_response_bytes`); reading
+    /// stopped there.
+    #[error(
+        "{}the answer is larger than the limit of {limit} bytes (--max-response-bytes)",
+        prefix(request)
+    )]
+    TooLarge {
+        /// The bound, in bytes.
+        limit: u64,
+        /// The request: method and URL.
+        request: String,
+    },
     /// The answer could not be read as the documented type.
     #[error("could not decode the response: {0}")]
     Decode(String),
+    /// The API broke its own paging contract (a repeated cursor, an empty page that says more
+    /// follow).
+    #[error("the API broke its paging contract: {0}")]
+    Protocol(String),
+    /// A page walk stopped at `page` (1-based): `reason` says why, `resume` how to go on from there.
+    #[error("page {page}: {reason} (resume with {resume})")]
+    Pagination {
+        /// The page that failed, 1-based.
+        page: u64,
+        /// Where to start again, as the CLI flag and value (e.g. `--from 101`).
+        resume: String,
+        /// What went wrong.
+        reason: Box<Error>,
+    },
+    /// A bound chosen by the caller was reached (`--max-pages`).
+    #[error("{0}")]
+    Budget(String),
     /// Configuration (environment variable or builder value) missing or malformed.
     #[error("configuration: {name}: {problem}")]
     Config {
@@ -71,6 +117,14 @@ pub enum Error {
     },
 }
 
+fn prefix(request: &str) -> String {
+    if request.is_empty() {
+        String::new()
+    } else {
+        format!("{request}: ")
+    }
+}
+
 fn join(violations: &[Violation]) -> String {
     violations
         .iter()
@@ -80,8 +134,9 @@ fn join(violations: &[Violation]) -> String {
 }
 
 impl Error {
-    /// The `threatbind` CLI's exit code for this error: 2 invalid input, 3 API error,
-    /// 4 transport, 5 rate limit or retry budget exhausted.
+    /// The `threatbind` CLI's exit code for this error: 2 invalid input or configuration (nothing
+    /// sent), 3 the API answered with an error (a redirect included), 4 transport, timeout or an
+    /// answer too large, 5 rate limit, retry or page budget exhausted.
     ///
     /// ```
     /// assert_eq!(threatbind::Error::Transport("timed out".into()).exit_code(), 4);
@@ -89,9 +144,30 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Validation(_) | Error::Config { .. } | Error::Unstable { .. } => 2,
-            Error::Api { .. } | Error::Auth(_) | Error::Decode(_) => 3,
-            Error::Transport(_) => 4,
-            Error::RateLimited { .. } | Error::RetriesExhausted { .. } => 5,
+            Error::Api { .. }
+            | Error::Redirect { .. }
+            | Error::Auth(_)
+            | Error::Decode(_)
+            | Error::Protocol(_) => 3,
+            Error::Transport(_) | Error::TooLarge { .. } => 4,
+            Error::RateLimited { .. } | Error::RetriesExhausted { .. } | Error::Budget(_) => 5,
+            Error::Pagination { reason, .. } => reason.exit_code(),
+        }
+    }
+
+    /// The HTTP status the error carries, if any (the last one, after retries or pages).
+    ///
+    /// ```
+    /// let e = threatbind::Error::RateLimited { attempts: 2, retry_after: None, request: String::new() };
+    /// assert_eq!(e.status(), Some(429));
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } | Error::Redirect { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            Error::RetriesExhausted { last, .. } => last.status(),
+            Error::Pagination { reason, .. } => reason.status(),
+            _ => None,
         }
     }
 

@@ -12,6 +12,8 @@ use std::time::Duration;
 /// let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
 /// assert!(policy.delay(1, None) <= policy.max_delay);
 /// assert_eq!(policy.delay(1, Some(Duration::from_secs(7))), Duration::from_secs(7));
+/// // A hint is never silently shortened: the caller decides whether it fits the budget.
+/// assert_eq!(policy.delay(1, Some(Duration::from_secs(3600))), Duration::from_secs(3600));
 /// assert_eq!(RetryPolicy::none().max_attempts, 1);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,9 +22,11 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Delay before the first retry (doubled each time, then jittered).
     pub base_delay: Duration,
-    /// Longest single wait.
+    /// Longest single wait. A server asking for longer (`Retry-After`) gets an error at once,
+    /// saying how long it asked for, rather than a silently shorter wait.
     pub max_delay: Duration,
-    /// Give up when the next wait would end later than this after the first attempt.
+    /// The time budget of one call, waits for the quota and retries included (`--max-time`):
+    /// a wait that would end later fails at once, and an attempt still running is cut off.
     pub max_elapsed: Duration,
 }
 
@@ -31,8 +35,8 @@ impl Default for RetryPolicy {
         Self {
             max_attempts: 5,
             base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(60),
-            max_elapsed: Duration::from_secs(180),
+            max_delay: Duration::from_secs(300),
+            max_elapsed: Duration::from_secs(600),
         }
     }
 }
@@ -46,16 +50,28 @@ impl RetryPolicy {
         }
     }
 
-    /// The wait before retry number `retry` (1-based). A server hint wins (capped at
-    /// `max_delay`); otherwise half of `base * 2^(retry-1)` plus a random part of the other half.
+    /// The wait before retry number `retry` (1-based). A server hint wins, as given; otherwise
+    /// [`Self::backoff`] from `base_delay` up to `max_delay`.
     pub fn delay(&self, retry: u32, server_hint: Option<Duration>) -> Duration {
-        if let Some(hint) = server_hint {
-            return hint.min(self.max_delay);
+        match server_hint {
+            Some(hint) => hint,
+            None => self.backoff(retry, self.base_delay, self.max_delay),
         }
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
-        let capped = exp.min(self.max_delay);
+    }
+
+    /// Jittered exponential backoff: half of `min(base * 2^(retry-1), cap)` plus a random part
+    /// of the other half. A 429 without a hint backs off this way on the quota's scale
+    /// (`base` = period / N, `cap` = the period).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let p = threatbind::RetryPolicy::default();
+    /// let d = p.backoff(10, Duration::from_millis(1200), Duration::from_secs(60));
+    /// assert!(d >= Duration::from_secs(30) && d <= Duration::from_secs(60));
+    /// ```
+    pub fn backoff(&self, retry: u32, base: Duration, cap: Duration) -> Duration {
+        let exp = base.saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
+        let capped = exp.min(cap);
         let half = capped / 2;
         half + half.mul_f64(rand::random::<f64>())
     }
@@ -78,6 +94,12 @@ pub(crate) fn server_hint(headers: &HeaderMap) -> Option<Duration> {
     if let Some(v) = text("retry-after") {
         if let Ok(secs) = v.parse::<u64>() {
             return Some(Duration::from_secs(secs));
+        }
+        // Fractional seconds are not in RFC 9110 but some servers send them.
+        if let Ok(secs) = v.parse::<f64>() {
+            if secs.is_finite() && secs >= 0.0 {
+                return Duration::try_from_secs_f64(secs.min(1e9)).ok();
+            }
         }
         if let Ok(when) = chrono::DateTime::parse_from_rfc2822(v) {
             let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);

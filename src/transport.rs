@@ -1,15 +1,20 @@
-//! The shared request path of every client: validation has happened; here a request waits for
-//! its quota, gets its credentials, is sent, and is retried under the one [`RetryPolicy`].
+//! The shared request path of every client. Validation has happened; here a request waits for
+//! its quota, gets its credentials, is sent (redirects never followed, answers bounded in size),
+//! is checked, and is retried under the one [`RetryPolicy`], within a time budget. Every attempt
+//! logs one line at `info` level (method, URL, status, duration, attempt, wait before the next).
 
 use crate::error::{Error, Result};
 use crate::ratelimit::RateLimiter;
 use crate::retry::{retryable, server_hint, RetryPolicy};
+use crate::secret::redact;
 use crate::spec::{Operation, Violation};
 use futures::future::BoxFuture;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// Puts credentials on a request. Implemented per API (Zoho OAuth, bearer token, Datadog keys).
 pub trait Authorizer: Send + Sync + std::fmt::Debug {
@@ -23,58 +28,160 @@ pub trait Authorizer: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// The generated clients' inner value: what the pre-request hook needs.
+/// The generated clients' inner value: what their hooks need (credentials, size bound).
 #[derive(Debug, Clone)]
 pub struct Hooks {
     pub(crate) auth: Arc<dyn Authorizer>,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Hooks {
-    /// Hooks that sign with `auth`.
-    pub fn new(auth: Arc<dyn Authorizer>) -> Self {
-        Self { auth }
+    /// Hooks that sign with `auth` and refuse answers larger than `max_response_bytes`.
+    pub fn new(auth: Arc<dyn Authorizer>, max_response_bytes: u64) -> Self {
+        Self {
+            auth,
+            max_response_bytes,
+        }
     }
 }
 
-/// The pre-request hook wired into every generated client by `build.rs`.
-pub async fn pre_hook(hooks: &Hooks, request: &mut reqwest::Request) -> Result<()> {
-    hooks.auth.authorize(request).await
+/// What one attempt left behind, recorded by the hooks for [`Runtime::send`]: the request line,
+/// the status and headers of the answer, and a typed error raised inside a hook (a redirect, an
+/// answer too large, a credential that cannot be sent), which progenitor would turn into a string.
+#[derive(Default)]
+struct Attempt {
+    request: String,
+    status: Option<u16>,
+    headers: Option<reqwest::header::HeaderMap>,
+    error: Option<Error>,
 }
 
 tokio::task_local! {
-    /// Status and headers of the last answer of the current attempt, recorded by [`post_hook`],
-    /// so that an error answer whose body is not the documented one still yields its status.
-    static LAST_ANSWER: RefCell<Option<(u16, reqwest::header::HeaderMap)>>;
+    static ATTEMPT: RefCell<Attempt>;
 }
 
-/// The post-response hook wired into every generated client by `build.rs`.
-pub fn post_hook(_hooks: &Hooks, result: &reqwest::Result<reqwest::Response>) {
-    if let Ok(response) = result {
-        let answer = (response.status().as_u16(), response.headers().clone());
-        let _ = LAST_ANSWER.try_with(|cell| *cell.borrow_mut() = Some(answer));
+fn record(f: impl FnOnce(&mut Attempt)) {
+    let _ = ATTEMPT.try_with(|cell| f(&mut cell.borrow_mut()));
+}
+
+/// `METHOD URL`, the URL without user info and with every known secret redacted.
+fn request_line(method: &reqwest::Method, url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    redact(&format!("{method} {url}"))
+}
+
+/// The pre-request hook of every generated client (wired by `build.rs`): credentials.
+pub async fn pre(hooks: &Hooks, request: &mut reqwest::Request) -> std::result::Result<(), String> {
+    let line = request_line(request.method(), request.url());
+    record(|a| a.request = line);
+    match hooks.auth.authorize(request).await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let message = redact(&e.to_string());
+            record(|a| a.error = Some(e));
+            Err(message)
+        }
     }
 }
 
-/// What one client needs to send: its limiter, retry policy and credentials.
+/// Sends a request for a generated client (wired by `build.rs`): never follows a redirect, and
+/// reads at most `max_response_bytes` of the answer.
+pub async fn exec(
+    hooks: &Hooks,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let line = request_line(request.method(), request.url());
+    let mut response = http.execute(request).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    record(|a| {
+        a.request = line.clone();
+        a.status = Some(status.as_u16());
+        a.headers = Some(headers.clone());
+    });
+    if status.is_redirection() {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| response.url().join(l).ok())
+            .and_then(|u| u.host_str().map(redact));
+        return Err(refuse(Error::Redirect {
+            status: status.as_u16(),
+            location,
+            request: line,
+        }));
+    }
+    let limit = hooks.max_response_bytes;
+    let too_large = || {
+        refuse(Error::TooLarge {
+            limit,
+            request: line.clone(),
+        })
+    };
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    *rebuilt.version_mut() = response.version();
+    Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Records `error` for [`Runtime::send`] and gives the generated code a transport error, so that
+/// nothing downstream can mistake the answer for a success.
+fn refuse(error: Error) -> reqwest::Error {
+    record(|a| a.error = Some(error));
+    let mut refused = http::Response::new(Vec::<u8>::new());
+    *refused.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
+    reqwest::Response::from(refused)
+        .error_for_status()
+        .err()
+        // A 502 is an error status whatever the body: this is reqwest's documented behaviour,
+        // not something an input can change.
+        .expect("error_for_status refuses a 502")
+}
+
+/// What one client needs to send: its limiter, retry policy, credentials and page bound.
 #[derive(Debug, Clone)]
 pub(crate) struct Runtime {
     pub limiter: Option<Arc<RateLimiter>>,
     pub retry: RetryPolicy,
     pub auth: Arc<dyn Authorizer>,
+    pub max_pages: u64,
 }
 
 enum Failure {
     Status {
         status: u16,
-        hint: Option<std::time::Duration>,
+        hint: Option<Duration>,
         body: Option<Value>,
     },
     Transport(String),
 }
 
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
 impl Runtime {
     /// Sends one operation (`attempt` builds and sends a fresh request each time) and retries it
-    /// as the policy allows.
+    /// as the policy allows, all within `retry.max_elapsed`.
     pub(crate) async fn send<T, E, F, Fut>(&self, op: &Operation, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
@@ -87,50 +194,151 @@ impl Runtime {
         E: serde::Serialize,
     {
         warn_deprecated(op);
-        let started = tokio::time::Instant::now();
+        let started = Instant::now();
+        let budget = self.retry.max_elapsed;
+        let deadline = started + budget;
+        let out_of_time = |request: &str, what: &str| {
+            let request = if request.is_empty() {
+                op.id.as_str()
+            } else {
+                request
+            };
+            Error::Transport(format!(
+                "{request}: gave up {what}: the time budget of {} (--max-time) ran out",
+                seconds(budget)
+            ))
+        };
         let mut attempts = 0;
         let mut refreshed = false;
         loop {
             attempts += 1;
-            if let Some(limiter) = &self.limiter {
-                limiter.acquire().await;
-            }
-            tracing::debug!(operation = %op.id, attempt = attempts, "sending");
-            let (outcome, answer) = LAST_ANSWER
-                .scope(RefCell::new(None), async {
-                    let outcome = attempt().await;
-                    (outcome, LAST_ANSWER.with(|cell| cell.borrow_mut().take()))
+            let permit = match &self.limiter {
+                None => None,
+                Some(limiter) => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
+                    Ok(permit) => Some(permit),
+                    Err(_) => return Err(out_of_time("", "waiting for the quota")),
+                },
+            };
+            let sent = Instant::now();
+            let (outcome, log) = ATTEMPT
+                .scope(RefCell::new(Attempt::default()), async {
+                    let outcome = tokio::time::timeout_at(deadline, attempt()).await;
+                    (outcome, ATTEMPT.with(|cell| cell.take()))
                 })
                 .await;
-            let failure = match outcome {
-                Ok(value) => return Ok(value.into_inner()),
-                Err(e) => classify(e, answer).await?,
+            drop(permit);
+            let took = sent.elapsed();
+            let request = if log.request.is_empty() {
+                op.id.clone()
+            } else {
+                log.request.clone()
             };
-            let (hint, last) = match failure {
+            let note = |outcome: &str, wait: Option<Duration>| {
+                let next = wait
+                    .map(|w| format!(", retrying in {}", seconds(w)))
+                    .unwrap_or_default();
+                tracing::info!(
+                    "{request} -> {outcome} in {} ms (attempt {attempts} of {}){next}",
+                    took.as_millis(),
+                    self.retry.max_attempts
+                );
+            };
+            let Ok(outcome) = outcome else {
+                note("no answer", None);
+                return Err(out_of_time(&request, "waiting for the answer"));
+            };
+            let failure = match outcome {
+                Ok(value) => {
+                    note(&value.status().as_u16().to_string(), None);
+                    return Ok(value.into_inner());
+                }
+                Err(e) => match classify(e, log).await {
+                    Ok(failure) => failure,
+                    Err(error) => {
+                        note(&error_outcome(&error), None);
+                        return Err(error);
+                    }
+                },
+            };
+            let (status, hint, last) = match failure {
                 Failure::Status { status: 401, .. } if !refreshed && self.auth.invalidate() => {
+                    note("401", Some(Duration::ZERO));
                     refreshed = true;
                     attempts -= 1;
                     continue;
                 }
-                Failure::Status { status, hint, body } if retryable(status) => {
-                    (hint, api_error(status, body.as_ref()))
-                }
+                Failure::Status { status, hint, body } if retryable(status) => (
+                    Some(status),
+                    hint,
+                    api_error(status, body.as_ref()).at(&request),
+                ),
                 Failure::Status {
                     status: 401, body, ..
-                } => return Err(Error::Auth(api_error(401, body.as_ref()).to_string())),
-                Failure::Status { status, body, .. } => {
-                    return Err(api_error(status, body.as_ref()))
+                } => {
+                    note("401", None);
+                    let e = api_error(401, body.as_ref()).at(&request);
+                    return Err(Error::Auth(e.to_string()));
                 }
-                Failure::Transport(message) => (None, Error::Transport(message)),
+                Failure::Status { status, body, .. } => {
+                    note(&status.to_string(), None);
+                    return Err(api_error(status, body.as_ref()).at(&request));
+                }
+                Failure::Transport(message) => (
+                    None,
+                    None,
+                    Error::Transport(format!("{request}: {message}")),
+                ),
             };
-            let delay = self.retry.delay(attempts, hint);
-            let out_of_budget = attempts >= self.retry.max_attempts
-                || started.elapsed() + delay > self.retry.max_elapsed;
-            if out_of_budget {
+            let outcome = status.map_or_else(|| "no answer".to_owned(), |s| s.to_string());
+            let left = budget.saturating_sub(started.elapsed());
+            // A server that asks for a wait the budget cannot give fails at once, saying so.
+            if let Some(asked) = hint.filter(|h| *h > left || *h > self.retry.max_delay) {
+                note(&outcome, None);
+                return Err(match last {
+                    Error::Api { status: 429, .. } => Error::RateLimited {
+                        attempts,
+                        retry_after: Some(asked),
+                        request,
+                    },
+                    Error::Api {
+                        status,
+                        code,
+                        title,
+                        detail,
+                        request,
+                    } => Error::RetriesExhausted {
+                        attempts,
+                        last: Box::new(Error::Api {
+                            status,
+                            code,
+                            title,
+                            detail: Some(format!(
+                                "{}server asks to wait {} s",
+                                detail.map(|d| format!("{d}; ")).unwrap_or_default(),
+                                asked.as_secs()
+                            )),
+                            request,
+                        }),
+                    },
+                    other => other,
+                });
+            }
+            let delay = match (status, hint, self.limiter.as_ref()) {
+                // A 429 without a hint: back off on the quota's scale, up to its period.
+                (Some(429), None, Some(limiter)) => {
+                    let quota = limiter.limit();
+                    let floor = quota.period / quota.requests.max(1);
+                    self.retry.backoff(attempts, floor, quota.period)
+                }
+                _ => self.retry.delay(attempts, hint),
+            };
+            if attempts >= self.retry.max_attempts || delay > left {
+                note(&outcome, None);
                 return Err(match last {
                     Error::Api { status: 429, .. } => Error::RateLimited {
                         attempts,
                         retry_after: hint,
+                        request,
                     },
                     Error::Transport(m) => Error::Transport(m),
                     other => Error::RetriesExhausted {
@@ -139,17 +347,28 @@ impl Runtime {
                     },
                 });
             }
-            tracing::info!(operation = %op.id, attempt = attempts, wait_ms = delay.as_millis() as u64, error = %last, "retrying");
+            note(&outcome, Some(delay));
             tokio::time::sleep(delay).await;
         }
     }
 }
 
+fn error_outcome(error: &Error) -> String {
+    match error.status() {
+        Some(status) => status.to_string(),
+        None => "failed".to_owned(),
+    }
+}
+
 async fn classify<E: serde::Serialize>(
     error: progenitor_client::Error<E>,
-    answer: Option<(u16, reqwest::header::HeaderMap)>,
+    attempt: Attempt,
 ) -> Result<Failure> {
     use progenitor_client::Error as P;
+    // A typed error raised inside a hook wins over what progenitor made of it.
+    if let Some(error) = attempt.error {
+        return Err(error);
+    }
     Ok(match error {
         P::ErrorResponse(response) => {
             let status = response.status().as_u16();
@@ -164,26 +383,29 @@ async fn classify<E: serde::Serialize>(
             Failure::Status { status, hint, body }
         }
         P::CommunicationError(e) | P::ResponseBodyError(e) => Failure::Transport(describe(&e)),
-        P::InvalidResponsePayload(bytes, e) => match answer {
+        P::InvalidResponsePayload(bytes, e) => match (attempt.status, attempt.headers) {
             // An error status whose body is not the documented one (often empty on 429/5xx).
-            Some((status, headers)) if status >= 400 => Failure::Status {
+            (Some(status), headers) if status >= 400 => Failure::Status {
                 status,
-                hint: server_hint(&headers),
+                hint: headers.as_ref().and_then(server_hint),
                 body: serde_json::from_slice(&bytes).ok(),
             },
-            _ => return Err(Error::Decode(e.to_string())),
+            _ => {
+                let request = attempt.request;
+                return Err(Error::Decode(redact(&format!("{request}: {e}"))));
+            }
         },
         P::InvalidRequest(message) => {
             return Err(Error::Validation(vec![Violation::new("", "type", message)]))
         }
-        P::Custom(message) => return Err(Error::Auth(message)),
+        P::Custom(message) => return Err(Error::Auth(redact(&message))),
         P::InvalidUpgrade(e) => Failure::Transport(describe(&e)),
     })
 }
 
 fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
-        "timed out"
+        "timed out (--timeout, per attempt)"
     } else if e.is_connect() {
         "could not connect"
     } else {
@@ -195,20 +417,43 @@ fn describe(e: &reqwest::Error) -> String {
         detail = s.to_string();
         source = s.source();
     }
-    if detail.is_empty() {
+    redact(&if detail.is_empty() {
         kind.to_owned()
     } else {
         format!("{kind}: {detail}")
+    })
+}
+
+impl Error {
+    /// Names the request on an API error.
+    fn at(self, line: &str) -> Self {
+        match self {
+            Error::Api {
+                status,
+                code,
+                title,
+                detail,
+                ..
+            } => Error::Api {
+                status,
+                code,
+                title,
+                detail,
+                request: line.to_owned(),
+            },
+            other => other,
+        }
     }
 }
 
 /// Reads any vendor's error body: Log360 `{"error":{code,title,detail}}`, Datadog
 /// `{"errors":["..."]}`, Nameshield `{"errors":[{code,message,details}]}` or a single object.
+/// Every text is redacted: a server that echoes a credential does not get it printed.
 pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
     let text = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(redact(s)),
         Some(Value::Null) | None => None,
-        Some(other) => Some(other.to_string()),
+        Some(other) => Some(redact(&other.to_string())),
     };
     let (mut code, mut title, mut detail) = (None, None, None);
     if let Some(body) = body {
@@ -245,6 +490,7 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
         code,
         title,
         detail,
+        request: String::new(),
     }
 }
 
@@ -284,6 +530,7 @@ mod tests {
             limiter: None,
             retry,
             auth: Arc::new(NoAuth),
+            max_pages: 10,
         }
     }
 
@@ -365,7 +612,7 @@ mod tests {
         )
         .await;
         assert!(
-            matches!(result, Err(Error::RateLimited { attempts: 3, retry_after: Some(d) }) if d == Duration::from_secs(5)),
+            matches!(result, Err(Error::RateLimited { attempts: 3, retry_after: Some(d), .. }) if d == Duration::from_secs(5)),
             "{result:?}"
         );
         assert_eq!(calls, 3);

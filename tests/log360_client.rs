@@ -911,14 +911,14 @@ async fn a_token_about_to_expire_is_renewed_before_use() {
     let accounts = MockServer::start().await;
     let issued = Arc::new(Mutex::new(0));
     let counter = issued.clone();
-    // Each token lives 200 s: inside the client's five-minute safety margin, so it is renewed
+    // Each token lives 50 s: inside the client's one-minute safety margin, so it is renewed
     // before every use instead of being sent to expire mid-request.
     Mock::given(path("/oauth/v2/token"))
         .respond_with(move |_: &Request| {
             let mut n = counter.lock().unwrap();
             *n += 1;
             ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": format!("short-{n}"), "expires_in": 200}))
+                .set_body_json(json!({"access_token": format!("short-{n}"), "expires_in": 50}))
         })
         .mount(&accounts)
         .await;

@@ -138,6 +138,8 @@ impl DatadogBuilder {
         let app_key = self
             .app_key
             .ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
+        crate::secret::check_header_value("DD_API_KEY", api_key.expose())?;
+        crate::secret::check_header_value("DD_APP_KEY", app_key.expose())?;
         let key = format!("api-key:{:x}", api_key.fingerprint());
         let auth = Arc::new(DatadogKeys { api_key, app_key });
         let c = common::connect(API, &key, &self.base_url, &self.settings, auth)?;
@@ -186,6 +188,7 @@ impl DatadogClient {
 
     /// A builder from `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_BASE_URL`.
     pub fn from_env() -> Result<DatadogBuilder> {
+        common::check_env_utf8("DD_")?;
         DatadogBuilder::from_vars(|name| std::env::var(name).ok())
     }
 

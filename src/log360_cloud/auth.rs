@@ -1,17 +1,22 @@
 //! Log360 Cloud credentials: a fixed Zoho access token, or a refresh token from which the client
-//! obtains the hour-long access token itself, renews it before expiry, and once more after a 401.
+//! obtains the hour-long access token itself, renews it a minute before expiry, and once more
+//! after a 401. With a token cache (see [`super::Log360Builder::token_cache`]) the access token
+//! outlives the process, so that cron runs do not spend Zoho's 10 tokens per 10 minutes.
 
 use crate::error::{Error, Result};
 use crate::transport::Authorizer;
 use crate::Secret;
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
-/// Renew this long before the token expires.
-const EARLY: Duration = Duration::from_secs(300);
+/// Reuse a token until this long before it expires.
+const EARLY: Duration = Duration::from_secs(60);
+/// The header scheme, which a pasted token sometimes already carries.
+const SCHEME: &str = "Zoho-oauthtoken ";
 /// Zoho allows 10 access tokens per refresh token per 10 minutes: by default a token younger
 /// than this is not thrown away after a 401 (the 401 was for another reason).
 pub(crate) const DEFAULT_REFRESH_COOLDOWN: Duration = Duration::from_secs(30);
@@ -39,9 +44,41 @@ pub enum Log360Auth {
 }
 
 impl Log360Auth {
-    /// A fixed access token.
+    /// A fixed access token. A token pasted with its header scheme (`Zoho-oauthtoken 1000.x`)
+    /// is accepted; the scheme is sent once.
+    ///
+    /// ```
+    /// use threatbind::log360_cloud::Log360Auth;
+    /// let Log360Auth::AccessToken(t) = Log360Auth::access_token("Zoho-oauthtoken 1000.abc") else { panic!() };
+    /// assert_eq!(t.expose(), "1000.abc");
+    /// ```
     pub fn access_token(token: impl Into<Secret>) -> Self {
-        Self::AccessToken(token.into())
+        let token = token.into();
+        let value = token.expose();
+        match value.get(..SCHEME.len()) {
+            Some(head) if head.eq_ignore_ascii_case(SCHEME) => {
+                Self::AccessToken(Secret::new(value[SCHEME.len()..].trim_start()))
+            }
+            _ => Self::AccessToken(token),
+        }
+    }
+
+    /// Checks every credential for characters a header cannot carry (CR, LF, NUL, ...), naming
+    /// the variable and never showing the value.
+    pub(crate) fn check(&self) -> Result<()> {
+        use crate::secret::check_header_value as check;
+        match self {
+            Self::AccessToken(t) => check("LOG360_ACCESS_TOKEN", t.expose()),
+            Self::RefreshToken {
+                refresh_token,
+                client_id,
+                client_secret,
+            } => {
+                check("LOG360_REFRESH_TOKEN", refresh_token.expose())?;
+                check("LOG360_CLIENT_ID", client_id)?;
+                check("LOG360_CLIENT_SECRET", client_secret.expose())
+            }
+        }
     }
 
     /// A refresh token with its OAuth client.
@@ -65,6 +102,116 @@ struct Token {
     expires: Instant,
 }
 
+/// An access token as kept in the cache file (mode 0600, never printed).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Cached {
+    access_token: String,
+    /// Unix seconds.
+    obtained_at: u64,
+    /// Unix seconds.
+    expires_at: u64,
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// The on-disk cache of one refresh token's access token: `<dir>/zoho-<fingerprint>.json`, keyed
+/// by the accounts server, the client id and (a fingerprint of) the refresh token, with a lock
+/// file so that concurrent runs exchange the refresh token once.
+#[derive(Debug)]
+struct TokenCache {
+    file: PathBuf,
+}
+
+impl TokenCache {
+    fn new(dir: &Path, token_url: &str, client_id: &str, refresh_token: &Secret) -> Self {
+        let key = format!("{token_url}|{client_id}|{:x}", refresh_token.fingerprint());
+        let name = format!("zoho-{:016x}.json", crate::secret::fingerprint(&key));
+        Self {
+            file: dir.join(name),
+        }
+    }
+
+    fn problem(&self, e: impl std::fmt::Display) -> Error {
+        Error::config("token cache", format!("{}: {e}", self.file.display()))
+    }
+
+    /// The cached token, if it is readable and still good for `EARLY` more.
+    fn read(&self) -> Option<Cached> {
+        let text = std::fs::read_to_string(&self.file).ok()?;
+        let cached: Cached = serde_json::from_str(&text).ok()?;
+        (cached.expires_at > unix_now() + EARLY.as_secs()).then_some(cached)
+    }
+
+    fn write(&self, cached: &Cached) -> Result<()> {
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        private_dir(dir).map_err(|e| self.problem(e))?;
+        let tmp = self
+            .file
+            .with_extension(format!("tmp{}", std::process::id()));
+        let text = serde_json::to_string(cached).map_err(|e| self.problem(e))?;
+        write_private(&tmp, text.as_bytes()).map_err(|e| self.problem(e))?;
+        std::fs::rename(&tmp, &self.file).map_err(|e| self.problem(e))
+    }
+
+    /// Takes the cache's lock (blocking, off the async threads); released when dropped.
+    async fn lock(&self) -> Result<std::fs::File> {
+        let path = self.file.with_extension("lock");
+        let dir = self.file.parent().unwrap_or(Path::new(".")).to_owned();
+        let problem =
+            |e: std::io::Error| Error::config("token cache", format!("{}: {e}", path.display()));
+        let opened = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                private_dir(&dir)?;
+                let file = open_private(&path)?;
+                file.lock()?;
+                Ok(file)
+            })
+            .await
+        };
+        match opened {
+            Ok(result) => result.map_err(problem),
+            Err(e) => Err(Error::config("token cache", e.to_string())),
+        }
+    }
+}
+
+/// Creates `dir` readable by its owner only (unix mode 0700).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).read(true).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Writes a file readable by its owner only (unix mode 0600), whatever the umask.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let _ = std::fs::remove_file(path);
+    let mut file = open_private(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// Signs requests with `Authorization: Zoho-oauthtoken <token>`, refreshing as needed.
 #[derive(Debug)]
 pub(crate) struct ZohoAuthorizer {
@@ -74,6 +221,9 @@ pub(crate) struct ZohoAuthorizer {
     current: Mutex<Option<Token>>,
     refreshing: tokio::sync::Mutex<()>,
     cooldown: Duration,
+    cache: Option<TokenCache>,
+    /// A token the API refused (401): never taken from the cache again.
+    rejected: Mutex<Option<Secret>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -89,8 +239,20 @@ impl ZohoAuthorizer {
         accounts_server: &str,
         http: reqwest::Client,
         cooldown: Duration,
+        cache_dir: Option<&Path>,
     ) -> Self {
         let token_url = format!("{}/oauth/v2/token", accounts_server.trim_end_matches('/'));
+        let cache = match (&auth, cache_dir) {
+            (
+                Log360Auth::RefreshToken {
+                    refresh_token,
+                    client_id,
+                    ..
+                },
+                Some(dir),
+            ) => Some(TokenCache::new(dir, &token_url, client_id, refresh_token)),
+            _ => None,
+        };
         Self {
             auth,
             token_url,
@@ -98,7 +260,37 @@ impl ZohoAuthorizer {
             current: Mutex::new(None),
             refreshing: tokio::sync::Mutex::new(()),
             cooldown,
+            cache,
+            rejected: Mutex::new(None),
         }
+    }
+
+    /// The cache file's path, if there is a cache.
+    pub(crate) fn cache_file(&self) -> Option<&Path> {
+        self.cache.as_ref().map(|c| c.file.as_path())
+    }
+
+    /// Adopts the cached token if it is good and not the one the API refused.
+    fn adopt_cached(&self) -> Option<Secret> {
+        let cached = self.cache.as_ref()?.read()?;
+        let rejected = self.rejected.lock().unwrap_or_else(|e| e.into_inner());
+        if rejected.as_ref().map(Secret::expose) == Some(cached.access_token.as_str()) {
+            return None;
+        }
+        drop(rejected);
+        let now_unix = unix_now();
+        let now = Instant::now();
+        let value = Secret::new(cached.access_token);
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Token {
+            value: value.clone(),
+            obtained: now
+                .checked_sub(Duration::from_secs(
+                    now_unix.saturating_sub(cached.obtained_at),
+                ))
+                .unwrap_or(now),
+            expires: now + Duration::from_secs(cached.expires_at.saturating_sub(now_unix)),
+        });
+        Some(value)
     }
 
     fn fresh(&self) -> Option<Secret> {
@@ -125,7 +317,15 @@ impl ZohoAuthorizer {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        tracing::debug!("refreshing the Zoho access token");
+        // One process at a time exchanges the refresh token; the others then find its answer.
+        let _cache_lock = match &self.cache {
+            Some(cache) => Some(cache.lock().await?),
+            None => None,
+        };
+        if let Some(token) = self.adopt_cached() {
+            return Ok(token);
+        }
+        tracing::info!("POST {} (refreshing the Zoho access token)", self.token_url);
         let form = [
             ("grant_type", "refresh_token"),
             ("client_id", client_id.as_str()),
@@ -138,20 +338,49 @@ impl ZohoAuthorizer {
             .form(&form)
             .send()
             .await
-            .map_err(|e| Error::Auth(format!("token refresh failed: {}", e.without_url())))?;
+            .map_err(|e| {
+                Error::Auth(crate::secret::redact(&format!(
+                    "POST {}: token refresh failed: {}",
+                    self.token_url,
+                    e.without_url()
+                )))
+            })?;
         let status = response.status();
-        let answer: TokenAnswer = response.json().await.map_err(|_| {
+        if status.is_redirection() {
+            let host = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|l| response.url().join(l).ok())
+                .and_then(|u| u.host_str().map(crate::secret::redact))
+                .unwrap_or_else(|| "an unnamed location".into());
+            return Err(Error::Auth(format!(
+                "POST {}: token refresh answered HTTP {} redirecting to host {host}; not followed",
+                self.token_url,
+                status.as_u16()
+            )));
+        }
+        let url = &self.token_url;
+        let bytes = read_bounded(response, 1 << 20).await.map_err(|e| {
             Error::Auth(format!(
-                "token refresh failed: HTTP {status}, unreadable answer"
+                "POST {url}: token refresh failed: HTTP {status}: {e}"
+            ))
+        })?;
+        let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
+            Error::Auth(format!(
+                "POST {url}: token refresh failed: HTTP {status}, unreadable answer"
             ))
         })?;
         let value = match (answer.access_token, answer.error) {
-            (Some(token), None) if status.is_success() => Secret::new(token),
+            (Some(token), None) if status.is_success() => {
+                crate::secret::check_header_value("the access token Zoho issued", &token)?;
+                Secret::new(token)
+            }
             (_, error) => {
-                return Err(Error::Auth(format!(
-                    "token refresh failed: HTTP {status}: {}",
+                return Err(Error::Auth(crate::secret::redact(&format!(
+                    "POST {url}: token refresh failed: HTTP {status}: {}",
                     error.unwrap_or_else(|| "no access_token in the answer".into())
-                )))
+                ))))
             }
         };
         let seconds = match answer.expires_in {
@@ -159,25 +388,57 @@ impl ZohoAuthorizer {
             Some(serde_json::Value::String(s)) => s.parse().ok(),
             _ => None,
         }
-        .unwrap_or(3600);
+        .unwrap_or(3600)
+        .min(86_400);
         let now = Instant::now();
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Token {
             value: value.clone(),
             obtained: now,
             expires: now + Duration::from_secs(seconds),
         });
+        if let Some(cache) = &self.cache {
+            let now = unix_now();
+            let cached = Cached {
+                access_token: value.expose().to_owned(),
+                obtained_at: now,
+                expires_at: now + seconds,
+            };
+            if let Err(e) = cache.write(&cached) {
+                // The token works; only the next run will have to exchange again.
+                tracing::warn!("{e}");
+            }
+        }
         Ok(value)
     }
+}
+
+/// Reads at most `limit` bytes of an answer.
+async fn read_bounded(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| e.without_url().to_string())?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("answer larger than {limit} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 impl Authorizer for ZohoAuthorizer {
     fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let token = self.token().await?;
-            let mut value = HeaderValue::from_str(&format!("Zoho-oauthtoken {}", token.expose()))
-                .map_err(|_| {
-                Error::Auth("the access token has characters a header cannot carry".into())
-            })?;
+            let mut value =
+                HeaderValue::from_str(&format!("{SCHEME}{}", token.expose())).map_err(|_| {
+                    Error::Auth("the access token has characters a header cannot carry".into())
+                })?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
             Ok(())
@@ -195,7 +456,9 @@ impl Authorizer for ZohoAuthorizer {
         {
             return false;
         }
-        *current = None;
+        if let Some(token) = current.take() {
+            *self.rejected.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.value);
+        }
         true
     }
 }

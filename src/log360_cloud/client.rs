@@ -32,6 +32,7 @@ pub struct Log360Client {
     inner: generated::Client,
     account_id: String,
     runtime: Runtime,
+    authorizer: Arc<ZohoAuthorizer>,
 }
 
 /// Builds a [`Log360Client`].
@@ -53,6 +54,7 @@ pub struct Log360Builder {
     base_url: String,
     accounts_url: String,
     refresh_cooldown: Duration,
+    token_cache: Option<std::path::PathBuf>,
     settings: Settings,
 }
 
@@ -65,6 +67,7 @@ impl Default for Log360Builder {
             base_url: us.url.clone(),
             accounts_url: us.accounts_server.clone().unwrap_or_default(),
             refresh_cooldown: DEFAULT_REFRESH_COOLDOWN,
+            token_cache: None,
             settings: Settings::default(),
         }
     }
@@ -125,7 +128,28 @@ impl Log360Builder {
         self
     }
 
-    /// Transport settings: quota, burst, retries, timeout.
+    /// Keeps the access token obtained from a refresh token in `dir` (file mode 0600, keyed by
+    /// the accounts server, client id and refresh token), and reuses it across processes until a
+    /// minute before it expires: Zoho issues at most 10 access tokens per refresh token per 10
+    /// minutes, which a cron job running the CLI every minute would otherwise exhaust. Off by
+    /// default in the library; the CLI uses its cache directory.
+    ///
+    /// ```
+    /// use threatbind::log360_cloud::{Log360Client, Log360Auth};
+    /// let client = Log360Client::builder()
+    ///     .account_id("18XXXXX4")
+    ///     .auth(Log360Auth::refresh_token("1000.r", "1000.CLIENT", "secret"))
+    ///     .token_cache(std::env::temp_dir().join("threatbind-doc"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(client.token_cache_file().unwrap().starts_with(std::env::temp_dir()));
+    /// ```
+    pub fn token_cache(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.token_cache = Some(dir.into());
+        self
+    }
+
+    /// Transport settings: quota, retries, timeouts, bounds.
     pub fn settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
@@ -177,8 +201,20 @@ impl Log360Builder {
     pub fn build(self) -> Result<Log360Client> {
         let account_id = self
             .account_id
-            .ok_or_else(|| Error::config("account_id", "not set"))?;
-        let auth = self.auth.ok_or_else(|| Error::config("auth", "not set"))?;
+            .ok_or_else(|| Error::config("LOG360_ACCOUNT_ID", "not set"))?;
+        crate::secret::check_header_value("LOG360_ACCOUNT_ID", &account_id)?;
+        let auth = self
+            .auth
+            .ok_or_else(|| Error::config("LOG360_ACCESS_TOKEN", "not set"))?;
+        auth.check()?;
+        if matches!(auth, Log360Auth::RefreshToken { .. }) {
+            common::check_url("LOG360_ACCOUNTS_URL", &self.accounts_url)?;
+            common::check_transport(
+                "LOG360_ACCOUNTS_URL",
+                &self.accounts_url,
+                self.settings.allow_http,
+            )?;
+        }
         // Token refreshes use their own plain client: they are not API calls and do not wait on
         // the account's quota.
         let token_http = self.settings.http_client()?;
@@ -187,15 +223,23 @@ impl Log360Builder {
             &self.accounts_url,
             token_http,
             self.refresh_cooldown,
+            self.token_cache.as_deref(),
         ));
         let key = format!("account:{account_id}");
-        let c = common::connect(API, &key, &self.base_url, &self.settings, authorizer)?;
+        let c = common::connect(
+            API,
+            &key,
+            &self.base_url,
+            &self.settings,
+            authorizer.clone(),
+        )?;
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
         let runtime = c.runtime;
         Ok(Log360Client {
             inner,
             account_id,
             runtime,
+            authorizer,
         })
     }
 }
@@ -216,12 +260,18 @@ impl Log360Client {
     /// `LOG360_CLIENT_ID` and `LOG360_CLIENT_SECRET` (`LOG360_ACCOUNTS_URL` overrides the Zoho
     /// accounts server).
     pub fn from_env() -> Result<Log360Builder> {
+        common::check_env_utf8("LOG360_")?;
         Log360Builder::from_vars(|name| std::env::var(name).ok())
     }
 
     /// The server URL in use.
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.inner)
+    }
+
+    /// Where the access token is cached, if the client has a token cache and a refresh token.
+    pub fn token_cache_file(&self) -> Option<&std::path::Path> {
+        self.authorizer.cache_file()
     }
 
     /// The client's limiter, shared with every client of the same account.
@@ -236,6 +286,15 @@ impl Log360Client {
     /// ```
     pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
         self.runtime.limiter.as_ref()
+    }
+
+    /// A page walk by `from` (the CLI's `--from`), bounded by `Settings::max_pages`.
+    fn walk(&self, start: i64) -> common::Walk {
+        common::Walk {
+            start,
+            flag: "--from",
+            max_pages: self.runtime.max_pages,
+        }
     }
 
     fn document(&self) -> Document {
@@ -486,7 +545,8 @@ impl Log360Client {
             .from
             .or_else(|| default_of(op("listDetectionRules"), "from"))
             .unwrap_or(1);
-        common::paginate(start, move |from| {
+        let walk = self.walk(start);
+        common::paginate(walk, move |from| {
             let query = DetectionRulesQuery {
                 from: Some(from),
                 ..query.clone()
@@ -494,9 +554,7 @@ impl Log360Client {
             async move {
                 let page = self.detection_rules(&query).await?;
                 let more = page.meta.as_ref().and_then(|m| m.has_more) == Some(true);
-                let next = more
-                    .then(|| from + page.data.len() as i64)
-                    .filter(|_| !page.data.is_empty());
+                let next = more.then(|| from + page.data.len() as i64);
                 Ok((page.data, next))
             }
         })
@@ -516,13 +574,19 @@ impl Log360Client {
         query: RecentAnomaliesQuery,
     ) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
         let (start, limit) = (query.from, query.limit);
-        ueba_pages(op("listRecentAnomalies"), start, limit, move |from| {
-            let query = RecentAnomaliesQuery {
-                from: Some(from),
-                ..query.clone()
-            };
-            async move { self.recent_anomalies(&query).await }
-        })
+        ueba_pages(
+            op("listRecentAnomalies"),
+            self.walk(0),
+            start,
+            limit,
+            move |from| {
+                let query = RecentAnomaliesQuery {
+                    from: Some(from),
+                    ..query.clone()
+                };
+                async move { self.recent_anomalies(&query).await }
+            },
+        )
     }
 
     /// Every page of anomaly details of an entity and rule.
@@ -540,13 +604,19 @@ impl Log360Client {
         query: AnomalyDetailsQuery,
     ) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
         let (start, limit) = (query.from, query.limit);
-        ueba_pages(op("listEntityRuleAnomalies"), start, limit, move |from| {
-            let query = AnomalyDetailsQuery {
-                from: Some(from),
-                ..query.clone()
-            };
-            async move { self.anomaly_details(&query).await }
-        })
+        ueba_pages(
+            op("listEntityRuleAnomalies"),
+            self.walk(0),
+            start,
+            limit,
+            move |from| {
+                let query = AnomalyDetailsQuery {
+                    from: Some(from),
+                    ..query.clone()
+                };
+                async move { self.anomaly_details(&query).await }
+            },
+        )
     }
 }
 
@@ -577,6 +647,7 @@ fn default_of(op: &Operation, param: &str) -> Option<i64> {
 /// size the server reports (else the requested `limit`, else the spec's default) while `has_more`.
 fn ueba_pages<P, F, Fut>(
     op: &Operation,
+    walk: common::Walk,
     start: Option<i64>,
     limit: Option<i64>,
     mut fetch: F,
@@ -588,7 +659,7 @@ where
 {
     let limit = limit.or_else(|| default_of(op, "limit"));
     let start = start.or_else(|| default_of(op, "from")).unwrap_or(1);
-    common::paginate(start, move |from| {
+    common::paginate(common::Walk { start, ..walk }, move |from| {
         let page = fetch(from);
         async move {
             let page = page.await?;

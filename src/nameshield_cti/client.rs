@@ -111,7 +111,12 @@ impl NameshieldBuilder {
         let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let token =
             var("NAMESHIELD_TOKEN").ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
-        let mut builder = Self::default().token(token.trim());
+        let token = token.trim();
+        let token = match token.get(..7) {
+            Some(head) if head.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
+            _ => token,
+        };
+        let mut builder = Self::default().token(token);
         if let Some(env) = var("NAMESHIELD_ENV") {
             builder = builder.environment(env.trim())?;
         }
@@ -126,6 +131,7 @@ impl NameshieldBuilder {
         let token = self
             .token
             .ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
+        crate::secret::check_header_value("NAMESHIELD_TOKEN", token.expose())?;
         let key = format!("token:{:x}", token.fingerprint());
         let c = common::connect(
             API,
@@ -155,6 +161,7 @@ impl NameshieldClient {
 
     /// A builder from `NAMESHIELD_TOKEN`, `NAMESHIELD_ENV`, `NAMESHIELD_BASE_URL`.
     pub fn from_env() -> Result<NameshieldBuilder> {
+        common::check_env_utf8("NAMESHIELD_")?;
         NameshieldBuilder::from_vars(|name| std::env::var(name).ok())
     }
 
@@ -238,15 +245,19 @@ impl NameshieldClient {
         &self,
         query: EventsQuery,
     ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
-        common::paginate(query.page.unwrap_or(0), move |page| {
+        let walk = common::Walk {
+            start: query.page.unwrap_or(0),
+            flag: "--page",
+            max_pages: self.runtime.max_pages,
+        };
+        common::paginate(walk, move |page| {
             let query = EventsQuery {
                 page: Some(page),
                 ..query.clone()
             };
             async move {
                 let answer = self.events(&query).await?;
-                let next =
-                    (answer.has_next == Some(true) && !answer.data.is_empty()).then_some(page + 1);
+                let next = (answer.has_next == Some(true)).then_some(page + 1);
                 Ok((answer.data, next))
             }
         })
@@ -306,7 +317,12 @@ impl NameshieldClient {
         &self,
         query: SearchV1Query,
     ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
-        common::paginate(query.offset.unwrap_or(0), move |offset| {
+        let walk = common::Walk {
+            start: query.offset.unwrap_or(0),
+            flag: "--offset",
+            max_pages: self.runtime.max_pages,
+        };
+        common::paginate(walk, move |offset| {
             let query = SearchV1Query {
                 offset: Some(offset),
                 ..query.clone()
@@ -315,7 +331,7 @@ impl NameshieldClient {
                 let answer = self.search_v1(&query).await?;
                 let data = answer.data.unwrap_or_default();
                 let next = offset + data.results.len() as i64;
-                let more = !data.results.is_empty() && data.total.is_some_and(|total| next < total);
+                let more = data.total.is_some_and(|total| next < total);
                 Ok((data.results, more.then_some(next)))
             }
         })

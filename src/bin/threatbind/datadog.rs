@@ -29,7 +29,9 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<(), Error> 
                 builder = builder.base_url(url.clone());
             }
             // Running this command is the user's opt-in to the beta operation.
-            eprintln!("notice: getIndicatorOfCompromise is a Datadog beta endpoint and may change");
+            crate::note(
+                "notice: getIndicatorOfCompromise is a Datadog beta endpoint and may change",
+            );
             let client = builder
                 .enable_unstable("getIndicatorOfCompromise")
                 .build()?;

@@ -1,8 +1,10 @@
 //! `threatbind`: the command-line face of the library. Its flags and exit codes are a contract
 //! that scripts depend on (see README.md).
 //!
-//! Exit codes: 0 success; 2 invalid input (nothing sent); 3 the API answered with an error;
-//! 4 transport or timeout; 5 rate limit or retry budget exhausted.
+//! Exit codes: 0 success (also when a reader such as `head` closed stdout early); 1 the output
+//! could not be written; 2 invalid input or configuration (nothing sent); 3 the API answered
+//! with an error (a redirect included); 4 transport, timeout or an answer too large; 5 rate
+//! limit, retry or page budget exhausted.
 
 mod datadog;
 mod log360;
@@ -15,24 +17,51 @@ use std::time::Duration;
 use threatbind::spec::RateLimit;
 use threatbind::{Error, Settings};
 
+const AFTER_HELP: &str = "\
+Environment:
+  LOG360_ACCOUNT_ID, LOG360_ACCESS_TOKEN (or LOG360_REFRESH_TOKEN + LOG360_CLIENT_ID +
+  LOG360_CLIENT_SECRET), LOG360_REGION (us|eu|in|au|jp) or LOG360_BASE_URL, LOG360_ACCOUNTS_URL
+  NAMESHIELD_TOKEN, NAMESHIELD_ENV (prod|ote) or NAMESHIELD_BASE_URL
+  DD_API_KEY, DD_APP_KEY, DD_SITE or DD_BASE_URL
+  THREATBIND_CACHE_DIR  where the shared quota state and the Zoho token cache live
+                        (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)
+
+Safety: redirects are never followed; credentials go over plain http only to loopback
+(--allow-http to override); tokens and keys print as ***.
+
+Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
+sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
+retry or page budget exhausted.";
+
 /// Typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.
-///
-/// Credentials come from the environment: LOG360_ACCOUNT_ID with LOG360_ACCESS_TOKEN (or
-/// LOG360_REFRESH_TOKEN, LOG360_CLIENT_ID, LOG360_CLIENT_SECRET) and LOG360_REGION or
-/// LOG360_BASE_URL; NAMESHIELD_TOKEN with NAMESHIELD_ENV (prod|ote) or NAMESHIELD_BASE_URL;
-/// DD_API_KEY, DD_APP_KEY with DD_SITE or DD_BASE_URL.
 #[derive(Debug, Parser)]
-#[command(name = "threatbind", version, about, long_about = None)]
+#[command(name = "threatbind", version, about, long_about = None, after_help = AFTER_HELP)]
 struct Cli {
     /// Server URL for the chosen API, replacing the spec's (like *_BASE_URL).
     #[arg(long, global = true, value_name = "URL")]
     base_url: Option<String>,
-    /// Client-side quota for this run, N requests per SECONDS (e.g. 50/60).
+    /// Client-side quota for this run, N requests per SECONDS (e.g. 50/60); shared by every
+    /// threatbind process of this machine using the same account.
     #[arg(long, global = true, value_name = "N/SECONDS", value_parser = parse_rate_limit)]
     rate_limit: Option<RateLimit>,
-    /// Per-request timeout in seconds.
+    /// Timeout of each attempt in seconds (connect and answer); retries get their own.
     #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
     timeout: Option<Duration>,
+    /// Time budget of the whole command in seconds: quota waits, retries and pages included.
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
+    max_time: Option<Duration>,
+    /// Retries after the first attempt (429, 5xx, connection errors); 0 for none.
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
+    retries: Option<u32>,
+    /// Largest answer accepted, in bytes (default 64 MiB).
+    #[arg(long, global = true, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_response_bytes: Option<u64>,
+    /// Most pages an --all walk reads (default 10000).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_pages: Option<u64>,
+    /// Allow plain http:// to hosts other than loopback (credentials travel unencrypted).
+    #[arg(long, global = true)]
+    allow_http: bool,
     /// Log requests and retries on stderr (-vv for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -59,6 +88,12 @@ enum ApiCommand {
     },
 }
 
+/// Bounds of every duration flag: 1 ms to 31 days.
+const MIN_SECONDS: f64 = 0.001;
+const MAX_SECONDS: f64 = 31.0 * 86_400.0;
+/// Bound of N in --rate-limit.
+const MAX_REQUESTS: u32 = 1_000_000;
+
 fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
     let (n, secs) = text
         .split_once('/')
@@ -67,16 +102,12 @@ fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{n:?} is not a whole number"))?;
-    let seconds: f64 = secs
-        .trim()
-        .parse()
-        .map_err(|_| format!("{secs:?} is not a number of seconds"))?;
-    if requests == 0 || !seconds.is_finite() || seconds <= 0.0 {
-        return Err("N and SECONDS must be positive".into());
+    if requests == 0 || requests > MAX_REQUESTS {
+        return Err(format!("N must be between 1 and {MAX_REQUESTS}"));
     }
     Ok(RateLimit {
         requests,
-        period: Duration::from_secs_f64(seconds),
+        period: parse_seconds(secs)?,
     })
 }
 
@@ -85,10 +116,12 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !seconds.is_finite() || seconds <= 0.0 {
-        return Err("must be a positive number of seconds".into());
+    if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
+        return Err(format!(
+            "must be between {MIN_SECONDS} and {MAX_SECONDS} seconds (31 days)"
+        ));
     }
-    Ok(Duration::from_secs_f64(seconds))
+    Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string())
 }
 
 /// What every command needs from the global flags.
@@ -106,6 +139,19 @@ impl Global {
         if let Some(timeout) = cli.timeout {
             settings.timeout = timeout;
         }
+        if let Some(max_time) = cli.max_time {
+            settings.retry.max_elapsed = max_time;
+        }
+        if let Some(retries) = cli.retries {
+            settings.retry.max_attempts = retries + 1;
+        }
+        if let Some(bytes) = cli.max_response_bytes {
+            settings.max_response_bytes = bytes;
+        }
+        if let Some(pages) = cli.max_pages {
+            settings.max_pages = pages;
+        }
+        settings.allow_http = cli.allow_http;
         Self {
             base_url: cli.base_url.clone(),
             settings,
@@ -113,10 +159,35 @@ impl Global {
     }
 }
 
+/// Writes `text` and a newline on stdout. A reader that went away (`| head -1`) ends the run
+/// quietly with 0, as other Unix tools do; any other write error ends it with 1.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            note(&format!("error: writing output: {e}"));
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Writes a line on stderr; a stderr that cannot be written is not worth a panic.
+pub(crate) fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
 /// Prints one value as pretty JSON on stdout.
 pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::Decode(e.to_string()))?;
-    println!("{text}");
+    emit(&text);
     Ok(())
 }
 
@@ -127,13 +198,10 @@ where
     S: futures::Stream<Item = Result<T, Error>>,
 {
     use futures::StreamExt;
-    use std::io::Write;
     futures::pin_mut!(stream);
-    let stdout = std::io::stdout();
     while let Some(item) = stream.next().await {
         let line = serde_json::to_string(&item?).map_err(|e| Error::Decode(e.to_string()))?;
-        let mut out = stdout.lock();
-        writeln!(out, "{line}").map_err(|e| Error::Transport(format!("stdout: {e}")))?;
+        emit(&line);
     }
     Ok(())
 }
@@ -184,7 +252,19 @@ pub(crate) fn time_arg(flag: &str, text: &str) -> Result<chrono::DateTime<chrono
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            // Help and usage errors to a closed or full stream: nothing to say, no panic.
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     if cli.verbose > 0 {
         let level = if cli.verbose > 1 {
             tracing::Level::TRACE
@@ -203,22 +283,38 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start: {e}");
+            note(&format!("error: cannot start: {e}"));
             return ExitCode::from(1);
         }
     };
     let global = Global::new(&cli);
+    let max_time = cli.max_time;
     let result = runtime.block_on(async {
-        match cli.api {
-            ApiCommand::Log360 { op } => log360::run(op, &global).await,
-            ApiCommand::Nameshield { op } => nameshield::run(op, &global).await,
-            ApiCommand::Datadog { op } => datadog::run(op, &global).await,
+        let command = async {
+            match cli.api {
+                ApiCommand::Log360 { op } => log360::run(op, &global).await,
+                ApiCommand::Nameshield { op } => nameshield::run(op, &global).await,
+                ApiCommand::Datadog { op } => datadog::run(op, &global).await,
+            }
+        };
+        match max_time {
+            None => command.await,
+            Some(limit) => match tokio::time::timeout(limit, command).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Transport(format!(
+                    "gave up: the time budget of {} s (--max-time) ran out",
+                    limit.as_secs_f64()
+                ))),
+            },
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            note(&format!(
+                "error: {}",
+                threatbind::secret::redact(&e.to_string())
+            ));
             ExitCode::from(e.exit_code() as u8)
         }
     }

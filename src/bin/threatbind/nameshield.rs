@@ -150,7 +150,7 @@ pub(crate) async fn run(command: Command, global: &Global) -> Result<(), Error> 
                 ended_at,
             };
             let client = client(global)?;
-            eprintln!("warning: search-v1 (POST /cti/v1/events/search) is deprecated and will be removed; use `nameshield events`");
+            crate::note("warning: search-v1 (POST /cti/v1/events/search) is deprecated and will be removed; use `nameshield events`");
             if all {
                 print_lines(client.all_search_v1(query)).await
             } else {
