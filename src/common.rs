@@ -335,3 +335,78 @@ where
         Err(e) => stream::iter(vec![Err(e)]).right_stream(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+
+    fn walk(max_pages: u64) -> Walk {
+        Walk {
+            start: 0,
+            flag: "--page",
+            max_pages,
+        }
+    }
+
+    async fn collect(stream: impl Stream<Item = Result<i64>>) -> (Vec<i64>, Option<Error>) {
+        futures::pin_mut!(stream);
+        let mut items = Vec::new();
+        loop {
+            match stream.try_next().await {
+                Ok(Some(item)) => items.push(item),
+                Ok(None) => return (items, None),
+                Err(e) => return (items, Some(e)),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cursor_that_does_not_move_forward_is_an_error_after_its_items() {
+        // The server answers page 0 and then points back to page 0 forever.
+        let (items, error) = collect(paginate(walk(100), |cursor| async move {
+            Ok((vec![cursor * 10, cursor * 10 + 1], Some(cursor)))
+        }))
+        .await;
+        assert_eq!(items, [0, 1]);
+        let error = error.expect("an error, not an endless walk");
+        assert!(
+            matches!(error, Error::Pagination { page: 1, ref reason, .. } if matches!(**reason, Error::Protocol(_))),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("does not move forward"),
+            "{error}"
+        );
+        assert_eq!(error.exit_code(), 3);
+    }
+
+    #[tokio::test]
+    async fn walks_end_when_the_server_says_so_and_are_bounded() {
+        let (items, error) = collect(paginate(walk(100), |cursor| async move {
+            Ok((vec![cursor], (cursor < 4).then_some(cursor + 1)))
+        }))
+        .await;
+        assert_eq!((items, error.is_none()), (vec![0, 1, 2, 3, 4], true));
+        let (items, error) = collect(paginate(walk(3), |cursor| async move {
+            Ok((vec![cursor], Some(cursor + 1)))
+        }))
+        .await;
+        assert_eq!(items, [0, 1, 2]);
+        let error = error.unwrap();
+        assert_eq!(error.exit_code(), 5);
+        assert!(
+            error.to_string().contains("resume with --page 3"),
+            "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_first_page_error_is_returned_as_is() {
+        let (_, error) = collect(paginate(walk(3), |_| async {
+            Err::<(Vec<i64>, _), _>(Error::config("X", "bad"))
+        }))
+        .await;
+        assert!(matches!(error, Some(Error::Config { .. })), "{error:?}");
+    }
+}

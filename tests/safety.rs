@@ -911,3 +911,131 @@ async fn page_walks_are_bounded_checked_and_resumable() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Log360 access tokens across runs
+
+fn refresh_env(
+    api: &MockServer,
+    accounts: &MockServer,
+    cache: &std::path::Path,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("LOG360_ACCOUNT_ID", "18XXXXX4".to_owned()),
+        ("LOG360_REFRESH_TOKEN", TOKEN.to_owned()),
+        ("LOG360_CLIENT_ID", "1000.CLIENT".to_owned()),
+        ("LOG360_CLIENT_SECRET", DD_APP.to_owned()),
+        ("LOG360_ACCOUNTS_URL", accounts.uri()),
+        ("LOG360_BASE_URL", format!("{}/api/v2", api.uri())),
+        ("THREATBIND_CACHE_DIR", cache.display().to_string()),
+    ]
+}
+
+/// A Zoho accounts server issuing `1000.access-1`, `1000.access-2`, ...
+async fn zoho() -> (MockServer, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let accounts = MockServer::start().await;
+    let issued = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = issued.clone();
+    Mock::given(path("/oauth/v2/token"))
+        .respond_with(move |_: &Request| {
+            let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            ResponseTemplate::new(200).set_body_json(
+                json!({"access_token": format!("1000.access-{n}"), "expires_in": 3600}),
+            )
+        })
+        .mount(&accounts)
+        .await;
+    (accounts, issued)
+}
+
+fn cache_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir.join("tokens"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn twenty_runs_exchange_the_refresh_token_once() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::Ordering;
+    let (accounts, issued) = zoho().await;
+    let api = MockServer::start().await;
+    Mock::given(header("authorization", "Zoho-oauthtoken 1000.access-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .expect(20)
+        .mount(&api)
+        .await;
+    let cache = temp_dir("tokens");
+    let env = refresh_env(&api, &accounts, &cache);
+    // Overlapping, as cron jobs and `xargs -P` runs do.
+    let runs: Vec<_> = (0..20)
+        .map(|_| {
+            run_async(
+                env.clone(),
+                ["log360", "virustotal", "--indicator", "8.8.8.8"]
+                    .map(String::from)
+                    .to_vec(),
+            )
+        })
+        .collect();
+    for out in futures::future::join_all(runs).await {
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        no_secret(&out);
+        assert!(!text(&out.stderr).contains("1000.access-1"));
+    }
+    assert_eq!(issued.load(Ordering::SeqCst), 1);
+    let files = cache_files(&cache);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    let dir_mode = std::fs::metadata(cache.join("tokens"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o077, 0, "{dir_mode:o}");
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+#[tokio::test]
+async fn a_401_with_a_cached_token_refreshes_once() {
+    use std::sync::atomic::Ordering;
+    let (accounts, issued) = zoho().await;
+    let api = MockServer::start().await;
+    Mock::given(header("authorization", "Zoho-oauthtoken 1000.access-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .up_to_n_times(1)
+        .mount(&api)
+        .await;
+    Mock::given(header("authorization", "Zoho-oauthtoken 1000.access-1"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"error": {"code": "401", "title": "Unauthorized", "detail": "token revoked"}}),
+        ))
+        .mount(&api)
+        .await;
+    Mock::given(header("authorization", "Zoho-oauthtoken 1000.access-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .mount(&api)
+        .await;
+    let cache = temp_dir("revoked");
+    let env = refresh_env(&api, &accounts, &cache);
+    let args = ["log360", "virustotal", "--indicator", "8.8.8.8"];
+    assert_eq!(run(&env, &args).status.code(), Some(0));
+    // The cached token is an old one by now (past the refresh cooldown), and revoked.
+    let file = cache_files(&cache).pop().unwrap();
+    let mut cached: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    cached["obtained_at"] = json!(cached["obtained_at"].as_u64().unwrap() - 1200);
+    std::fs::write(&file, cached.to_string()).unwrap();
+    let out = run(&env, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    // The new token is the cached one now.
+    assert_eq!(run(&env, &args).status.code(), Some(0));
+    assert_eq!(issued.load(Ordering::SeqCst), 2);
+    let _ = std::fs::remove_dir_all(&cache);
+}

@@ -132,6 +132,9 @@ fn client(global: &Global) -> Result<Log360Client, Error> {
     if let Some(url) = &global.base_url {
         builder = builder.base_url(url.clone());
     }
+    if let Some(dir) = &global.cache_dir {
+        builder = builder.token_cache(dir.join("tokens"));
+    }
     builder.build()
 }
 

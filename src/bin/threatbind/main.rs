@@ -128,6 +128,21 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 pub(crate) struct Global {
     pub base_url: Option<String>,
     pub settings: Settings,
+    /// Where state shared between runs lives (quota windows, the Zoho token), if anywhere.
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+/// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`;
+/// none when none of them is set (then nothing is shared between runs).
+fn cache_dir() -> Option<std::path::PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("THREATBIND_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return Some(std::path::PathBuf::from(dir).join("threatbind"));
+    }
+    var("HOME").map(|home| std::path::PathBuf::from(home).join(".cache/threatbind"))
 }
 
 impl Global {
@@ -155,6 +170,7 @@ impl Global {
         Self {
             base_url: cli.base_url.clone(),
             settings,
+            cache_dir: cache_dir(),
         }
     }
 }
