@@ -36,6 +36,9 @@ pub struct Settings {
     /// Allows `http://` base URLs to hosts other than loopback. Off by default: credentials
     /// would cross the network unencrypted.
     pub allow_http: bool,
+    /// Where the quota's log lives: this process (default), or state files shared by every
+    /// process of the machine ([`crate::ratelimit::QuotaStore::Machine`]; the CLI's choice).
+    pub quota_store: crate::ratelimit::QuotaStore,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             max_response_bytes: 64 << 20,
             max_pages: 10_000,
             allow_http: false,
+            quota_store: crate::ratelimit::QuotaStore::InProcess,
         }
     }
 }
@@ -105,7 +109,11 @@ pub(crate) fn connect(
         })
         .unwrap_or_default();
     let limiter = quota_of(api, settings)
-        .map(|q| crate::RateLimiter::shared(&format!("{api}:{host}:{limiter_key}"), q, 1));
+        .map(|q| {
+            let key = format!("{api}:{host}:{limiter_key}");
+            crate::RateLimiter::shared(&key, q, &settings.quota_store)
+        })
+        .transpose()?;
     let runtime = crate::transport::Runtime {
         limiter,
         retry: settings.retry.clone(),

@@ -10,7 +10,7 @@ pub mod transport;
 
 pub use common::Settings;
 pub use error::{Error, Result};
-pub use ratelimit::RateLimiter;
+pub use ratelimit::{QuotaStore, RateLimiter};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

@@ -1,60 +1,147 @@
 //! Client-side quotas: callers wait instead of collecting 429s.
 //!
-//! A quota of N requests per period P means at most N requests in ANY window of length P. A token
-//! bucket that starts full with N tokens and refills one every P/N can send N at once and then
-//! N-1 more within the same window, almost 2N. So the bucket here holds `burst` tokens (default 1)
-//! and refills one every P/(N - burst): in any window of length P it lets through at most
-//! `burst + (N - burst) = N` requests.
+//! A quota of N requests per period P means at most N requests in ANY window of length P. The
+//! limiter keeps a log of the last N slots (a sliding-window log): a request goes at once while
+//! fewer than N slots were used in the last P, so a quiet account answers its first N requests
+//! without delay; otherwise it waits until the oldest slot is P old. A slot is stamped again when
+//! its request completes, and frees one period after that: the server saw the request somewhere
+//! between grant and completion, so counting from completion can never put N + 1 requests in
+//! one of the server's windows.
 //!
 //! Limiters are shared: every client built for the same account or token, and every clone of it,
-//! draws from one limiter (see [`RateLimiter::shared`]).
+//! draws from one limiter (see [`RateLimiter::shared`]). With [`QuotaStore::Machine`], the log
+//! lives in a small state file updated under an OS file lock, so that every process of the
+//! machine (cron jobs, `xargs -P`, several terminals) shares the account's quota.
 
+use crate::error::{Error, Result};
 use crate::spec::RateLimit;
-use governor::{clock::DefaultClock, state::InMemoryState, state::NotKeyed, Quota};
-use std::collections::HashMap;
-use std::num::NonZeroU32;
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where a limiter keeps its log.
+///
+/// ```
+/// use threatbind::ratelimit::QuotaStore;
+/// assert_eq!(QuotaStore::default(), QuotaStore::InProcess);
+/// let shared = QuotaStore::Machine(std::env::temp_dir().join("threatbind-quota"));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum QuotaStore {
+    /// In this process's memory: shared by the clients of this process only (the library's
+    /// default).
+    #[default]
+    InProcess,
+    /// In state files under this directory, shared by every process of the machine that uses
+    /// it (the CLI's default, under its cache directory).
+    Machine(PathBuf),
+}
 
 /// A quota and the limiter that enforces it.
 ///
 /// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> threatbind::Result<()> {
 /// use std::time::Duration;
 /// use threatbind::{RateLimiter, spec::RateLimit};
-/// let limit = RateLimit { requests: 50, period: Duration::from_secs(60) };
-/// let limiter = RateLimiter::new(limit, 1);
-/// assert_eq!(limiter.interval(), Duration::from_secs(60) / 49); // 49 gaps after the first request
+/// let limiter = RateLimiter::new(RateLimit { requests: 50, period: Duration::from_secs(60) });
+/// let started = std::time::Instant::now();
+/// for _ in 0..50 {
+///     limiter.acquire().await?.complete(); // a quiet account: the first 50 go at once
+/// }
+/// assert!(started.elapsed() < Duration::from_secs(1));
+/// # Ok(()) }
 /// ```
 #[derive(Debug)]
 pub struct RateLimiter {
     limit: RateLimit,
-    burst: u32,
-    inner: governor::RateLimiter<NotKeyed, InMemoryState, DefaultClock>,
+    backend: Backend,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Memory(Arc<Mutex<VecDeque<(u64, tokio::time::Instant)>>>),
+    File(Arc<StateFile>),
+}
+
+/// A slot taken from a limiter. Completing it (or dropping it) stamps the slot with the time
+/// the request completed; the slot frees one period later.
+#[derive(Debug)]
+pub struct Permit {
+    id: u64,
+    backend: Option<Backend>,
+}
+
+impl Permit {
+    /// Marks the request as completed now.
+    pub fn complete(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        match self.backend.take() {
+            Some(Backend::Memory(log)) => {
+                let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(slot) = log.iter_mut().find(|(id, _)| *id == self.id) {
+                    slot.1 = tokio::time::Instant::now();
+                }
+            }
+            Some(Backend::File(file)) => {
+                // Best effort, and never a panic in a destructor: if the file cannot be
+                // written, the slot keeps its grant time and frees one period after the grant.
+                let _ = file.restamp(self.id);
+            }
+            None => {}
+        }
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 impl RateLimiter {
-    /// A limiter for `limit` that may send `burst` requests back to back (clamped to 1..=N).
-    pub fn new(limit: RateLimit, burst: u32) -> Self {
-        let (quota, burst) = quota(limit, burst);
+    /// A limiter for `limit` whose log lives in this process.
+    pub fn new(limit: RateLimit) -> Self {
         Self {
-            limit,
-            burst,
-            inner: governor::RateLimiter::direct(quota),
+            limit: sane(limit),
+            backend: Backend::Memory(Arc::default()),
         }
     }
 
-    /// The limiter shared by everyone using `key` (e.g. `log360-cloud:account:18XXXXX4`) with this
-    /// quota. A different quota for the same key gets its own limiter.
-    pub fn shared(key: &str, limit: RateLimit, burst: u32) -> Arc<Self> {
-        static REGISTRY: OnceLock<Mutex<HashMap<String, Arc<RateLimiter>>>> = OnceLock::new();
-        let full_key = format!("{key}|{}/{:?}|{burst}", limit.requests, limit.period);
+    /// A limiter for `limit` whose log is the state file of `key` under `dir` (created, mode
+    /// 0700), shared with every process using the same directory, key and quota.
+    pub fn machine(limit: RateLimit, dir: &Path, key: &str) -> Result<Self> {
+        let limit = sane(limit);
+        let file = StateFile::open(dir, key, limit)?;
+        Ok(Self {
+            limit,
+            backend: Backend::File(Arc::new(file)),
+        })
+    }
+
+    /// The limiter shared by everyone in this process using `key` (e.g.
+    /// `log360-cloud:host:443:account:18XXXXX4`) with this quota and store. A different quota
+    /// for the same key gets its own limiter.
+    pub fn shared(key: &str, limit: RateLimit, store: &QuotaStore) -> Result<Arc<Self>> {
+        type Registry = Mutex<HashMap<(String, u32, Duration, QuotaStore), Arc<RateLimiter>>>;
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        let full_key = (key.to_owned(), limit.requests, limit.period, store.clone());
         let mut map = REGISTRY
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        map.entry(full_key)
-            .or_insert_with(|| Arc::new(Self::new(limit, burst)))
-            .clone()
+        if let Some(limiter) = map.get(&full_key) {
+            return Ok(limiter.clone());
+        }
+        let limiter = Arc::new(match store {
+            QuotaStore::InProcess => Self::new(limit),
+            QuotaStore::Machine(dir) => Self::machine(limit, dir, key)?,
+        });
+        map.insert(full_key, limiter.clone());
+        Ok(limiter)
     }
 
     /// The quota.
@@ -62,66 +149,207 @@ impl RateLimiter {
         self.limit
     }
 
-    /// Requests that may go back to back.
-    pub fn burst(&self) -> u32 {
-        self.burst
+    /// Where the log lives.
+    pub fn store(&self) -> QuotaStore {
+        match &self.backend {
+            Backend::Memory(_) => QuotaStore::InProcess,
+            Backend::File(file) => QuotaStore::Machine(file.dir.clone()),
+        }
     }
 
-    /// Time between requests once the burst is spent.
-    pub fn interval(&self) -> Duration {
-        interval(self.limit, self.burst)
-    }
-
-    /// Waits until a request may be sent.
-    pub async fn acquire(&self) {
-        self.inner.until_ready().await;
+    /// Waits until a slot is free and takes it. The wait is at most one period at a time.
+    pub async fn acquire(&self) -> Result<Permit> {
+        let id = rand::random::<u64>();
+        loop {
+            let wait = match &self.backend {
+                Backend::Memory(log) => {
+                    let now = tokio::time::Instant::now();
+                    let period = self.limit.period;
+                    let mut slots = log.lock().unwrap_or_else(|e| e.into_inner());
+                    slots.retain(|(_, t)| now.duration_since(*t) < period);
+                    if slots.len() < self.limit.requests as usize {
+                        slots.push_back((id, now));
+                        return Ok(Permit {
+                            id,
+                            backend: Some(Backend::Memory(log.clone())),
+                        });
+                    }
+                    // Slots are re-stamped on completion: the oldest is the minimum, not the front.
+                    let oldest = slots.iter().map(|(_, t)| *t).min().unwrap_or(now);
+                    (oldest + period).saturating_duration_since(now)
+                }
+                Backend::File(file) => {
+                    let state = file.clone();
+                    let taken = tokio::task::spawn_blocking(move || state.take(id))
+                        .await
+                        .map_err(|e| Error::config("quota store", e.to_string()))??;
+                    match taken {
+                        None => {
+                            return Ok(Permit {
+                                id,
+                                backend: Some(Backend::File(file.clone())),
+                            })
+                        }
+                        Some(wait) => wait,
+                    }
+                }
+            };
+            tokio::time::sleep(wait.min(self.limit.period) + Duration::from_millis(1)).await;
+        }
     }
 }
 
-fn interval(limit: RateLimit, burst: u32) -> Duration {
-    let n = limit.requests.max(1);
-    let spread = n.saturating_sub(burst).max(1);
-    limit.period / spread
+/// At least one request per period, and a period of at least a millisecond.
+fn sane(limit: RateLimit) -> RateLimit {
+    RateLimit {
+        requests: limit.requests.max(1),
+        period: limit.period.max(Duration::from_millis(1)),
+    }
 }
 
-fn quota(limit: RateLimit, burst: u32) -> (Quota, u32) {
-    let burst = burst.clamp(1, limit.requests.max(1));
-    let interval = interval(limit, burst).max(Duration::from_nanos(1));
-    let quota = Quota::with_period(interval)
-        .expect("interval is positive")
-        .allow_burst(NonZeroU32::new(burst).expect("burst >= 1"));
-    (quota, burst)
+fn unix_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// The state file of one key: one slot per line, `<id> <unix nanos>`.
+#[derive(Debug)]
+struct StateFile {
+    dir: PathBuf,
+    path: PathBuf,
+    limit: RateLimit,
+}
+
+impl StateFile {
+    fn open(dir: &Path, key: &str, limit: RateLimit) -> Result<Self> {
+        let readable: String = key
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(64)
+            .collect();
+        let hash = crate::secret::fingerprint(&format!(
+            "{key}|{}|{}",
+            limit.requests,
+            limit.period.as_nanos()
+        ));
+        let file = Self {
+            dir: dir.to_owned(),
+            path: dir.join(format!("{readable}-{hash:016x}.quota")),
+            limit,
+        };
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| file.problem(dir, e))?;
+        file.handle()?;
+        Ok(file)
+    }
+
+    fn problem(&self, path: &Path, e: impl std::fmt::Display) -> Error {
+        Error::config("quota store", format!("{}: {e}", path.display()))
+    }
+
+    fn handle(&self) -> Result<std::fs::File> {
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).read(true).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(&self.path)
+            .map_err(|e| self.problem(&self.path, e))
+    }
+
+    /// Under the lock: reads the live slots, lets `change` edit them, writes them back.
+    fn update<T>(&self, change: impl FnOnce(&mut Vec<(u64, u128)>, u128) -> T) -> Result<T> {
+        use std::io::{Read, Seek, Write};
+        let mut file = self.handle()?;
+        file.lock().map_err(|e| self.problem(&self.path, e))?;
+        let mut text = String::new();
+        // An unreadable (torn, foreign) content counts as empty lines: skipped, not fatal.
+        let _ = file.read_to_string(&mut text);
+        let now = unix_nanos();
+        let period = self.limit.period.as_nanos();
+        let mut slots: Vec<(u64, u128)> = text
+            .lines()
+            .filter_map(|line| {
+                let (id, at) = line.split_once(' ')?;
+                Some((id.parse().ok()?, at.trim().parse().ok()?))
+            })
+            // A slot stamped in the future (the clock went back) counts as stamped now.
+            .map(|(id, at): (u64, u128)| (id, at.min(now)))
+            .filter(|(_, at)| now - at < period)
+            .collect();
+        let result = change(&mut slots, now);
+        slots.sort_by_key(|(_, at)| *at);
+        let excess = slots.len().saturating_sub(self.limit.requests as usize);
+        slots.drain(..excess);
+        let mut out = String::with_capacity(slots.len() * 40);
+        for (id, at) in &slots {
+            out.push_str(&format!("{id} {at}\n"));
+        }
+        let written = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(out.as_bytes()));
+        let _ = file.unlock();
+        written.map_err(|e| self.problem(&self.path, e))?;
+        Ok(result)
+    }
+
+    /// Takes a slot for `id`, or says how long until one frees.
+    fn take(&self, id: u64) -> Result<Option<Duration>> {
+        let n = self.limit.requests as usize;
+        let period = self.limit.period.as_nanos();
+        self.update(|slots, now| {
+            if slots.len() < n {
+                slots.push((id, now));
+                return None;
+            }
+            let oldest = slots.iter().map(|(_, at)| *at).min().unwrap_or(now);
+            let wait = (oldest + period).saturating_sub(now);
+            Some(Duration::from_nanos(
+                u64::try_from(wait).unwrap_or(u64::MAX),
+            ))
+        })
+    }
+
+    /// Stamps `id`'s slot with now (its request completed).
+    fn restamp(&self, id: u64) -> Result<()> {
+        self.update(|slots, now| {
+            if let Some(slot) = slots.iter_mut().find(|(i, _)| *i == id) {
+                slot.1 = now;
+            }
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use governor::clock::FakeRelativeClock;
 
-    /// Sends as fast as the limiter allows on a fake clock and returns the send times (ns).
-    fn greedy(quota: Quota, horizon: Duration) -> Vec<u64> {
-        let clock = FakeRelativeClock::default();
-        let limiter = governor::RateLimiter::direct_with_clock(quota, clock.clone());
-        let step = Duration::from_millis(1);
-        let mut now = Duration::ZERO;
-        let mut sent = Vec::new();
-        while now < horizon {
-            if limiter.check().is_ok() {
-                sent.push(now.as_nanos() as u64);
-            } else {
-                clock.advance(step);
-                now += step;
-            }
+    fn limit(n: u32, period: Duration) -> RateLimit {
+        RateLimit {
+            requests: n,
+            period,
         }
-        sent
     }
 
-    fn max_in_any_window(sent: &[u64], window: Duration) -> usize {
-        let w = window.as_nanos() as u64;
+    fn max_in_any_window(sent: &[Duration], window: Duration) -> usize {
+        let mut sorted = sent.to_vec();
+        sorted.sort();
         let mut best = 0;
         let mut start = 0;
-        for end in 0..sent.len() {
-            while sent[end] - sent[start] >= w {
+        for end in 0..sorted.len() {
+            while sorted[end] - sorted[start] >= window {
                 start += 1;
             }
             best = best.max(end - start + 1);
@@ -129,60 +357,132 @@ mod tests {
         best
     }
 
-    #[test]
-    fn never_more_than_n_in_any_window() {
-        for (n, secs, burst) in [
-            (50, 60, 1),
-            (50, 60, 10),
-            (600, 300, 1),
-            (600, 300, 100),
-            (3, 1, 3),
-            (1, 1, 1),
-        ] {
-            let limit = RateLimit {
-                requests: n,
-                period: Duration::from_secs(secs),
-            };
-            let sent = greedy(quota(limit, burst).0, limit.period * 4);
-            let max = max_in_any_window(&sent, limit.period);
-            assert!(
-                max <= n as usize,
-                "{n}/{secs}s burst {burst}: {max} in one window"
-            );
-            // ...and it is not needlessly slow: the steady rate is (N - burst) per period.
-            let steady = (n - burst.min(n)).max(1) as usize;
-            assert!(
-                sent.len() >= 4 * steady,
-                "{n}/{secs}s burst {burst}: only {}",
-                sent.len()
-            );
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_n_goes_at_once_and_never_more_than_n_per_window() {
+        let limiter = RateLimiter::new(limit(5, Duration::from_secs(1)));
+        let t0 = tokio::time::Instant::now();
+        let mut sent = Vec::new();
+        while t0.elapsed() < Duration::from_secs(3) {
+            limiter.acquire().await.unwrap().complete();
+            sent.push(t0.elapsed());
         }
+        assert!(sent[..5].iter().all(|t| t.is_zero()), "{sent:?}");
+        assert!(sent[5] >= Duration::from_secs(1), "{sent:?}");
+        assert!(
+            max_in_any_window(&sent, Duration::from_secs(1)) <= 5,
+            "{sent:?}"
+        );
+        // Not needlessly slow: three full periods of 5.
+        assert!(sent.len() >= 15, "{}", sent.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_frees_one_period_after_its_request_completed() {
+        let limiter = RateLimiter::new(limit(2, Duration::from_secs(1)));
+        let t0 = tokio::time::Instant::now();
+        let slow = limiter.acquire().await.unwrap();
+        limiter.acquire().await.unwrap().complete();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        slow.complete(); // this request took 500 ms
+        limiter.acquire().await.unwrap().complete(); // the quick one's slot, at 1 s
+        assert!(
+            (t0.elapsed().as_millis() as i64 - 1000).abs() <= 5,
+            "{:?}",
+            t0.elapsed()
+        );
+        limiter.acquire().await.unwrap().complete(); // the slow one's: 1 s after 500 ms
+        assert!(
+            (t0.elapsed().as_millis() as i64 - 1500).abs() <= 5,
+            "{:?}",
+            t0.elapsed()
+        );
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "threatbind-quota-{name}-{}-{:x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn machine_limiters_on_one_file_share_the_quota() {
+        let dir = temp_dir("shared");
+        let quota = limit(10, Duration::from_secs(1));
+        // Four limiters, as four processes would have: each opens and locks the file itself.
+        let limiters: Vec<Arc<RateLimiter>> = (0..4)
+            .map(|_| Arc::new(RateLimiter::machine(quota, &dir, "test:acct").unwrap()))
+            .collect();
+        let t0 = std::time::Instant::now();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let limiter = limiters[i % 4].clone();
+            let sent = sent.clone();
+            tasks.push(tokio::spawn(async move {
+                let permit = limiter.acquire().await.unwrap();
+                sent.lock().unwrap().push(t0.elapsed());
+                permit.complete();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let mut sent = sent.lock().unwrap().clone();
+        sent.sort();
+        assert!(sent[9] < Duration::from_millis(300), "{sent:?}");
+        assert!(sent[10] >= Duration::from_secs(1), "{sent:?}");
+        assert!(
+            max_in_any_window(&sent, Duration::from_secs(1)) <= 10,
+            "{sent:?}"
+        );
+        assert!(sent[23] < Duration::from_millis(2500), "{sent:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_state_file_is_tolerated_and_a_bad_dir_is_named() {
+        let dir = temp_dir("corrupt");
+        let quota = limit(3, Duration::from_secs(60));
+        let limiter = RateLimiter::machine(quota, &dir, "k").unwrap();
+        let Backend::File(file) = &limiter.backend else {
+            panic!("a file backend")
+        };
+        std::fs::write(&file.path, b"\xff\xfe garbage\n12 34\n99 1").unwrap();
+        for _ in 0..3 {
+            limiter.acquire().await.unwrap().complete();
+        }
+        // Three live slots now: the fourth would wait, not fail.
+        let wait = file.take(7).unwrap();
+        assert!(
+            wait.is_some_and(|w| w > Duration::from_secs(50)),
+            "{wait:?}"
+        );
+        let err = RateLimiter::machine(quota, Path::new("/dev/null/x"), "k").unwrap_err();
+        assert!(err.to_string().contains("/dev/null/x"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
-    fn a_plain_full_bucket_would_break_the_quota() {
-        // The naive configuration, for contrast: N tokens refilled every P/N.
-        let limit = RateLimit {
-            requests: 50,
-            period: Duration::from_secs(60),
-        };
-        let naive = Quota::with_period(limit.period / 50)
-            .unwrap()
-            .allow_burst(NonZeroU32::new(50).unwrap());
-        let sent = greedy(naive, limit.period);
-        assert!(max_in_any_window(&sent, limit.period) > 90);
-    }
-
-    #[test]
-    fn shared_limiters_are_one_per_key_and_quota() {
-        let limit = RateLimit {
-            requests: 5,
-            period: Duration::from_secs(1),
-        };
-        let a = RateLimiter::shared("test:acct:1", limit, 1);
-        let b = RateLimiter::shared("test:acct:1", limit, 1);
-        let c = RateLimiter::shared("test:acct:2", limit, 1);
+    fn shared_limiters_are_one_per_key_quota_and_store() {
+        let quota = limit(5, Duration::from_secs(1));
+        let a = RateLimiter::shared("test:acct:1", quota, &QuotaStore::InProcess).unwrap();
+        let b = RateLimiter::shared("test:acct:1", quota, &QuotaStore::InProcess).unwrap();
+        let c = RateLimiter::shared("test:acct:2", quota, &QuotaStore::InProcess).unwrap();
+        let d = RateLimiter::shared(
+            "test:acct:1",
+            limit(6, quota.period),
+            &QuotaStore::InProcess,
+        )
+        .unwrap();
         assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &c));
+        assert!(!Arc::ptr_eq(&a, &c) && !Arc::ptr_eq(&a, &d));
+        let dir = temp_dir("registry");
+        let m =
+            RateLimiter::shared("test:acct:1", quota, &QuotaStore::Machine(dir.clone())).unwrap();
+        assert!(!Arc::ptr_eq(&a, &m));
+        assert_eq!(m.store(), QuotaStore::Machine(dir.clone()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -215,7 +215,7 @@ impl Runtime {
             let permit = match &self.limiter {
                 None => None,
                 Some(limiter) => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
-                    Ok(permit) => Some(permit),
+                    Ok(permit) => Some(permit?),
                     Err(_) => return Err(out_of_time("", "waiting for the quota")),
                 },
             };
@@ -659,6 +659,32 @@ mod tests {
         }
         let (result, _) = replay(&rt, vec![Err(answer(401, &[]))]).await;
         assert!(matches!(result, Err(Error::Auth(_))), "{result:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_without_a_hint_backs_off_on_the_quota_scale() {
+        let mut rt = runtime(RetryPolicy {
+            max_attempts: 6,
+            ..RetryPolicy::default()
+        });
+        let quota = crate::spec::RateLimit {
+            requests: 10,
+            period: Duration::from_secs(20),
+        };
+        rt.limiter = Some(Arc::new(RateLimiter::new(quota)));
+        let start = tokio::time::Instant::now();
+        let mut script: Vec<std::result::Result<u32, P<Value>>> =
+            (0..5).map(|_| Err(answer(429, &[]))).collect();
+        script.push(Ok(7));
+        let (result, calls) = replay(&rt, script).await;
+        assert_eq!((result.unwrap(), calls), (7, 6));
+        // Retries wait [1,2], [2,4], [4,8], [8,16], [10,20] s: from period/N up to the period,
+        // not the 0.5 s-based backoff meant for server errors (at most 7.75 s in all).
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(25) && waited <= Duration::from_secs(50),
+            "{waited:?}"
+        );
     }
 
     #[test]

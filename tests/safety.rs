@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::ffi::OsString;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
-use wiremock::matchers::{any, header, method, path};
+use wiremock::matchers::{any, header, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TOKEN: &str = "1000.safety-secret-token";
@@ -1037,5 +1037,95 @@ async fn a_401_with_a_cached_token_refreshes_once() {
     // The new token is the cached one now.
     assert_eq!(run(&env, &args).status.code(), Some(0));
     assert_eq!(issued.load(Ordering::SeqCst), 2);
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One quota per account, across processes
+
+/// A server enforcing N per period on arrival times: past it, 429.
+async fn strict_server(
+    n: usize,
+    period: Duration,
+) -> (
+    MockServer,
+    std::sync::Arc<std::sync::Mutex<(Vec<Instant>, usize)>>,
+) {
+    let server = MockServer::start().await;
+    let state = std::sync::Arc::new(std::sync::Mutex::new((Vec::<Instant>::new(), 0usize)));
+    let seen = state.clone();
+    Mock::given(any())
+        .respond_with(move |_: &Request| {
+            let now = Instant::now();
+            let mut state = seen.lock().unwrap();
+            let recent = state
+                .0
+                .iter()
+                .filter(|t| now.duration_since(**t) < period)
+                .count();
+            state.0.push(now);
+            if recent >= n {
+                state.1 += 1;
+                ResponseTemplate::new(429)
+            } else {
+                ResponseTemplate::new(200).set_body_json(json!({"data": {}}))
+            }
+        })
+        .mount(&server)
+        .await;
+    (server, state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_processes_share_one_quota_without_a_429() {
+    let period = Duration::from_secs(2);
+    let (server, state) = strict_server(10, period).await;
+    let cache = temp_dir("quota");
+    let mut env = log360_env(&server.uri());
+    env.push(("THREATBIND_CACHE_DIR", cache.display().to_string()));
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            let mut cmd = binary();
+            cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+                .args([
+                    "--rate-limit",
+                    "10/2",
+                    "--retries",
+                    "0",
+                    "log360",
+                    "virustotal",
+                    "--indicator",
+                    "8.8.8.8",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let (mut arrivals, refused) = state.lock().unwrap().clone();
+    assert_eq!(refused, 0, "the server refused {refused} requests");
+    assert_eq!(arrivals.len(), 20);
+    arrivals.sort();
+    // Each request of the second window went as soon as the quota freed a slot: one period
+    // after the slot's request (plus 10 %), not later.
+    for i in 10..20 {
+        let waited = arrivals[i] - arrivals[i - 10];
+        assert!(
+            waited >= period,
+            "request {i} came {waited:?} after request {}",
+            i - 10
+        );
+        assert!(
+            waited <= period.mul_f64(1.1),
+            "request {i} came {waited:?} after request {}",
+            i - 10
+        );
+    }
     let _ = std::fs::remove_dir_all(&cache);
 }

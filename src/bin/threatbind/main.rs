@@ -167,10 +167,15 @@ impl Global {
             settings.max_pages = pages;
         }
         settings.allow_http = cli.allow_http;
+        let cache_dir = cache_dir();
+        // One quota per account across every threatbind process of this machine.
+        if let Some(dir) = &cache_dir {
+            settings.quota_store = threatbind::QuotaStore::Machine(dir.join("quota"));
+        }
         Self {
             base_url: cli.base_url.clone(),
             settings,
-            cache_dir: cache_dir(),
+            cache_dir,
         }
     }
 }
