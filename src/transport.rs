@@ -146,10 +146,9 @@ fn refuse(error: Error) -> reqwest::Error {
     *refused.status_mut() = reqwest::StatusCode::BAD_GATEWAY;
     reqwest::Response::from(refused)
         .error_for_status()
-        .err()
         // A 502 is an error status whatever the body: this is reqwest's documented behaviour,
         // not something an input can change.
-        .expect("error_for_status refuses a 502")
+        .expect_err("error_for_status refuses a 502")
 }
 
 /// What one client needs to send: its limiter, retry policy, credentials and page bound.
@@ -673,8 +672,10 @@ mod tests {
         };
         rt.limiter = Some(Arc::new(RateLimiter::new(quota)));
         let start = tokio::time::Instant::now();
-        let mut script: Vec<std::result::Result<u32, P<Value>>> =
-            (0..5).map(|_| Err(answer(429, &[]))).collect();
+        let mut script = Vec::new();
+        for _ in 0..5 {
+            script.push(Err(answer(429, &[])));
+        }
         script.push(Ok(7));
         let (result, calls) = replay(&rt, script).await;
         assert_eq!((result.unwrap(), calls), (7, 6));

@@ -67,6 +67,9 @@ fn nameshield_env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Environment variables for one run.
+type Env = Vec<(&'static str, String)>;
+
 fn no_secret(out: &Output) {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     for secret in [TOKEN, DD_API, DD_APP, NS_TOKEN] {
@@ -103,7 +106,7 @@ async fn redirects_are_not_followed_and_the_other_host_sees_nothing() {
         .mount(&elsewhere)
         .await;
     let target = format!("{}/stolen", elsewhere.uri());
-    let cases: Vec<(Vec<(&'static str, String)>, Vec<&str>, u16)> = vec![
+    let cases: Vec<(Env, Vec<&str>, u16)> = vec![
         (
             vec![],
             vec![
@@ -333,7 +336,7 @@ async fn control_characters_in_credentials_exit_2_naming_the_variable() {
         format!("{TOKEN}\n"),
         format!("\r{TOKEN}"),
     ] {
-        let cases: Vec<(&str, Vec<(&'static str, String)>, Vec<&str>)> = vec![
+        let cases: Vec<(&str, Env, Vec<&str>)> = vec![
             (
                 "LOG360_ACCESS_TOKEN",
                 {
