@@ -124,21 +124,21 @@ impl progenitor_client::ClientHooks<crate::transport::Hooks> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
         use progenitor_client::ClientInfo;
-        crate::transport::pre(self.inner(), request)
+        crate::transport::pre(self.inner(), request, info.operation_id)
             .await
-            .map_err(progenitor_client::Error::Custom)
+            .map_err(progenitor_client::Error::InvalidRequest)
     }
 
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
+        info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         use progenitor_client::ClientInfo;
-        crate::transport::exec(self.inner(), self.client(), request).await
+        crate::transport::exec(self.inner(), self.client(), request, info.operation_id).await
     }
 }
 "#;

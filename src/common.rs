@@ -123,7 +123,13 @@ pub(crate) fn connect(
     Ok(Connection {
         http,
         base_url,
-        hooks: crate::transport::Hooks::new(auth, settings.max_response_bytes),
+        hooks: crate::transport::Hooks {
+            api,
+            auth,
+            runtime: runtime.clone(),
+            max_response_bytes: settings.max_response_bytes,
+            unstable: Default::default(),
+        },
         runtime,
     })
 }

@@ -28,26 +28,32 @@ pub trait Authorizer: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// The generated clients' inner value: what their hooks need (credentials, size bound).
+/// What the hooks of a generated client hold: the API, credentials, the account's limiter, the
+/// retry policy and the bounds. Built by the clients' builders only: there is no way to send
+/// through a generated client without validation, quota, credentials and retries.
 #[derive(Debug, Clone)]
 pub struct Hooks {
+    pub(crate) api: crate::spec::Api,
     pub(crate) auth: Arc<dyn Authorizer>,
+    pub(crate) runtime: Runtime,
     pub(crate) max_response_bytes: u64,
+    /// Beta operations the caller enabled (normalised ids, see [`normalise`]).
+    pub(crate) unstable: Arc<std::collections::BTreeSet<String>>,
 }
 
-impl Hooks {
-    /// Hooks that sign with `auth` and refuse answers larger than `max_response_bytes`.
-    pub fn new(auth: Arc<dyn Authorizer>, max_response_bytes: u64) -> Self {
-        Self {
-            auth,
-            max_response_bytes,
-        }
-    }
+/// `v2.get_indicator_of_compromise`, `get_indicator_of_compromise`, `v2.GetIndicatorOfCompromise`
+/// and `getIndicatorOfCompromise` all name the same operation.
+pub(crate) fn normalise(name: &str) -> String {
+    name.trim_start_matches("v2.")
+        .chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
-/// What one attempt left behind, recorded by the hooks for [`Runtime::send`]: the request line,
-/// the status and headers of the answer, and a typed error raised inside a hook (a redirect, an
-/// answer too large, a credential that cannot be sent), which progenitor would turn into a string.
+/// What one call left behind, recorded by the hooks for [`Runtime::send`]: the request line,
+/// the status and headers of the last answer, and a typed error (a violation, a redirect, an
+/// answer too large, a spent budget) that progenitor would otherwise turn into a string.
 #[derive(Default)]
 struct Attempt {
     request: String,
@@ -72,33 +78,80 @@ fn request_line(method: &reqwest::Method, url: &reqwest::Url) -> String {
     redact(&format!("{method} {url}"))
 }
 
-/// The pre-request hook of every generated client (wired by `build.rs`): credentials.
-pub async fn pre(hooks: &Hooks, request: &mut reqwest::Request) -> std::result::Result<(), String> {
-    let line = request_line(request.method(), request.url());
-    record(|a| a.request = line);
-    match hooks.auth.authorize(request).await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let message = redact(&e.to_string());
-            record(|a| a.error = Some(e));
-            Err(message)
+/// The pre-request hook of every generated client (wired by `build.rs`): the request, as built,
+/// is checked against the spec and its `x-rules`, and a beta operation must have been enabled.
+/// Nothing is sent otherwise.
+pub async fn pre(
+    hooks: &Hooks,
+    request: &mut reqwest::Request,
+    operation_id: &str,
+) -> std::result::Result<(), String> {
+    record(|a| a.request = request_line(request.method(), request.url()));
+    let Some(op) = hooks.api.operation_by_generated_id(operation_id) else {
+        return Ok(());
+    };
+    let error = if op.unstable && !hooks.unstable.contains(&normalise(&op.id)) {
+        Error::Unstable {
+            operation: op.id.clone(),
         }
+    } else {
+        let document = op.request_document(request);
+        match op.validate_request(&document, chrono::Utc::now()) {
+            Ok(()) => {
+                warn_deprecated(op);
+                return Ok(());
+            }
+            Err(violations) => Error::Validation(violations),
+        }
+    };
+    let message = error.to_string();
+    record(|a| a.error = Some(error));
+    Err(message)
+}
+
+/// The answer of one attempt, read whole (within the size bound).
+struct Answer {
+    status: reqwest::StatusCode,
+    headers: reqwest::header::HeaderMap,
+    version: reqwest::Version,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn into_response(self) -> reqwest::Response {
+        let mut rebuilt = http::Response::new(self.body);
+        *rebuilt.status_mut() = self.status;
+        *rebuilt.headers_mut() = self.headers;
+        *rebuilt.version_mut() = self.version;
+        reqwest::Response::from(rebuilt)
     }
 }
 
-/// Sends a request for a generated client (wired by `build.rs`): never follows a redirect, and
-/// reads at most `max_response_bytes` of the answer.
-pub async fn exec(
+/// Why an attempt has no answer.
+enum NoAnswer {
+    /// The connection failed (retried).
+    Transport(reqwest::Error),
+    /// The answer was refused (a redirect, too large, a credential that cannot be sent): final.
+    Refused(Error),
+}
+
+/// Sends once: credentials, the request, then the answer read within the size bound; a
+/// redirect is refused, never followed.
+async fn send_once(
     hooks: &Hooks,
     http: &reqwest::Client,
-    request: reqwest::Request,
-) -> reqwest::Result<reqwest::Response> {
-    let line = request_line(request.method(), request.url());
-    let mut response = http.execute(request).await?;
+    mut request: reqwest::Request,
+    line: &str,
+) -> std::result::Result<Answer, NoAnswer> {
+    hooks
+        .auth
+        .authorize(&mut request)
+        .await
+        .map_err(NoAnswer::Refused)?;
+    let mut response = http.execute(request).await.map_err(NoAnswer::Transport)?;
     let status = response.status();
     let headers = response.headers().clone();
     record(|a| {
-        a.request = line.clone();
         a.status = Some(status.as_u16());
         a.headers = Some(headers.clone());
     });
@@ -108,34 +161,71 @@ pub async fn exec(
             .and_then(|v| v.to_str().ok())
             .and_then(|l| response.url().join(l).ok())
             .and_then(|u| u.host_str().map(redact));
-        return Err(refuse(Error::Redirect {
+        return Err(NoAnswer::Refused(Error::Redirect {
             status: status.as_u16(),
             location,
-            request: line,
+            request: line.to_owned(),
         }));
     }
     let limit = hooks.max_response_bytes;
     let too_large = || {
-        refuse(Error::TooLarge {
+        NoAnswer::Refused(Error::TooLarge {
             limit,
-            request: line.clone(),
+            request: line.to_owned(),
         })
     };
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(chunk) = response.chunk().await.map_err(NoAnswer::Transport)? {
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
     }
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.headers_mut() = headers;
-    *rebuilt.version_mut() = response.version();
-    Ok(reqwest::Response::from(rebuilt))
+    Ok(Answer {
+        status,
+        headers,
+        version: response.version(),
+        body,
+    })
+}
+
+/// Sends a request for a generated client (wired by `build.rs`): the one send path. Each
+/// attempt waits for the account's quota, gets fresh credentials, is sent (no redirect
+/// followed, the answer bounded), and is retried under the policy within its time budget.
+pub async fn exec(
+    hooks: &Hooks,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    operation_id: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let line = request_line(request.method(), request.url());
+    record(|a| a.request = line.clone());
+    let op_id = hooks
+        .api
+        .operation_by_generated_id(operation_id)
+        .map_or(operation_id, |op| op.id.as_str());
+    let outcome = hooks
+        .runtime
+        .attempts(op_id, &line, || {
+            let request = request.try_clone();
+            async {
+                match request {
+                    Some(request) => send_once(hooks, http, request, &line).await,
+                    None => Err(NoAnswer::Refused(Error::Transport(format!(
+                        "{line}: the request body cannot be replayed"
+                    )))),
+                }
+            }
+        })
+        .await;
+    match outcome {
+        Ok(answer) => Ok(answer.into_response()),
+        Err(NoAnswer::Transport(e)) => Err(e),
+        Err(NoAnswer::Refused(error)) => Err(refuse(error)),
+    }
 }
 
 /// Records `error` for [`Runtime::send`] and gives the generated code a transport error, so that
@@ -151,22 +241,13 @@ fn refuse(error: Error) -> reqwest::Error {
         .expect_err("error_for_status refuses a 502")
 }
 
-/// What one client needs to send: its limiter, retry policy, credentials and page bound.
+/// How a client sends: its limiter, retry policy, credentials and page bound.
 #[derive(Debug, Clone)]
 pub(crate) struct Runtime {
     pub limiter: Option<Arc<RateLimiter>>,
     pub retry: RetryPolicy,
     pub auth: Arc<dyn Authorizer>,
     pub max_pages: u64,
-}
-
-enum Failure {
-    Status {
-        status: u16,
-        hint: Option<Duration>,
-        body: Option<Value>,
-    },
-    Transport(String),
 }
 
 fn seconds(d: Duration) -> String {
@@ -179,11 +260,127 @@ fn seconds(d: Duration) -> String {
 }
 
 impl Runtime {
-    /// Sends one operation (`attempt` builds and sends a fresh request each time) and retries it
-    /// as the policy allows, all within `retry.max_elapsed`.
-    pub(crate) async fn send<T, E, F, Fut>(&self, op: &Operation, mut attempt: F) -> Result<T>
+    /// Runs attempts until one is final: an answer that is not retried, a refusal, or a spent
+    /// budget (attempts, time, a `Retry-After` longer than what is left). The typed error of
+    /// a spent budget is recorded for [`Runtime::send`]; the last answer is returned, so that a
+    /// caller of the generated client sees the vendor's 429 or 5xx as such.
+    async fn attempts<F, Fut>(
+        &self,
+        op_id: &str,
+        line: &str,
+        mut attempt: F,
+    ) -> std::result::Result<Answer, NoAnswer>
     where
         F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<Answer, NoAnswer>>,
+    {
+        let started = Instant::now();
+        let budget = self.retry.max_elapsed;
+        let deadline = started + budget;
+        let out_of_time = |what: &str| {
+            NoAnswer::Refused(Error::Transport(format!(
+                "{line}: gave up {what}: the time budget of {} (--max-time) ran out",
+                seconds(budget)
+            )))
+        };
+        let max = self.retry.max_attempts.max(1);
+        let mut attempts = 0;
+        let mut refreshed = false;
+        loop {
+            attempts += 1;
+            let permit = match &self.limiter {
+                None => None,
+                Some(limiter) => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
+                    Ok(permit) => Some(permit.map_err(NoAnswer::Refused)?),
+                    Err(_) => return Err(out_of_time("waiting for the quota")),
+                },
+            };
+            let sent = Instant::now();
+            let outcome = tokio::time::timeout_at(deadline, attempt()).await;
+            drop(permit);
+            let took = sent.elapsed();
+            let note = |outcome: &str, wait: Option<Duration>| {
+                let next = wait
+                    .map(|w| format!(", retrying in {}", seconds(w)))
+                    .unwrap_or_default();
+                tracing::info!(
+                    "{line} -> {outcome} in {} ms (attempt {attempts} of {max}){next}",
+                    took.as_millis()
+                );
+            };
+            let Ok(outcome) = outcome else {
+                note("no answer", None);
+                return Err(out_of_time("waiting for the answer"));
+            };
+            let answer = match outcome {
+                Ok(answer) => answer,
+                Err(NoAnswer::Refused(error)) => {
+                    note(
+                        &error.status().map_or("refused".into(), |s| s.to_string()),
+                        None,
+                    );
+                    return Err(NoAnswer::Refused(error));
+                }
+                Err(NoAnswer::Transport(e)) => {
+                    let delay = self.retry.delay(attempts, None);
+                    let left = budget.saturating_sub(started.elapsed());
+                    if attempts >= max || delay > left {
+                        note("no answer", None);
+                        let message = format!("{line}: {}", describe(&e));
+                        record(|a| a.error = Some(Error::Transport(message)));
+                        return Err(NoAnswer::Transport(e));
+                    }
+                    note("no answer", Some(delay));
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            };
+            let status = answer.status.as_u16();
+            if status == 401 && !refreshed && self.auth.invalidate() {
+                note("401", Some(Duration::ZERO));
+                refreshed = true;
+                attempts -= 1;
+                continue;
+            }
+            if !retryable(status) {
+                note(&status.to_string(), None);
+                return Ok(answer);
+            }
+            let hint = server_hint(&answer.headers);
+            let body: Option<Value> = serde_json::from_slice(&answer.body).ok();
+            let last = api_error(status, body.as_ref()).at(line);
+            let left = budget.saturating_sub(started.elapsed());
+            // A server that asks for a wait the budget cannot give fails at once, saying so.
+            if let Some(asked) = hint.filter(|h| *h > left || *h > self.retry.max_delay) {
+                note(&status.to_string(), None);
+                record(|a| a.error = Some(spent(last, attempts, Some(asked), true)));
+                return Ok(answer);
+            }
+            let delay = match (status, hint, self.limiter.as_ref()) {
+                // A 429 without a hint: back off on the quota's scale, up to its period.
+                (429, None, Some(limiter)) => {
+                    let quota = limiter.limit();
+                    let floor = quota.period / quota.requests.max(1);
+                    self.retry.backoff(attempts, floor, quota.period)
+                }
+                _ => self.retry.delay(attempts, hint),
+            };
+            if attempts >= max || delay > left {
+                note(&status.to_string(), None);
+                record(|a| a.error = Some(spent(last, attempts, hint, false)));
+                return Ok(answer);
+            }
+            note(&status.to_string(), Some(delay));
+            tracing::debug!(operation = op_id, "{last}");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Sends one operation through a generated client (`call` sends it once; the hooks do the
+    /// rest) and turns what came back into this crate's typed result.
+    pub(crate) async fn send<T, E, F, Fut>(&self, _op: &Operation, call: F) -> Result<T>
+    where
+        F: FnOnce() -> Fut,
         Fut: Future<
             Output = std::result::Result<
                 progenitor_client::ResponseValue<T>,
@@ -192,214 +389,99 @@ impl Runtime {
         >,
         E: serde::Serialize,
     {
-        warn_deprecated(op);
-        let started = Instant::now();
-        let budget = self.retry.max_elapsed;
-        let deadline = started + budget;
-        let out_of_time = |request: &str, what: &str| {
-            let request = if request.is_empty() {
-                op.id.as_str()
-            } else {
-                request
-            };
-            Error::Transport(format!(
-                "{request}: gave up {what}: the time budget of {} (--max-time) ran out",
-                seconds(budget)
-            ))
-        };
-        let mut attempts = 0;
-        let mut refreshed = false;
-        loop {
-            attempts += 1;
-            let permit = match &self.limiter {
-                None => None,
-                Some(limiter) => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
-                    Ok(permit) => Some(permit?),
-                    Err(_) => return Err(out_of_time("", "waiting for the quota")),
-                },
-            };
-            let sent = Instant::now();
-            let (outcome, log) = ATTEMPT
-                .scope(RefCell::new(Attempt::default()), async {
-                    let outcome = tokio::time::timeout_at(deadline, attempt()).await;
-                    (outcome, ATTEMPT.with(|cell| cell.take()))
-                })
-                .await;
-            drop(permit);
-            let took = sent.elapsed();
-            let request = if log.request.is_empty() {
-                op.id.clone()
-            } else {
-                log.request.clone()
-            };
-            let note = |outcome: &str, wait: Option<Duration>| {
-                let next = wait
-                    .map(|w| format!(", retrying in {}", seconds(w)))
-                    .unwrap_or_default();
-                tracing::info!(
-                    "{request} -> {outcome} in {} ms (attempt {attempts} of {}){next}",
-                    took.as_millis(),
-                    self.retry.max_attempts
-                );
-            };
-            let Ok(outcome) = outcome else {
-                note("no answer", None);
-                return Err(out_of_time(&request, "waiting for the answer"));
-            };
-            let failure = match outcome {
-                Ok(value) => {
-                    note(&value.status().as_u16().to_string(), None);
-                    return Ok(value.into_inner());
-                }
-                Err(e) => match classify(e, log).await {
-                    Ok(failure) => failure,
-                    Err(error) => {
-                        note(&error_outcome(&error), None);
-                        return Err(error);
-                    }
-                },
-            };
-            let (status, hint, last) = match failure {
-                Failure::Status { status: 401, .. } if !refreshed && self.auth.invalidate() => {
-                    note("401", Some(Duration::ZERO));
-                    refreshed = true;
-                    attempts -= 1;
-                    continue;
-                }
-                Failure::Status { status, hint, body } if retryable(status) => (
-                    Some(status),
-                    hint,
-                    api_error(status, body.as_ref()).at(&request),
-                ),
-                Failure::Status {
-                    status: 401, body, ..
-                } => {
-                    note("401", None);
-                    let e = api_error(401, body.as_ref()).at(&request);
-                    return Err(Error::Auth(e.to_string()));
-                }
-                Failure::Status { status, body, .. } => {
-                    note(&status.to_string(), None);
-                    return Err(api_error(status, body.as_ref()).at(&request));
-                }
-                Failure::Transport(message) => (
-                    None,
-                    None,
-                    Error::Transport(format!("{request}: {message}")),
-                ),
-            };
-            let outcome = status.map_or_else(|| "no answer".to_owned(), |s| s.to_string());
-            let left = budget.saturating_sub(started.elapsed());
-            // A server that asks for a wait the budget cannot give fails at once, saying so.
-            if let Some(asked) = hint.filter(|h| *h > left || *h > self.retry.max_delay) {
-                note(&outcome, None);
-                return Err(match last {
-                    Error::Api { status: 429, .. } => Error::RateLimited {
-                        attempts,
-                        retry_after: Some(asked),
-                        request,
-                    },
-                    Error::Api {
-                        status,
-                        code,
-                        title,
-                        detail,
-                        request,
-                    } => Error::RetriesExhausted {
-                        attempts,
-                        last: Box::new(Error::Api {
-                            status,
-                            code,
-                            title,
-                            detail: Some(format!(
-                                "{}server asks to wait {} s",
-                                detail.map(|d| format!("{d}; ")).unwrap_or_default(),
-                                asked.as_secs()
-                            )),
-                            request,
-                        }),
-                    },
-                    other => other,
-                });
-            }
-            let delay = match (status, hint, self.limiter.as_ref()) {
-                // A 429 without a hint: back off on the quota's scale, up to its period.
-                (Some(429), None, Some(limiter)) => {
-                    let quota = limiter.limit();
-                    let floor = quota.period / quota.requests.max(1);
-                    self.retry.backoff(attempts, floor, quota.period)
-                }
-                _ => self.retry.delay(attempts, hint),
-            };
-            if attempts >= self.retry.max_attempts || delay > left {
-                note(&outcome, None);
-                return Err(match last {
-                    Error::Api { status: 429, .. } => Error::RateLimited {
-                        attempts,
-                        retry_after: hint,
-                        request,
-                    },
-                    Error::Transport(m) => Error::Transport(m),
-                    other => Error::RetriesExhausted {
-                        attempts,
-                        last: Box::new(other),
-                    },
-                });
-            }
-            note(&outcome, Some(delay));
-            tokio::time::sleep(delay).await;
+        let (outcome, log) = ATTEMPT
+            .scope(RefCell::new(Attempt::default()), async {
+                let outcome = call().await;
+                (outcome, ATTEMPT.with(|cell| cell.take()))
+            })
+            .await;
+        match outcome {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(classify(e, log).await),
         }
     }
 }
 
-fn error_outcome(error: &Error) -> String {
-    match error.status() {
-        Some(status) => status.to_string(),
-        None => "failed".to_owned(),
+/// The typed error of a spent budget after `last`: 429s are [`Error::RateLimited`], the rest
+/// [`Error::RetriesExhausted`]; `asked` is a server wait the budget could not give.
+fn spent(last: Error, attempts: u32, hint: Option<Duration>, too_long: bool) -> Error {
+    match last {
+        Error::Api {
+            status: 429,
+            request,
+            ..
+        } => Error::RateLimited {
+            attempts,
+            retry_after: hint,
+            request,
+        },
+        Error::Api {
+            status,
+            code,
+            title,
+            detail,
+            request,
+        } => Error::RetriesExhausted {
+            attempts,
+            last: Box::new(Error::Api {
+                status,
+                code,
+                title,
+                detail: match (too_long, hint) {
+                    (true, Some(asked)) => Some(format!(
+                        "{}server asks to wait {} s",
+                        detail.map(|d| format!("{d}; ")).unwrap_or_default(),
+                        asked.as_secs()
+                    )),
+                    _ => detail,
+                },
+                request,
+            }),
+        },
+        other => other,
     }
 }
 
 async fn classify<E: serde::Serialize>(
     error: progenitor_client::Error<E>,
     attempt: Attempt,
-) -> Result<Failure> {
+) -> Error {
     use progenitor_client::Error as P;
-    // A typed error raised inside a hook wins over what progenitor made of it.
+    // A typed error recorded by a hook wins over what progenitor made of it.
     if let Some(error) = attempt.error {
-        return Err(error);
+        return error;
     }
-    Ok(match error {
+    let request = attempt.request;
+    let status_error = |status: u16, body: Option<Value>| {
+        let error = api_error(status, body.as_ref()).at(&request);
+        if status == 401 {
+            Error::Auth(error.to_string())
+        } else {
+            error
+        }
+    };
+    match error {
         P::ErrorResponse(response) => {
             let status = response.status().as_u16();
-            let hint = server_hint(response.headers());
-            let body = serde_json::to_value(response.into_inner()).ok();
-            Failure::Status { status, hint, body }
+            status_error(status, serde_json::to_value(response.into_inner()).ok())
         }
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
-            let hint = server_hint(response.headers());
-            let body = response.json::<Value>().await.ok();
-            Failure::Status { status, hint, body }
+            status_error(status, response.json::<Value>().await.ok())
         }
-        P::CommunicationError(e) | P::ResponseBodyError(e) => Failure::Transport(describe(&e)),
-        P::InvalidResponsePayload(bytes, e) => match (attempt.status, attempt.headers) {
+        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+            Error::Transport(format!("{request}: {}", describe(&e)))
+        }
+        P::InvalidResponsePayload(bytes, e) => match attempt.status {
             // An error status whose body is not the documented one (often empty on 429/5xx).
-            (Some(status), headers) if status >= 400 => Failure::Status {
-                status,
-                hint: headers.as_ref().and_then(server_hint),
-                body: serde_json::from_slice(&bytes).ok(),
-            },
-            _ => {
-                let request = attempt.request;
-                return Err(Error::Decode(redact(&format!("{request}: {e}"))));
+            Some(status) if status >= 400 => {
+                status_error(status, serde_json::from_slice(&bytes).ok())
             }
+            _ => Error::Decode(redact(&format!("{request}: {e}"))),
         },
-        P::InvalidRequest(message) => {
-            return Err(Error::Validation(vec![Violation::new("", "type", message)]))
-        }
-        P::Custom(message) => return Err(Error::Auth(redact(&message))),
-        P::InvalidUpgrade(e) => Failure::Transport(describe(&e)),
-    })
+        P::InvalidRequest(message) => Error::Validation(vec![Violation::new("", "type", message)]),
+        P::Custom(message) => Error::Auth(redact(&message)),
+    }
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -509,9 +591,6 @@ fn warn_deprecated(op: &Operation) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use progenitor_client::{Error as P, ResponseValue};
-    use reqwest::header::HeaderMap;
-    use reqwest::StatusCode;
     use serde_json::json;
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::Duration;
@@ -533,36 +612,41 @@ mod tests {
         }
     }
 
-    fn op() -> &'static Operation {
-        crate::spec::Api::ALL[0].operations().next().unwrap()
-    }
-
-    fn answer(status: u16, headers: &[(&'static str, &str)]) -> P<Value> {
-        let mut map = HeaderMap::new();
+    fn answer(status: u16, headers: &[(&'static str, &str)]) -> Answer {
+        let mut map = reqwest::header::HeaderMap::new();
         for (k, v) in headers {
             map.insert(*k, v.parse().unwrap());
         }
-        P::ErrorResponse(ResponseValue::new(
-            json!({"error": {"code": "1"}}),
-            StatusCode::from_u16(status).unwrap(),
-            map,
-        ))
+        Answer {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            version: reqwest::Version::HTTP_11,
+            body: json!({"error": {"code": "1"}}).to_string().into_bytes(),
+        }
     }
 
-    /// Replays `script` (one answer per attempt) and reports the attempts made.
-    async fn replay(
-        rt: &Runtime,
-        script: Vec<std::result::Result<u32, P<Value>>>,
-    ) -> (Result<u32>, u32) {
+    /// Replays `script` (one answer per attempt); reports the final status or the typed error
+    /// recorded for a spent budget, and the attempts made.
+    async fn replay(rt: &Runtime, script: Vec<Answer>) -> (std::result::Result<u16, Error>, u32) {
         let calls = AtomicU32::new(0);
         let script = std::sync::Mutex::new(script.into_iter());
-        let result = rt
-            .send(op(), || {
-                calls.fetch_add(1, Ordering::SeqCst);
-                let next = script.lock().unwrap().next().expect("script too short");
-                async move { next.map(|v| ResponseValue::new(v, StatusCode::OK, HeaderMap::new())) }
+        let (outcome, log) = ATTEMPT
+            .scope(RefCell::new(Attempt::default()), async {
+                let outcome = rt
+                    .attempts("op", "GET http://test/", || {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        let next = script.lock().unwrap().next().expect("script too short");
+                        async move { Ok(next) }
+                    })
+                    .await;
+                (outcome, ATTEMPT.with(|cell| cell.take()))
             })
             .await;
+        let result = match (log.error, outcome) {
+            (Some(error), _) => Err(error),
+            (None, Ok(answer)) => Ok(answer.status.as_u16()),
+            (None, Err(_)) => panic!("no typed error recorded"),
+        };
         (result, calls.load(Ordering::SeqCst))
     }
 
@@ -577,14 +661,14 @@ mod tests {
         let (result, calls) = replay(
             &rt,
             vec![
-                Err(answer(429, &[("retry-after", "7")])),
-                Err(answer(503, &[])),
-                Err(answer(500, &[])),
-                Ok(42),
+                answer(429, &[("retry-after", "7")]),
+                answer(503, &[]),
+                answer(500, &[]),
+                answer(200, &[]),
             ],
         )
         .await;
-        assert_eq!(result.unwrap(), 42);
+        assert_eq!(result.unwrap(), 200);
         assert_eq!(calls, 4);
         // 7 s as asked, then 1-2 s (retry 2: base 2 s doubled = 4 s, jittered to [2, 4]), then [4, 8].
         let waited = start.elapsed();
@@ -604,9 +688,9 @@ mod tests {
         let (result, calls) = replay(
             &rt,
             vec![
-                Err(answer(429, &[])),
-                Err(answer(429, &[])),
-                Err(answer(429, &[("retry-after", "5")])),
+                answer(429, &[]),
+                answer(429, &[]),
+                answer(429, &[("retry-after", "5")]),
             ],
         )
         .await;
@@ -617,11 +701,7 @@ mod tests {
         assert_eq!(calls, 3);
         let (result, _) = replay(
             &rt,
-            vec![
-                Err(answer(500, &[])),
-                Err(answer(502, &[])),
-                Err(answer(503, &[])),
-            ],
+            vec![answer(500, &[]), answer(502, &[]), answer(503, &[])],
         )
         .await;
         assert!(
@@ -641,23 +721,26 @@ mod tests {
         let (result, calls) = replay(
             &rt,
             vec![
-                Err(answer(429, &[("retry-after", "20")])),
-                Err(answer(429, &[("retry-after", "20")])),
+                answer(429, &[("retry-after", "20")]),
+                answer(429, &[("retry-after", "20")]),
             ],
         )
         .await;
+        // The second wait would end after the 30 s budget: it fails at once, saying so.
         assert!(
             matches!(result, Err(Error::RateLimited { attempts: 2, .. })),
             "{result:?}"
         );
+        assert!(result
+            .unwrap_err()
+            .to_string()
+            .contains("server asks to wait 20 s"));
         assert_eq!(calls, 2);
-        for status in [400, 403, 404, 422] {
-            let (result, calls) = replay(&rt, vec![Err(answer(status, &[]))]).await;
-            assert!(matches!(result, Err(Error::Api { status: s, .. }) if s == status));
+        for status in [400, 401, 403, 404, 422] {
+            let (result, calls) = replay(&rt, vec![answer(status, &[])]).await;
+            assert_eq!(result.unwrap(), status);
             assert_eq!(calls, 1, "{status} was retried");
         }
-        let (result, _) = replay(&rt, vec![Err(answer(401, &[]))]).await;
-        assert!(matches!(result, Err(Error::Auth(_))), "{result:?}");
     }
 
     #[tokio::test(start_paused = true)]
@@ -672,13 +755,10 @@ mod tests {
         };
         rt.limiter = Some(Arc::new(RateLimiter::new(quota)));
         let start = tokio::time::Instant::now();
-        let mut script = Vec::new();
-        for _ in 0..5 {
-            script.push(Err(answer(429, &[])));
-        }
-        script.push(Ok(7));
+        let mut script: Vec<Answer> = (0..5).map(|_| answer(429, &[])).collect();
+        script.push(answer(200, &[]));
         let (result, calls) = replay(&rt, script).await;
-        assert_eq!((result.unwrap(), calls), (7, 6));
+        assert_eq!((result.unwrap(), calls), (200, 6));
         // Retries wait [1,2], [2,4], [4,8], [8,16], [10,20] s: from period/N up to the period,
         // not the 0.5 s-based backoff meant for server errors (at most 7.75 s in all).
         let waited = start.elapsed();

@@ -64,15 +64,7 @@ impl Default for DatadogBuilder {
     }
 }
 
-/// `v2.get_indicator_of_compromise`, `get_indicator_of_compromise`, `v2.GetIndicatorOfCompromise`
-/// and `getIndicatorOfCompromise` all name the same operation.
-fn normalise(name: &str) -> String {
-    name.trim_start_matches("v2.")
-        .chars()
-        .filter(|c| *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+use crate::transport::normalise;
 
 impl DatadogBuilder {
     /// The API key (`DD-API-KEY`) and application key (`DD-APPLICATION-KEY`).
@@ -142,11 +134,13 @@ impl DatadogBuilder {
         crate::secret::check_header_value("DD_APP_KEY", app_key.expose())?;
         let key = format!("api-key:{:x}", api_key.fingerprint());
         let auth = Arc::new(DatadogKeys { api_key, app_key });
-        let c = common::connect(API, &key, &self.base_url, &self.settings, auth)?;
+        let mut c = common::connect(API, &key, &self.base_url, &self.settings, auth)?;
+        let unstable = Arc::new(self.unstable);
+        c.hooks.unstable = unstable.clone();
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
         Ok(DatadogClient {
             inner,
-            unstable: Arc::new(self.unstable),
+            unstable,
             runtime: c.runtime,
         })
     }
@@ -190,6 +184,18 @@ impl DatadogClient {
     pub fn from_env() -> Result<DatadogBuilder> {
         common::check_env_utf8("DD_")?;
         DatadogBuilder::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The generated client, guarded by the same hooks as every wrapper (validation, the beta
+    /// opt-in, quota, credentials, retries).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::datadog_ioc::DatadogClient) {
+    /// let answer = client.generated().get_indicator_of_compromise().indicator("8.8.8.8").send().await;
+    /// # }
+    /// ```
+    pub fn generated(&self) -> &generated::Client {
+        &self.inner
     }
 
     /// The server URL in use.

@@ -264,6 +264,21 @@ impl Log360Client {
         Log360Builder::from_vars(|name| std::env::var(name).ok())
     }
 
+    /// The generated client, for calls the wrappers do not cover. It is guarded like every
+    /// wrapper: each request is validated against the spec, waits for the account's quota, is
+    /// signed and retried by the same hooks.
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::log360_cloud::Log360Client) {
+    /// // Refused before sending: the spec's maximum is 100.
+    /// let err = client.generated().list_detection_rules().account_id("18XXXXX4").limit(5000u64).send().await.unwrap_err();
+    /// assert!(err.to_string().contains("limit"));
+    /// # }
+    /// ```
+    pub fn generated(&self) -> &generated::Client {
+        &self.inner
+    }
+
     /// The server URL in use.
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.inner)

@@ -165,6 +165,19 @@ impl NameshieldClient {
         NameshieldBuilder::from_vars(|name| std::env::var(name).ok())
     }
 
+    /// The generated client, guarded by the same hooks as every wrapper (validation, quota,
+    /// credentials, retries).
+    ///
+    /// ```no_run
+    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) {
+    /// let err = client.generated().list_threat_events().size(5000).send().await.unwrap_err();
+    /// assert!(err.to_string().contains("size"));
+    /// # }
+    /// ```
+    pub fn generated(&self) -> &generated::Client {
+        &self.inner
+    }
+
     /// The server URL in use.
     pub fn base_url(&self) -> &str {
         progenitor_client::ClientInfo::baseurl(&self.inner)

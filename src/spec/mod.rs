@@ -11,6 +11,7 @@
 mod rules;
 mod schema;
 mod validator;
+mod wire;
 
 pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind};
 pub use validator::{Document, Violation};
@@ -88,6 +89,25 @@ impl Api {
     /// One operation, by `operationId`.
     pub fn operation(self, operation_id: &str) -> Option<&'static Operation> {
         self.parsed().operations.get(operation_id)
+    }
+
+    /// The operation progenitor calls `generated_id` (`list_detection_rules` for
+    /// `listDetectionRules`): case and underscores are ignored.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::NameshieldCti.operation_by_generated_id("search_threat_events_v1").unwrap();
+    /// assert_eq!(op.id, "searchThreatEventsV1");
+    /// ```
+    pub fn operation_by_generated_id(self, generated_id: &str) -> Option<&'static Operation> {
+        let key = |s: &str| -> String {
+            s.chars()
+                .filter(|c| *c != '_')
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let wanted = key(generated_id);
+        self.operations().find(|op| key(&op.id) == wanted)
     }
 
     /// Every operation, by `operationId`.
