@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 pub mod common;
 pub mod error;
+pub mod indicator;
 pub mod ratelimit;
 pub mod retry;
 pub mod secret;

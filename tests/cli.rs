@@ -570,3 +570,137 @@ async fn datadog_ioc_is_the_beta_opt_in_and_says_so() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("DD_SITE"), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn ranges_dates_indicator_types_and_empty_values_are_checked_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut env = log360_env(&server);
+    env.extend([
+        (
+            "NAMESHIELD_TOKEN",
+            "3f2c4f5e-1b7a-4d2e-9c1a-5e6f7a8b9c0d".to_owned(),
+        ),
+        ("NAMESHIELD_BASE_URL", server.uri()),
+        ("DD_API_KEY", "dd-api-key-checks".to_owned()),
+        ("DD_APP_KEY", "dd-app-key-checks".to_owned()),
+        ("DD_BASE_URL", server.uri()),
+    ]);
+    let ta = ["log360", "threat-analytics", "--indicator"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["datadog", "ioc", "--indicator", ""],
+            "indicator: minLength",
+        ),
+        (
+            vec![
+                "log360",
+                "recent-anomalies",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--start-time",
+                "2026-05-02T00:00:00Z",
+                "--end-time",
+                "2026-05-01T00:00:00Z",
+            ],
+            "x-rules:start-not-after-end",
+        ),
+        (
+            vec![
+                "log360",
+                "anomaly-details",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--rule-id",
+                "r",
+                "--start-time",
+                "2026-05-02T00:00:00Z",
+                "--end-time",
+                "2026-05-01T00:00:00Z",
+            ],
+            "x-rules:start-not-after-end",
+        ),
+        (
+            vec![
+                "nameshield",
+                "events",
+                "--started-at",
+                "2025-01-02 00:00:00",
+                "--ended-at",
+                "2025-01-01 00:00:00",
+            ],
+            "x-rules:started-not-after-ended",
+        ),
+        (
+            vec![
+                "nameshield",
+                "events",
+                "--started-at",
+                "2026-02-30 00:00:00",
+            ],
+            "startedAt: x-datetime-format",
+        ),
+        (
+            [
+                &ta[..],
+                &["example.com", "--indicator-type", "IP", "--action", "INFO"],
+            ]
+            .concat(),
+            "x-rules:indicator-matches-type",
+        ),
+        (
+            [
+                &ta[..],
+                &["8.8.8.8", "--action", "INFO", "--section", "asn"],
+            ]
+            .concat(),
+            "x-rules:section-only-for-connections",
+        ),
+        (
+            // No --indicator-type: the URL is detected, and HISTORY for a URL needs dates.
+            [
+                &ta[..],
+                &["https://example.com/login", "--action", "HISTORY"],
+            ]
+            .concat(),
+            "x-rules:history-dates-required",
+        ),
+        (
+            [
+                &ta[..],
+                &[
+                    "8.8.8.8",
+                    "--action",
+                    "CONNECTIONS",
+                    "--section",
+                    "sub_domains",
+                    "--severity",
+                    "0",
+                    "--limit",
+                    "10",
+                    "--from",
+                    "0",
+                ],
+            ]
+            .concat(),
+            "x-rules:section-for-ip",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(&env_refs(&env), &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// use threatbind::spec::{Api, RuleKind};
 /// let op = Api::Log360Cloud.operation("searchThreatAnalytics").unwrap();
 /// let rule = op.rules.iter().find(|r| r.id == "date-range-at-most-180-days").unwrap();
-/// assert!(matches!(rule.kind, RuleKind::DatetimeSpan { max_days: 180, .. }));
+/// assert!(matches!(rule.kind, RuleKind::DatetimeSpan { max_days: Some(180), .. }));
 /// ```
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct Rule {
@@ -81,14 +81,24 @@ pub enum RuleKind {
         #[serde(default)]
         now_minus: Option<RelativeBound>,
     },
-    /// If both are present: start <= end, and end - start <= `max_days` days.
+    /// If both are present: start <= end, and end - start <= `max_days` days (when given).
     DatetimeSpan {
         /// Path of the start.
         start: String,
         /// Path of the end.
         end: String,
         /// Longest allowed range, in days.
-        max_days: i64,
+        #[serde(default)]
+        max_days: Option<i64>,
+    },
+    /// The value at `value` must be of the kind stated at `type_path` (IP, DOMAIN, URL). When
+    /// no kind is stated, the kind detected from the value stands in for it while the other
+    /// rules are checked (it is not sent).
+    IndicatorType {
+        /// Path of the indicator.
+        value: String,
+        /// Path of its stated type.
+        type_path: String,
     },
     /// Informational: the server rewrites a request value in its answer.
     ResponseNormalizes {
@@ -145,6 +155,33 @@ impl Rule {
         self.when
             .iter()
             .all(|(path, values)| lookup(document, path).is_some_and(|v| values.contains(v)))
+    }
+
+    /// Fills in what the rule derives (a detected indicator type) in the document the other
+    /// rules see.
+    pub(crate) fn prepare(&self, document: &mut Value) {
+        let RuleKind::IndicatorType { value, type_path } = &self.kind else {
+            return;
+        };
+        if lookup(document, type_path).is_some() {
+            return;
+        }
+        let detected = lookup(document, value)
+            .and_then(Value::as_str)
+            .and_then(crate::indicator::detect);
+        let (Some(kind), Some((parent, leaf))) = (detected, type_path.rsplit_once('.')) else {
+            return;
+        };
+        let mut target = &mut *document;
+        for segment in parent.split('.') {
+            match target.get_mut(segment) {
+                Some(next) => target = next,
+                None => return,
+            }
+        }
+        if let Value::Object(map) = target {
+            map.insert(leaf.to_owned(), Value::from(kind.as_str()));
+        }
     }
 
     /// Checks the rule against a request document, at time `now`.
@@ -222,7 +259,7 @@ impl Rule {
                 };
                 if e < s {
                     fail(end, format!("{e} is before {start} ({s})"));
-                } else if e - s > TimeDelta::days(*max_days) {
+                } else if let Some(max_days) = max_days.filter(|m| e - s > TimeDelta::days(*m)) {
                     let days = (e - s).num_days();
                     fail(
                         end,
@@ -230,6 +267,27 @@ impl Rule {
                             "range of {days} days exceeds {max_days}: {}",
                             self.description
                         ),
+                    );
+                }
+            }
+            RuleKind::IndicatorType { value, type_path } => {
+                let stated = lookup(document, type_path).and_then(Value::as_str);
+                let text = lookup(document, value).and_then(Value::as_str);
+                let (Some(stated), Some(text)) = (stated, text) else {
+                    return;
+                };
+                let Some(wanted) = crate::indicator::IndicatorKind::from_name(stated) else {
+                    return;
+                };
+                let found = crate::indicator::detect(text);
+                if found != Some(wanted) {
+                    let shown: String = text.chars().take(80).collect();
+                    let is = found.map_or("no IP address, domain or URL".to_owned(), |k| {
+                        format!("a {}", k.as_str())
+                    });
+                    fail(
+                        value,
+                        format!("{shown:?} is {is}, not a {stated} ({type_path} says {stated})"),
                     );
                 }
             }

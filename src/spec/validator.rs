@@ -254,8 +254,15 @@ impl Operation {
         let compiled = self.compiled().map_err(|v| vec![v])?;
         let mut found = violations(&compiled.request, document);
         if found.is_empty() {
+            check_datetime_formats(self, document, &mut found);
+        }
+        if found.is_empty() {
+            let mut prepared = document.clone();
             for rule in &self.rules {
-                rule.check(document, now, &mut found);
+                rule.prepare(&mut prepared);
+            }
+            for rule in &self.rules {
+                rule.check(&prepared, now, &mut found);
             }
         }
         if found.is_empty() {
@@ -294,6 +301,88 @@ impl Operation {
             Ok(())
         } else {
             Err(found)
+        }
+    }
+}
+
+/// Values whose schema carries `x-datetime-format` (e.g. `%Y-%m-%d %H:%M:%S`) must be real
+/// instants in that format: a pattern lets `2026-02-30 00:00:00` through, this does not.
+fn check_datetime_formats(op: &Operation, document: &Value, out: &mut Vec<Violation>) {
+    let spec = op.api.document();
+    for parameter in schema::parameters(spec, &op.raw) {
+        let part = parameter.get("in").and_then(Value::as_str).unwrap_or("");
+        let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
+        if let (Some(s), Some(v)) = (
+            parameter.get("schema"),
+            document.pointer(&format!("/{part}/{name}")),
+        ) {
+            walk(
+                spec,
+                s,
+                v,
+                &mut vec![part.to_owned(), name.to_owned()],
+                out,
+                0,
+            );
+        }
+    }
+    if let (Some((s, _)), Some(v)) = (schema::request_body(spec, &op.raw), document.get("body")) {
+        walk(spec, s, v, &mut vec!["body".to_owned()], out, 0);
+    }
+}
+
+fn walk(
+    spec: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<Violation>,
+    depth: usize,
+) {
+    if depth > 32 {
+        return;
+    }
+    let schema = schema::resolve(spec, schema);
+    if let (Some(format), Some(text)) = (
+        schema.get("x-datetime-format").and_then(Value::as_str),
+        value.as_str(),
+    ) {
+        if chrono::NaiveDateTime::parse_from_str(text, format).is_err() {
+            out.push(Violation::at(
+                path,
+                "x-datetime-format",
+                format!("{text:?} is not a real date-time ({format})"),
+            ));
+        }
+    }
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Object(props)) = schema.get("properties") {
+                for (k, v) in map {
+                    if let Some(s) = props.get(k) {
+                        path.push(k.clone());
+                        walk(spec, s, v, path, out, depth + 1);
+                        path.pop();
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(s) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(spec, s, v, path, out, depth + 1);
+                    path.pop();
+                }
+            }
+        }
+        _ => {}
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(list)) = schema.get(key) {
+            for s in list {
+                walk(spec, s, value, path, out, depth + 1);
+            }
         }
     }
 }
