@@ -114,6 +114,10 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
         syn::parse_str(HOOKS).map_err(|e| format!("hook code does not parse: {e}"))?;
     code.push('\n');
     code.push_str(&prettyplease::unparse(&hooks_ast));
+    let decode_ast: syn::File = syn::parse_str(&decode_source(&raw))
+        .map_err(|e| format!("decode table does not parse: {e}"))?;
+    code.push('\n');
+    code.push_str(&prettyplease::unparse(&decode_ast));
     Ok(code)
 }
 
@@ -142,6 +146,53 @@ impl progenitor_client::ClientHooks<crate::transport::Hooks> for Client {
     }
 }
 "#;
+
+/// `decode_success`: each operation's success answer decoded into its generated type, so that
+/// the generic path (the CLI) checks an answer exactly as the typed client would.
+fn decode_source(raw: &serde_json::Value) -> String {
+    let mut arms = String::new();
+    for item in raw
+        .get("paths")
+        .and_then(|p| p.as_object())
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+            let Some(id) = op.get("operationId").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let success = op
+                .get("responses")
+                .and_then(|r| r.as_object())
+                .and_then(|r| r.iter().find(|(k, _)| k.starts_with('2')).map(|(_, v)| v));
+            let name = success
+                .and_then(|r| r.pointer("/content/application~1json/schema/$ref"))
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"));
+            if let Some(name) = name.filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric())) {
+                let _ = writeln!(arms, "{id:?} => Some(check::<types::{name}>(body)),");
+            }
+        }
+    }
+    format!(
+        r#"
+/// Decodes a success answer of `operation_id` into its generated type: the check of the generic
+/// path. `None` when the operation's answer has no named type; the error names the JSON path.
+pub fn decode_success(operation_id: &str, body: &[u8]) -> Option<Result<(), String>> {{
+    fn check<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), String> {{
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(drop)
+            .map_err(|e| format!("at {{}}: {{}}", e.path(), e.inner()))
+    }}
+    match operation_id {{
+        {arms}
+        _ => None,
+    }}
+}}
+"#
+    )
+}
 
 fn tokens(path: &str) -> Result<proc_macro2::TokenStream, String> {
     path.parse().map_err(|e| format!("bad path {path}: {e}"))

@@ -238,14 +238,17 @@ pub(crate) fn validate_query<Q: Serialize>(op: &Operation, doc: Document, query:
 
 /// How a page walk starts and is bounded: the first cursor, the CLI flag that sets it (named in
 /// errors, so a user can resume), and the most pages to read.
+///
+/// ```
+/// let walk = threatbind::common::Walk { start: 1, flag: "--from", max_pages: 100 };
+/// ```
 #[derive(Clone, Copy, Debug)]
-#[cfg_attr(
-    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
-    allow(dead_code)
-)]
-pub(crate) struct Walk {
+pub struct Walk {
+    /// The first cursor (page number, `from`, offset).
     pub start: i64,
+    /// The flag that sets the cursor, named in errors (`--from`).
     pub flag: &'static str,
+    /// The most pages to read.
     pub max_pages: u64,
 }
 
@@ -258,11 +261,19 @@ pub(crate) struct Walk {
 ///   value to resume from.
 ///
 /// An error ends the stream after it is yielded.
-#[cfg_attr(
-    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
-    allow(dead_code)
-)]
-pub(crate) fn paginate<T, F, Fut>(walk: Walk, mut fetch: F) -> impl Stream<Item = Result<T>>
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use futures::TryStreamExt;
+/// use threatbind::common::{paginate, Walk};
+/// let walk = Walk { start: 0, flag: "--page", max_pages: 10 };
+/// let items: Vec<i64> = paginate(walk, |page| async move {
+///     Ok((vec![page], (page < 2).then_some(page + 1)))
+/// }).try_collect().await.unwrap();
+/// assert_eq!(items, [0, 1, 2]);
+/// # }
+/// ```
+pub fn paginate<T, F, Fut>(walk: Walk, mut fetch: F) -> impl Stream<Item = Result<T>>
 where
     F: FnMut(i64) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<i64>)>>,

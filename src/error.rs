@@ -136,7 +136,8 @@ fn join(violations: &[Violation]) -> String {
 impl Error {
     /// The `threatbind` CLI's exit code for this error: 2 invalid input or configuration (nothing
     /// sent), 3 the API answered with an error (a redirect included), 4 transport, timeout or an
-    /// answer too large, 5 rate limit, retry or page budget exhausted.
+    /// answer too large, 5 rate limit, retry or page budget exhausted, 6 an answer that breaks
+    /// the documented type.
     ///
     /// ```
     /// assert_eq!(threatbind::Error::Transport("timed out".into()).exit_code(), 4);
@@ -144,11 +145,8 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Validation(_) | Error::Config { .. } | Error::Unstable { .. } => 2,
-            Error::Api { .. }
-            | Error::Redirect { .. }
-            | Error::Auth(_)
-            | Error::Decode(_)
-            | Error::Protocol(_) => 3,
+            Error::Api { .. } | Error::Redirect { .. } | Error::Auth(_) | Error::Protocol(_) => 3,
+            Error::Decode(_) => 6,
             Error::Transport(_) | Error::TooLarge { .. } => 4,
             Error::RateLimited { .. } | Error::RetriesExhausted { .. } | Error::Budget(_) => 5,
             Error::Pagination { reason, .. } => reason.exit_code(),
@@ -171,7 +169,13 @@ impl Error {
         }
     }
 
-    pub(crate) fn config(name: &str, problem: impl Into<String>) -> Self {
+    /// A configuration error naming the variable or setting.
+    ///
+    /// ```
+    /// let e = threatbind::Error::config("DD_SITE", "not a site");
+    /// assert_eq!(e.to_string(), "configuration: DD_SITE: not a site");
+    /// ```
+    pub fn config(name: &str, problem: impl Into<String>) -> Self {
         Error::Config {
             name: name.to_owned(),
             problem: problem.into(),

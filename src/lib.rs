@@ -4,6 +4,7 @@ pub mod common;
 pub mod error;
 pub mod indicator;
 pub mod ratelimit;
+pub mod raw;
 pub mod retry;
 pub mod secret;
 pub mod spec;

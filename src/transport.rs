@@ -402,6 +402,63 @@ impl Runtime {
     }
 }
 
+/// Sends a built request through the hooks (the generic path of [`crate::raw::RawClient`]) and
+/// returns the answer's bytes; an error status is a typed error, and a success whose body breaks
+/// the documented type carries [`Error::Decode`] beside the untouched body.
+pub(crate) async fn send_raw(
+    hooks: &Hooks,
+    http: &reqwest::Client,
+    mut request: reqwest::Request,
+    op: &Operation,
+    decode: crate::raw::DecodeCheck,
+) -> Result<crate::raw::RawAnswer> {
+    let (outcome, log) = ATTEMPT
+        .scope(RefCell::new(Attempt::default()), async {
+            let outcome = match pre(hooks, &mut request, &op.id).await {
+                Err(message) => Err(Error::Validation(vec![Violation::new("", "spec", message)])),
+                Ok(()) => match exec(hooks, http, request, &op.id).await {
+                    Ok(response) => Ok(response),
+                    Err(e) => Err(Error::Transport(describe(&e))),
+                },
+            };
+            (outcome, ATTEMPT.with(|cell| cell.take()))
+        })
+        .await;
+    if let Some(error) = log.error {
+        return Err(error);
+    }
+    let response = outcome?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::Transport(format!("{}: {}", log.request, describe(&e))))?
+        .to_vec();
+    if status >= 300 {
+        let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+        let error = api_error(status, parsed.as_ref()).at(&log.request);
+        return Err(if status == 401 {
+            Error::Auth(error.to_string())
+        } else {
+            error
+        });
+    }
+    let decode_error = match decode(&op.id, &body) {
+        Some(Err(problem)) => Some(Error::Decode(redact(&format!(
+            "{} ({}): the answer breaks the documented type {problem}",
+            op.id, log.request
+        )))),
+        _ => None,
+    };
+    Ok(crate::raw::RawAnswer {
+        status,
+        headers,
+        body,
+        decode_error,
+    })
+}
+
 /// The typed error of a spent budget after `last`: 429s are [`Error::RateLimited`], the rest
 /// [`Error::RetriesExhausted`]; `asked` is a server wait the budget could not give.
 fn spent(last: Error, attempts: u32, hint: Option<Duration>, too_long: bool) -> Error {

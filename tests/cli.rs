@@ -116,7 +116,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--from",
                 "0",
             ],
-            "filter.severity: maximum",
+            "--severity: maximum",
         ),
         (
             &[
@@ -127,7 +127,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--action",
                 "CONNECTIONS",
             ],
-            "filter.section: x-rules:connections-required-fields",
+            "--section: x-rules:connections-required-fields",
         ),
         (
             &[
@@ -138,7 +138,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--action",
                 "LOOKUP",
             ],
-            "action: enum",
+            "--action: enum",
         ),
         (
             &[
@@ -151,7 +151,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--entity-type",
                 "group",
             ],
-            "entity_type: enum",
+            "--entity-type: enum",
         ),
         (
             &[
@@ -166,7 +166,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--limit",
                 "1001",
             ],
-            "limit: maximum",
+            "--limit: maximum",
         ),
         (
             &[
@@ -181,11 +181,11 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--start-time",
                 "yesterday",
             ],
-            "start_time: format",
+            "--start-time: format",
         ),
         (
             &["log360", "detection-rules", "--limit", "101"],
-            "limit: maximum",
+            "--limit: maximum",
         ),
     ];
     for (args, expected) in cases {
@@ -214,9 +214,8 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
     .await;
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains(
-            "filter.section: enum: \"neighbours\" is not one of virtuallyhosted, sub_domains"
-        ),
+        stderr(&out)
+            .contains("--section: enum: \"neighbours\" is not one of virtuallyhosted, sub_domains"),
         "{}",
         stderr(&out)
     );
@@ -472,8 +471,9 @@ async fn nameshield_events_encode_repeated_sort_and_the_space_in_started_at() {
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
+    // Named by its flag, and in words, not as the schema's regular expression.
     assert!(
-        stderr(&out).contains("startedAt: pattern"),
+        stderr(&out).contains("--started-at: pattern") && !stderr(&out).contains("^[0-9]"),
         "{}",
         stderr(&out)
     );
@@ -568,7 +568,7 @@ async fn datadog_ioc_is_the_beta_opt_in_and_says_so() {
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("DD_SITE"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--site"), "{}", stderr(&out));
 }
 
 #[tokio::test]
@@ -646,7 +646,7 @@ async fn ranges_dates_indicator_types_and_empty_values_are_checked_before_sendin
                 "--started-at",
                 "2026-02-30 00:00:00",
             ],
-            "startedAt: x-datetime-format",
+            "--started-at: x-datetime-format",
         ),
         (
             [
@@ -703,4 +703,154 @@ async fn ranges_dates_indicator_types_and_empty_values_are_checked_before_sendin
             stderr(&out)
         );
     }
+}
+
+#[tokio::test]
+async fn output_is_what_the_vendor_said() {
+    let server = MockServer::start().await;
+    // Key order, an empty array, a millisecond timestamp, 1.50 and an unknown field, as sent.
+    let body = r#"{"meta": {"has_more": false, "total": 2}, "data": [{"rule_id": "r1", "rule_name": "Logon burst", "severity": "critical", "tags": [], "updated": "2026-01-01T00:00:00.000Z", "weight": 1.50, "new_field": {"z": 1, "a": 2}}, {"rule_id": "r2", "rule_name": "Odd hours", "severity": "attention"}], "zz_unknown": null}"#;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/detection/rules"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let args = ["log360", "detection-rules"];
+    let out = run(&env_refs(&env), &args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Not a terminal: the body without insignificant whitespace, otherwise unchanged.
+    let compact = stdout(&out).trim_end().to_owned();
+    assert!(
+        compact.starts_with(r#"{"meta":{"has_more":false,"total":2},"data":[{"rule_id":"r1""#),
+        "{compact}"
+    );
+    assert!(compact.contains(r#""tags":[],"updated":"2026-01-01T00:00:00.000Z","weight":1.50,"new_field":{"z":1,"a":2}"#), "{compact}");
+    assert!(compact.ends_with(r#""zz_unknown":null}"#), "{compact}");
+    // --raw: the bytes as received.
+    let out = run(&env_refs(&env), &["--raw", "log360", "detection-rules"]).await;
+    assert_eq!(stdout(&out), format!("{body}\n"));
+    // jsonl: one item per line, as sent.
+    let out = run(
+        &env_refs(&env),
+        &["--output", "jsonl", "log360", "detection-rules"],
+    )
+    .await;
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains(r#""weight":1.50"#), "{}", lines[0]);
+    // table: the spec's columns.
+    let out = run(
+        &env_refs(&env),
+        &["--output", "table", "log360", "detection-rules"],
+    )
+    .await;
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "rule_id\trule_name\tseverity\trule_type\tstatus");
+    assert_eq!(rows[1], "r1\tLogon burst\tcritical\t\t");
+    assert_eq!(rows.len(), 3);
+}
+
+#[tokio::test]
+async fn an_answer_that_breaks_its_type_is_printed_and_exits_6() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/detection/rules"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [{"rule_id": "r1"}, {"rule_name": "no id"}], "meta": {"has_more": false}}),
+        ))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(&env_refs(&env), &["log360", "detection-rules"]).await;
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no id"), "printed anyway");
+    let err = stderr(&out);
+    assert!(
+        err.contains("listDetectionRules") && err.contains("data[1]"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn help_shows_variables_exit_codes_an_example_and_every_flag_has_help() {
+    for (api, op) in [
+        ("log360", "threat-analytics"),
+        ("nameshield", "events"),
+        ("datadog", "ioc"),
+    ] {
+        let out = run(&[], &[api, op, "--help"]).await;
+        assert_eq!(out.status.code(), Some(0));
+        let help = stdout(&out);
+        assert!(
+            help.contains("Environment:")
+                && help.contains("Exit codes:")
+                && help.contains("Example:\n  threatbind"),
+            "{help}"
+        );
+        // Every flag line is followed by its help (long help puts it on the next line).
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_start().starts_with("--") {
+                let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
+                assert!(!next.is_empty(), "{api} {op}: {line} has no help");
+            }
+        }
+    }
+    let out = run(&[], &["log360", "--help"]).await;
+    assert!(stdout(&out).contains("LOG360_REFRESH_TOKEN"));
+}
+
+/// `startedAt` -> `started-at`, `entity_name` -> `entity-name`.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c == '_' {
+            out.push('-');
+        } else if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_parameter_of_every_spec_is_a_flag() {
+    use threatbind::spec::Api;
+    let mut checked = 0;
+    for api in Api::ALL {
+        let api_name = api.document()["x-cli"]["name"].as_str().unwrap().to_owned();
+        for op in api.operations() {
+            let op_name = op.raw["x-cli"]["name"].as_str().unwrap().to_owned();
+            let out = run(&[], &[&api_name, &op_name, "--help"]).await;
+            let help = stdout(&out);
+            let doc = api.document();
+            let params = op.raw["parameters"].as_array().cloned().unwrap_or_default();
+            for p in params {
+                let p = match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => doc.pointer(&r[1..]).unwrap().clone(),
+                    None => p,
+                };
+                if p.get("x-env").is_some() {
+                    // Supplied from the environment, and said so in the help.
+                    assert!(help.contains(p["x-env"].as_str().unwrap()), "{op_name}");
+                    continue;
+                }
+                let flag = format!("--{}", kebab(p["name"].as_str().unwrap()));
+                assert!(
+                    help.contains(&flag),
+                    "{api_name} {op_name}: no {flag}\n{help}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "{checked}");
 }

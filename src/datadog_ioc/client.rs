@@ -186,6 +186,18 @@ impl DatadogClient {
         DatadogBuilder::from_vars(|name| std::env::var(name).ok())
     }
 
+    /// A client for any operation of this API from a request document, sharing this client's
+    /// credentials, quota and settings (the CLI's path).
+    pub fn raw(&self) -> crate::raw::RawClient {
+        use progenitor_client::ClientInfo;
+        crate::raw::RawClient {
+            http: self.inner.client().clone(),
+            base_url: self.inner.baseurl().to_owned(),
+            hooks: self.inner.inner().clone(),
+            fixed: Vec::new(),
+        }
+    }
+
     /// The generated client, guarded by the same hooks as every wrapper (validation, the beta
     /// opt-in, quota, credentials, retries).
     ///

@@ -264,6 +264,18 @@ impl Log360Client {
         Log360Builder::from_vars(|name| std::env::var(name).ok())
     }
 
+    /// A client for any operation of this API from a request document, sharing this client's
+    /// credentials, quota and settings (the CLI's path).
+    pub fn raw(&self) -> crate::raw::RawClient {
+        use progenitor_client::ClientInfo;
+        crate::raw::RawClient {
+            http: self.inner.client().clone(),
+            base_url: self.inner.baseurl().to_owned(),
+            hooks: self.inner.inner().clone(),
+            fixed: vec![("account_id".to_owned(), self.account_id.clone())],
+        }
+    }
+
     /// The generated client, for calls the wrappers do not cover. It is guarded like every
     /// wrapper: each request is validated against the spec, waits for the account's quota, is
     /// signed and retried by the same hooks.

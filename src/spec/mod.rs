@@ -189,6 +189,21 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Whether the operation declares the header parameter `name`.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// assert!(Api::Log360Cloud.operation("searchVirusTotal").unwrap().declares_header("account_id"));
+    /// ```
+    pub fn declares_header(&self, name: &str) -> bool {
+        schema::parameters(self.api.document(), &self.raw)
+            .iter()
+            .any(|p| {
+                p.get("in").and_then(Value::as_str) == Some("header")
+                    && p.get("name").and_then(Value::as_str) == Some(name)
+            })
+    }
+
     /// The `default` of a query or body field, from the schema.
     ///
     /// ```

@@ -6,15 +6,16 @@
 //! with an error (a redirect included); 4 transport, timeout or an answer too large; 5 rate
 //! limit, retry or page budget exhausted.
 
-mod datadog;
-mod log360;
-mod nameshield;
+mod connect;
+mod derive;
+mod json_text;
+mod run;
 
-use clap::{Parser, Subcommand};
-use serde::Serialize;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
-use threatbind::spec::RateLimit;
+use threatbind::spec::{Api, RateLimit};
 use threatbind::{Error, Settings};
 
 const AFTER_HELP: &str = "\
@@ -32,61 +33,6 @@ Safety: redirects are never followed; credentials go over plain http only to loo
 Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
 sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
 retry or page budget exhausted.";
-
-/// Typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.
-#[derive(Debug, Parser)]
-#[command(name = "threatbind", version, about, long_about = None, after_help = AFTER_HELP)]
-struct Cli {
-    /// Server URL for the chosen API, replacing the spec's (like *_BASE_URL).
-    #[arg(long, global = true, value_name = "URL")]
-    base_url: Option<String>,
-    /// Client-side quota for this run, N requests per SECONDS (e.g. 50/60); shared by every
-    /// threatbind process of this machine using the same account.
-    #[arg(long, global = true, value_name = "N/SECONDS", value_parser = parse_rate_limit)]
-    rate_limit: Option<RateLimit>,
-    /// Timeout of each attempt in seconds (connect and answer); retries get their own.
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
-    timeout: Option<Duration>,
-    /// Time budget of the whole command in seconds: quota waits, retries and pages included.
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = parse_seconds)]
-    max_time: Option<Duration>,
-    /// Retries after the first attempt (429, 5xx, connection errors); 0 for none.
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=100))]
-    retries: Option<u32>,
-    /// Largest answer accepted, in bytes (default 64 MiB).
-    #[arg(long, global = true, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
-    max_response_bytes: Option<u64>,
-    /// Most pages an --all walk reads (default 10000).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    max_pages: Option<u64>,
-    /// Allow plain http:// to hosts other than loopback (credentials travel unencrypted).
-    #[arg(long, global = true)]
-    allow_http: bool,
-    /// Log requests and retries on stderr (-vv for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    #[command(subcommand)]
-    api: ApiCommand,
-}
-
-#[derive(Debug, Subcommand)]
-enum ApiCommand {
-    /// Log360 Cloud: threat lookups, UEBA, detection rules.
-    Log360 {
-        #[command(subcommand)]
-        op: log360::Command,
-    },
-    /// Nameshield CTI: threat events.
-    Nameshield {
-        #[command(subcommand)]
-        op: nameshield::Command,
-    },
-    /// Datadog: IoC Explorer (beta).
-    Datadog {
-        #[command(subcommand)]
-        op: datadog::Command,
-    },
-}
 
 /// Bounds of every duration flag: 1 ms to 31 days.
 const MIN_SECONDS: f64 = 0.001;
@@ -124,12 +70,27 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string())
 }
 
+/// How an answer is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Output {
+    /// The vendor's JSON, every field kept: pretty on a terminal, compact otherwise.
+    Json,
+    /// One item per line (with --all, the items of every page).
+    Jsonl,
+    /// A few columns per item, tab-separated.
+    Table,
+    /// The body bytes as received.
+    Raw,
+}
+
 /// What every command needs from the global flags.
 pub(crate) struct Global {
     pub base_url: Option<String>,
     pub settings: Settings,
     /// Where state shared between runs lives (quota windows, the Zoho token), if anywhere.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// The output form asked for, if any.
+    pub output: Option<Output>,
 }
 
 /// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`;
@@ -145,38 +106,76 @@ fn cache_dir() -> Option<std::path::PathBuf> {
     var("HOME").map(|home| std::path::PathBuf::from(home).join(".cache/threatbind"))
 }
 
+/// Reads a global flag through its parser, naming the flag when the value is bad.
+fn flag<T>(
+    m: &ArgMatches,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, Error> {
+    let Some(raw) = m.get_one::<OsString>(name) else {
+        return Ok(None);
+    };
+    let bad = |problem: String| Error::config(&format!("--{name}"), problem);
+    let text = raw
+        .to_str()
+        .ok_or_else(|| bad("is not valid UTF-8".into()))?;
+    parse(text).map(Some).map_err(bad)
+}
+
+fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> {
+    move |text| match text.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a whole number from {min} to {max}"
+        )),
+    }
+}
+
 impl Global {
-    fn new(cli: &Cli) -> Self {
-        let mut settings = Settings::default();
-        if let Some(limit) = cli.rate_limit {
-            settings.rate_limit = Some(limit);
-        }
-        if let Some(timeout) = cli.timeout {
+    fn new(m: &ArgMatches) -> Result<Self, Error> {
+        let mut settings = Settings {
+            rate_limit: flag(m, "rate-limit", parse_rate_limit)?,
+            ..Settings::default()
+        };
+        if let Some(timeout) = flag(m, "timeout", parse_seconds)? {
             settings.timeout = timeout;
         }
-        if let Some(max_time) = cli.max_time {
+        if let Some(max_time) = flag(m, "max-time", parse_seconds)? {
             settings.retry.max_elapsed = max_time;
         }
-        if let Some(retries) = cli.retries {
-            settings.retry.max_attempts = retries + 1;
+        if let Some(retries) = flag(m, "retries", whole(0, 100))? {
+            settings.retry.max_attempts = retries as u32 + 1;
         }
-        if let Some(bytes) = cli.max_response_bytes {
+        if let Some(bytes) = flag(m, "max-response-bytes", whole(1, u64::MAX))? {
             settings.max_response_bytes = bytes;
         }
-        if let Some(pages) = cli.max_pages {
+        if let Some(pages) = flag(m, "max-pages", whole(1, u64::MAX))? {
             settings.max_pages = pages;
         }
-        settings.allow_http = cli.allow_http;
+        settings.allow_http = m.get_flag("allow-http");
         let cache_dir = cache_dir();
         // One quota per account across every threatbind process of this machine.
         if let Some(dir) = &cache_dir {
             settings.quota_store = threatbind::QuotaStore::Machine(dir.join("quota"));
         }
-        Self {
-            base_url: cli.base_url.clone(),
+        let mut output = flag(m, "output", |t| {
+            match t.trim().to_ascii_lowercase().as_str() {
+                "json" => Ok(Output::Json),
+                "jsonl" => Ok(Output::Jsonl),
+                "table" => Ok(Output::Table),
+                "raw" => Ok(Output::Raw),
+                _ => Err(format!("{t:?} is not one of json, jsonl, table")),
+            }
+        })?;
+        if m.get_flag("raw") {
+            output = Some(Output::Raw);
+        }
+        Ok(Self {
+            base_url: flag(m, "base-url", |t| Ok(t.to_owned()))?,
             settings,
             cache_dir,
-        }
+            output,
+        })
     }
 }
 
@@ -205,80 +204,116 @@ pub(crate) fn note(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
 
-/// Prints one value as pretty JSON on stdout.
-pub(crate) fn print_json<T: Serialize>(value: &T) -> Result<(), Error> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Error::Decode(e.to_string()))?;
-    emit(&text);
-    Ok(())
+pub(crate) fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
 }
 
-/// Prints items one JSON object per line, as they arrive; an error ends the walk.
-pub(crate) async fn print_lines<T, S>(stream: S) -> Result<(), Error>
-where
-    T: Serialize,
-    S: futures::Stream<Item = Result<T, Error>>,
-{
-    use futures::StreamExt;
-    futures::pin_mut!(stream);
-    while let Some(item) = stream.next().await {
-        let line = serde_json::to_string(&item?).map_err(|e| Error::Decode(e.to_string()))?;
-        emit(&line);
+fn global_arg(name: &'static str, value: &'static str, help: &'static str) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .global(true)
+        .value_name(value)
+        .help(help)
+        .allow_negative_numbers(true)
+        .value_parser(clap::builder::OsStringValueParser::new())
+}
+
+/// The whole command line: global flags, then one command per API and operation, derived from
+/// the specs.
+fn cli() -> Command {
+    let mut cli = Command::new("threatbind")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.")
+        .after_help(AFTER_HELP)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(global_arg("base-url", "URL", "Server URL for the chosen API, replacing the spec's (like *_BASE_URL)"))
+        .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60); shared by every threatbind process of this machine using the same account"))
+        .arg(global_arg("timeout", "SECONDS", "Timeout of each attempt (connect and answer); retries get their own"))
+        .arg(global_arg("max-time", "SECONDS", "Time budget of the whole command: quota waits, retries and pages included"))
+        .arg(global_arg("retries", "N", "Retries after the first attempt (429, 5xx, connection errors); 0 for none [default 4]"))
+        .arg(global_arg("max-response-bytes", "BYTES", "Largest answer accepted [default 67108864, 64 MiB]"))
+        .arg(global_arg("max-pages", "N", "Most pages an --all walk reads [default 10000]"))
+        .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise), jsonl (one item per line), table"))
+        .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
+        .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
+        .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr (-vv for more)"));
+    for api in Api::ALL {
+        let name = derive::api_name(*api);
+        let title = api
+            .document()
+            .pointer("/info/title")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("");
+        let mut command = Command::new(name.clone())
+            .about(title.to_owned())
+            .subcommand_required(true)
+            .arg_required_else_help(true)
+            .after_help(connect::env_help(*api));
+        for op in api.operations() {
+            let help = format!("{}{EXIT_CODES}", connect::env_help(*api));
+            let help: &'static str = Box::leak(help.into_boxed_str());
+            command = command.subcommand(derive::command(op, &name, help));
+        }
+        cli = cli.subcommand(command);
     }
-    Ok(())
+    cli
 }
 
-/// Parses an enum argument: matched case-insensitively against the values the spec lists for
-/// `schema`, then converted with the generated type's `FromStr`. The error lists the spec's values.
-pub(crate) fn enum_arg<T: std::str::FromStr>(
-    api: threatbind::spec::Api,
-    schema: &str,
-    flag: &str,
-    text: &str,
-) -> Result<T, Error> {
-    let allowed: Vec<&str> = api
-        .document()
-        .pointer(&format!("/components/schemas/{schema}/enum"))
-        .and_then(serde_json::Value::as_array)
-        .map(|values| {
-            values
-                .iter()
-                .filter_map(serde_json::Value::as_str)
-                .collect()
-        })
-        .unwrap_or_default();
-    let spelled = allowed
+const EXIT_CODES: &str = "\
+Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
+sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
+retry or page budget exhausted; 6 an answer that breaks the documented type (printed anyway).";
+
+/// Finds the operation a command line names and runs it.
+async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
+    let Some((api_name, api_matches)) = matches.subcommand() else {
+        return Err(Error::config("command", "missing"));
+    };
+    let Some((op_name, op_matches)) = api_matches.subcommand() else {
+        return Err(Error::config("command", "missing"));
+    };
+    let api = Api::ALL
         .iter()
-        .find(|a| a.eq_ignore_ascii_case(text))
         .copied()
-        .unwrap_or(text);
-    spelled.parse().map_err(|_| {
-        let message = format!("{text:?} is not one of {}", allowed.join(", "));
-        Error::Validation(vec![threatbind::spec::Violation::new(
-            flag, "enum", message,
-        )])
-    })
-}
-
-/// Parses an RFC 3339 date-time argument.
-pub(crate) fn time_arg(flag: &str, text: &str) -> Result<chrono::DateTime<chrono::Utc>, Error> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| {
-            Error::Validation(vec![threatbind::spec::Violation::new(
-                flag,
-                "format",
-                format!("{text:?} is not an ISO 8601 date-time: {e}"),
-            )])
-        })
+        .find(|a| derive::api_name(*a) == api_name)
+        .ok_or_else(|| Error::config("command", format!("{api_name} is not an API")))?;
+    let op = api
+        .operations()
+        .find(|op| derive::op_name(op) == op_name)
+        .ok_or_else(|| Error::config("command", format!("{op_name} is not an operation")))?;
+    let (document, servers) = run::document(op, op_matches)?;
+    let mut raw = connect::connect(api, global, &servers)?;
+    run::notices(op);
+    if op.unstable {
+        // Running the command is the user's opt-in to the beta operation.
+        raw.enable_unstable(&op.id);
+    }
+    let all = op_matches
+        .try_get_one::<bool>("all")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
+    run::execute(&raw, op, document, all, global).await
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match cli().try_get_matches() {
+        Ok(m) => m,
         Err(e) => {
             use clap::error::ErrorKind;
             let code = match e.kind() {
-                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    }
+                }
                 _ => 2,
             };
             // Help and usage errors to a closed or full stream: nothing to say, no panic.
@@ -286,8 +321,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if cli.verbose > 0 {
-        let level = if cli.verbose > 1 {
+    let verbose = matches.get_count("verbose");
+    if verbose > 0 {
+        let level = if verbose > 1 {
             tracing::Level::TRACE
         } else {
             tracing::Level::DEBUG
@@ -308,25 +344,20 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let global = Global::new(&cli);
-    let max_time = cli.max_time;
     let result = runtime.block_on(async {
-        let command = async {
-            match cli.api {
-                ApiCommand::Log360 { op } => log360::run(op, &global).await,
-                ApiCommand::Nameshield { op } => nameshield::run(op, &global).await,
-                ApiCommand::Datadog { op } => datadog::run(op, &global).await,
-            }
-        };
-        match max_time {
-            None => command.await,
-            Some(limit) => match tokio::time::timeout(limit, command).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::Transport(format!(
-                    "gave up: the time budget of {} s (--max-time) ran out",
-                    limit.as_secs_f64()
-                ))),
-            },
+        let global = Global::new(&matches)?;
+        let max_time = global.settings.retry.max_elapsed;
+        let explicit = matches.get_one::<OsString>("max-time").is_some();
+        let command = dispatch(&matches, &global);
+        if !explicit {
+            return command.await;
+        }
+        match tokio::time::timeout(max_time, command).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Transport(format!(
+                "gave up: the time budget of {} s (--max-time) ran out",
+                max_time.as_secs_f64()
+            ))),
         }
     });
     match result {

@@ -1,0 +1,66 @@
+//! Credentials and servers per API: what is not one call. Each API's typed client reads its
+//! own environment variables; the CLI adds the global flags and takes the client's generic face.
+
+use crate::Global;
+use threatbind::raw::RawClient;
+use threatbind::spec::Api;
+use threatbind::Error;
+
+/// A client for `api`, from the environment and the global flags; `servers` are the server
+/// variables given as flags (Datadog's `--site`).
+pub(crate) fn connect(
+    api: Api,
+    global: &Global,
+    servers: &[(String, String)],
+) -> Result<RawClient, Error> {
+    let settings = global.settings.clone();
+    let base_url = global.base_url.clone();
+    match api {
+        Api::Log360Cloud => {
+            let mut b = threatbind::log360_cloud::Log360Client::from_env()?.settings(settings);
+            if let Some(url) = base_url {
+                b = b.base_url(url);
+            }
+            if let Some(dir) = &global.cache_dir {
+                b = b.token_cache(dir.join("tokens"));
+            }
+            Ok(b.build()?.raw())
+        }
+        Api::NameshieldCti => {
+            let mut b =
+                threatbind::nameshield_cti::NameshieldClient::from_env()?.settings(settings);
+            if let Some(url) = base_url {
+                b = b.base_url(url);
+            }
+            Ok(b.build()?.raw())
+        }
+        Api::DatadogIoc => {
+            let mut b = threatbind::datadog_ioc::DatadogClient::from_env()?.settings(settings);
+            if let Some((_, site)) = servers.iter().find(|(name, _)| name == "site") {
+                b = b.site(site)?;
+            }
+            if let Some(url) = base_url {
+                b = b.base_url(url);
+            }
+            Ok(b.build()?.raw())
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(Error::config("api", format!("{other} has no connection"))),
+    }
+}
+
+/// The environment variables of `api`, for its help (`x-cli.env` in its spec).
+pub(crate) fn env_help(api: Api) -> String {
+    let Some(vars) = api
+        .document()
+        .pointer("/x-cli/env")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return String::new();
+    };
+    let mut out = String::from("Environment:\n");
+    for (name, what) in vars {
+        out.push_str(&format!("  {name:<24} {}\n", what.as_str().unwrap_or("")));
+    }
+    out
+}

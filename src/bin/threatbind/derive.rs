@@ -1,0 +1,412 @@
+//! The CLI's commands and flags, derived from the specs: one subcommand per API (`x-cli.name`),
+//! one per operation (`x-cli.name`, else the operationId in kebab case), one flag per parameter
+//! and per top-level body field (the fields of a nested object too), with help from the
+//! descriptions, enum values, defaults and required-ness from the schemas. A new parameter in a
+//! spec is a new flag, with no other edit.
+
+use clap::{Arg, ArgAction, Command};
+use serde_json::Value;
+use threatbind::spec::{Api, Operation};
+
+/// Where a flag's value goes in the request document.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    /// `query.<name>`, `path.<name>`, `header.<name>`.
+    Param { part: &'static str, name: String },
+    /// A body field, by its path of keys.
+    Body(Vec<String>),
+    /// Items of a body array, written `A<sep>B<sep>C` for the item's `fields` (`x-cli` on the
+    /// array property).
+    Items {
+        path: Vec<String>,
+        fields: Vec<String>,
+        separator: String,
+    },
+    /// A server variable (Datadog's `site`).
+    Server(String),
+}
+
+/// The JSON type a flag's text becomes.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Kind {
+    Text,
+    Integer,
+    Number,
+    Boolean,
+    /// One of these (matched case-insensitively, sent as spelled here).
+    Enum(Vec<String>),
+}
+
+/// One derived flag.
+#[derive(Clone, Debug)]
+pub(crate) struct Flag {
+    /// The long name, without `--`.
+    pub long: String,
+    pub target: Target,
+    pub kind: Kind,
+    pub multiple: bool,
+    pub required: bool,
+    pub help: String,
+}
+
+impl Flag {
+    /// The JSON pointer of the value in the request document (how violations name it).
+    pub fn pointer(&self) -> String {
+        match &self.target {
+            Target::Param { part, name } => format!("/{part}/{name}"),
+            Target::Body(path) | Target::Items { path, .. } => format!("/body/{}", path.join("/")),
+            Target::Server(name) => format!("/server/{name}"),
+        }
+    }
+}
+
+/// `startedAt` / `entity_name` / `searchThreatEventsV1` -> `started-at` / `entity-name` /
+/// `search-threat-events-v1`.
+pub(crate) fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == ' ' || c == '.' {
+            out.push('-');
+            prev_lower = false;
+        } else if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    let mut current = value;
+    for _ in 0..16 {
+        match current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
+            Some(target) => current = target,
+            None => break,
+        }
+    }
+    current
+}
+
+fn first_sentence(text: &str) -> String {
+    let text = text.split("\n\n").next().unwrap_or("").replace('\n', " ");
+    let text = text.trim();
+    match text.find(". ") {
+        Some(i) if i < 200 => text[..=i].to_owned(),
+        _ => text.chars().take(240).collect(),
+    }
+}
+
+fn kind_of(doc: &Value, schema: &Value) -> (Kind, bool) {
+    let schema = resolve(doc, schema);
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let values = values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        return (Kind::Enum(values), false);
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => (Kind::Integer, false),
+        Some("number") => (Kind::Number, false),
+        Some("boolean") => (Kind::Boolean, false),
+        Some("array") => {
+            let (kind, _) = kind_of(doc, schema.get("items").unwrap_or(&Value::Null));
+            (kind, true)
+        }
+        _ => (Kind::Text, false),
+    }
+}
+
+fn help_of(doc: &Value, description: Option<&str>, schema: &Value, kind: &Kind) -> String {
+    let schema = resolve(doc, schema);
+    let description = description
+        .or_else(|| schema.get("description").and_then(Value::as_str))
+        .map(first_sentence)
+        .unwrap_or_default();
+    let mut help = description;
+    if let Kind::Enum(values) = kind {
+        help.push_str(&format!(" [one of: {}]", values.join(", ")));
+    }
+    let mut bounds = Vec::new();
+    for (key, label) in [
+        ("minimum", "min"),
+        ("maximum", "max"),
+        ("minLength", "min length"),
+        ("maxLength", "max length"),
+    ] {
+        if let Some(v) = schema.get(key) {
+            bounds.push(format!("{label} {v}"));
+        }
+    }
+    if let Some(d) = schema.get("default") {
+        bounds.push(format!("default {d}"));
+    }
+    if let Some(f) = schema
+        .get("x-datetime-format")
+        .and_then(Value::as_str)
+        .or_else(|| schema.get("format").and_then(Value::as_str))
+    {
+        bounds.push(format!("format {f}"));
+    }
+    if !bounds.is_empty() {
+        help.push_str(&format!(" [{}]", bounds.join(", ")));
+    }
+    help.trim().to_owned()
+}
+
+/// The flags of an operation, in the order the spec gives them.
+pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
+    let doc = op.api.document();
+    let mut out: Vec<Flag> = Vec::new();
+    let params = op.raw.get("parameters").and_then(Value::as_array);
+    for p in params.into_iter().flatten().map(|p| resolve(doc, p)) {
+        // A value the client supplies from its configuration (`x-env`) is not a flag.
+        if p.get("x-env").is_some() {
+            continue;
+        }
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
+        let part = match p.get("in").and_then(Value::as_str) {
+            Some("query") => "query",
+            Some("path") => "path",
+            Some("header") => "header",
+            _ => continue,
+        };
+        let schema = p.get("schema").unwrap_or(&Value::Null);
+        let (kind, multiple) = kind_of(doc, schema);
+        let has_default = resolve(doc, schema).get("default").is_some();
+        out.push(Flag {
+            long: kebab(name),
+            target: Target::Param {
+                part,
+                name: name.to_owned(),
+            },
+            help: help_of(
+                doc,
+                p.get("description").and_then(Value::as_str),
+                schema,
+                &kind,
+            ),
+            kind,
+            multiple,
+            required: p.get("required").and_then(Value::as_bool) == Some(true) && !has_default,
+        });
+    }
+    let body = op
+        .raw
+        .get("requestBody")
+        .map(|b| resolve(doc, b))
+        .and_then(|b| b.pointer("/content/application~1json/schema"))
+        .map(|s| resolve(doc, s));
+    if let Some(body) = body {
+        body_flags(doc, body, &mut Vec::new(), true, &mut out);
+    }
+    for server in op.api.servers() {
+        for (name, (default, values)) in &server.variables {
+            if out.iter().any(|f| f.long == kebab(name)) {
+                continue;
+            }
+            out.push(Flag {
+                long: kebab(name),
+                target: Target::Server(name.clone()),
+                kind: Kind::Enum(values.clone()),
+                multiple: false,
+                required: false,
+                help: format!(
+                    "Server {name} [one of: {}] [default {default}]",
+                    values.join(", ")
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, out: &mut Vec<Flag>) {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    for (name, prop) in props {
+        let resolved = resolve(doc, prop);
+        path.push(name.clone());
+        let is_object = resolved.get("properties").is_some();
+        if is_object && top {
+            // One level of nesting (Log360's `filter`): its fields are flags of their own.
+            body_flags(doc, resolved, path, false, out);
+        } else if let Some(cli) = prop.get("x-cli") {
+            let text = |k: &str| cli.get(k).and_then(Value::as_str).unwrap_or("");
+            out.push(Flag {
+                long: text("flag").to_owned(),
+                target: Target::Items {
+                    path: path.clone(),
+                    fields: cli
+                        .get("fields")
+                        .and_then(Value::as_array)
+                        .map(|f| {
+                            f.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    separator: text("separator").to_owned(),
+                },
+                kind: Kind::Text,
+                multiple: true,
+                required: false,
+                help: text("help").to_owned(),
+            });
+        } else if !is_object {
+            let (kind, multiple) = kind_of(doc, prop);
+            let long = if out.iter().any(|f| f.long == kebab(name)) {
+                kebab(&path.join("-"))
+            } else {
+                kebab(name)
+            };
+            out.push(Flag {
+                long,
+                target: Target::Body(path.clone()),
+                help: help_of(
+                    doc,
+                    prop.get("description").and_then(Value::as_str),
+                    prop,
+                    &kind,
+                ),
+                kind,
+                multiple,
+                required: top && required.contains(&name.as_str()),
+            });
+        }
+        path.pop();
+    }
+}
+
+/// The CLI name of an API (`x-cli.name`, else the spec's stem).
+pub(crate) fn api_name(api: Api) -> String {
+    api.document()
+        .pointer("/x-cli/name")
+        .and_then(Value::as_str)
+        .map_or_else(|| api.stem().to_owned(), str::to_owned)
+}
+
+/// The CLI name of an operation (`x-cli.name`, else the operationId in kebab case).
+pub(crate) fn op_name(op: &Operation) -> String {
+    op.raw
+        .pointer("/x-cli/name")
+        .and_then(Value::as_str)
+        .map_or_else(|| kebab(&op.id), str::to_owned)
+}
+
+/// The operation's `x-pagination`, if it has one.
+pub(crate) fn pagination(op: &Operation) -> Option<&Value> {
+    op.raw.get("x-pagination")
+}
+
+fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {
+    let doc = op.api.document();
+    let mut line = format!("threatbind {api} {}", op_name(op));
+    for flag in flags.iter().filter(|f| f.required) {
+        let value = match &flag.target {
+            Target::Param { name, .. } => op
+                .raw
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(doc, p))
+                .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+                .and_then(|p| p.get("example").cloned()),
+            _ => None,
+        };
+        let value = value
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .or_else(|| match &flag.kind {
+                Kind::Enum(values) => values.first().cloned(),
+                Kind::Integer => Some("1".into()),
+                _ => Some("VALUE".into()),
+            })
+            .unwrap_or_default();
+        let shown = if value.contains(' ') {
+            format!("'{value}'")
+        } else {
+            value
+        };
+        line.push_str(&format!(" --{} {shown}", flag.long));
+    }
+    line
+}
+
+/// The `threatbind <api> <operation>` command of an operation.
+pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &'static str) -> Command {
+    let flags = flags(op);
+    let summary = op.raw.get("summary").and_then(Value::as_str).unwrap_or("");
+    let mut about = format!("{summary} ({} {})", op.method, op.path);
+    if op.deprecated {
+        about.push_str(" [deprecated]");
+    }
+    if op.unstable {
+        about.push_str(" [beta]");
+    }
+    let description = op
+        .raw
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut command = Command::new(op_name(op))
+        .about(about.clone())
+        .long_about(format!("{about}\n\n{}", description.trim()))
+        .after_help(format!(
+            "Example:\n  {}\n\n{exit_codes}",
+            example(op, api, &flags)
+        ));
+    for flag in &flags {
+        let mut arg = Arg::new(flag.long.clone())
+            .long(flag.long.clone())
+            .help(flag.help.clone())
+            .required(flag.required)
+            .allow_negative_numbers(true)
+            .value_parser(clap::builder::OsStringValueParser::new())
+            .value_name(match &flag.kind {
+                Kind::Integer => "N",
+                Kind::Number => "NUMBER",
+                Kind::Boolean => "true|false",
+                Kind::Enum(_) => "VALUE",
+                Kind::Text => "TEXT",
+            });
+        arg = if flag.multiple {
+            arg.action(ArgAction::Append)
+        } else {
+            arg.action(ArgAction::Set)
+        };
+        command = command.arg(arg);
+    }
+    if let Some(p) = pagination(op) {
+        let items = p.get("items").and_then(Value::as_str).unwrap_or("");
+        let what = if items.is_empty() {
+            "one page per line".to_owned()
+        } else {
+            format!("one item of `{items}` per line")
+        };
+        command = command.arg(Arg::new("all").long("all").action(ArgAction::SetTrue).help(
+            format!("Walk every page ({what}, --output jsonl unless set)"),
+        ));
+    }
+    command
+}

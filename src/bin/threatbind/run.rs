@@ -1,0 +1,435 @@
+//! The one generic executor: parsed flags -> request document -> the library's send path ->
+//! the vendor's answer on stdout. `--all` follows the spec's `x-pagination`.
+
+use crate::derive::{self, Flag, Kind, Target};
+use crate::json_text;
+use crate::{emit, note, Global, Output};
+use serde_json::{Map, Value};
+use std::ffi::OsString;
+use threatbind::raw::{RawAnswer, RawClient};
+use threatbind::spec::{Operation, Violation};
+use threatbind::Error;
+
+/// An invalid flag value: named by its flag.
+fn invalid(flag: &Flag, rule: &str, message: String) -> Error {
+    Error::Validation(vec![Violation::new(
+        format!("--{}", flag.long),
+        rule,
+        message,
+    )])
+}
+
+fn text_of(flag: &Flag, raw: &OsString) -> Result<String, Error> {
+    raw.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(flag, "utf-8", "is not valid UTF-8".into()))
+}
+
+/// A flag's text as the JSON value its schema wants.
+fn typed(flag: &Flag, text: &str) -> Result<Value, Error> {
+    Ok(match &flag.kind {
+        Kind::Text => Value::from(text),
+        Kind::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| invalid(flag, "type", format!("{text:?} is not a whole number")))?,
+        Kind::Number => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| invalid(flag, "type", format!("{text:?} is not a number")))?,
+        Kind::Boolean => match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Value::Bool(true),
+            "false" | "no" | "0" => Value::Bool(false),
+            _ => {
+                return Err(invalid(
+                    flag,
+                    "type",
+                    format!("{text:?} is not true or false"),
+                ))
+            }
+        },
+        Kind::Enum(values) => match values.iter().find(|v| v.eq_ignore_ascii_case(text.trim())) {
+            Some(v) => Value::from(v.as_str()),
+            None => {
+                return Err(invalid(
+                    flag,
+                    "enum",
+                    format!("{text:?} is not one of {}", values.join(", ")),
+                ))
+            }
+        },
+    })
+}
+
+fn insert(root: &mut Map<String, Value>, path: &[String], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut current = root;
+    for key in parents {
+        let entry = current
+            .entry(key.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Value::Object(next) = entry else { return };
+        current = next;
+    }
+    current.insert(last.clone(), value);
+}
+
+/// The request document of `op` from the parsed flags, and the server variables asked for.
+pub(crate) fn document(
+    op: &Operation,
+    matches: &clap::ArgMatches,
+) -> Result<(Value, Vec<(String, String)>), Error> {
+    let mut doc = Map::new();
+    let mut servers = Vec::new();
+    for flag in derive::flags(op) {
+        let Some(values) = matches.get_many::<OsString>(&flag.long) else {
+            continue;
+        };
+        let texts: Vec<String> = values
+            .map(|v| text_of(&flag, v))
+            .collect::<Result<_, _>>()?;
+        match &flag.target {
+            Target::Server(name) => {
+                if let Some(t) = texts.last() {
+                    typed(&flag, t)?;
+                    servers.push((name.clone(), t.trim().to_owned()));
+                }
+            }
+            Target::Items {
+                path,
+                fields,
+                separator,
+            } => {
+                let mut items = Vec::new();
+                for t in &texts {
+                    let parts: Vec<&str> =
+                        t.splitn(fields.len().max(1), separator.as_str()).collect();
+                    if parts.len() != fields.len() {
+                        return Err(invalid(
+                            &flag,
+                            "format",
+                            format!("{t:?} is not {}", fields.join(separator).to_uppercase()),
+                        ));
+                    }
+                    let item: Map<String, Value> = fields
+                        .iter()
+                        .zip(parts)
+                        .map(|(f, p)| (f.clone(), Value::from(p)))
+                        .collect();
+                    items.push(Value::Object(item));
+                }
+                let mut body = doc
+                    .remove("body")
+                    .and_then(|b| b.as_object().cloned())
+                    .unwrap_or_default();
+                insert(&mut body, path, Value::Array(items));
+                doc.insert("body".into(), Value::Object(body));
+            }
+            target => {
+                let value = if flag.multiple {
+                    Value::Array(
+                        texts
+                            .iter()
+                            .map(|t| typed(&flag, t))
+                            .collect::<Result<_, _>>()?,
+                    )
+                } else {
+                    match texts.last() {
+                        Some(t) => typed(&flag, t)?,
+                        None => continue,
+                    }
+                };
+                match target {
+                    Target::Param { part, name } => {
+                        let entry = doc
+                            .entry(part.to_string())
+                            .or_insert_with(|| Value::Object(Map::new()));
+                        if let Value::Object(map) = entry {
+                            map.insert(name.clone(), value);
+                        }
+                    }
+                    Target::Body(path) => {
+                        let mut body = doc
+                            .remove("body")
+                            .and_then(|b| b.as_object().cloned())
+                            .unwrap_or_default();
+                        insert(&mut body, path, value);
+                        doc.insert("body".into(), Value::Object(body));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // An operation with a body sends one, even when no flag filled it.
+    if op.raw.get("requestBody").is_some() && !doc.contains_key("body") {
+        doc.insert("body".into(), Value::Object(Map::new()));
+    }
+    Ok((Value::Object(doc), servers))
+}
+
+/// Names violations by their flag (`--severity`) instead of their place in the request.
+pub(crate) fn name_flags(op: &Operation, error: Error) -> Error {
+    let Error::Validation(violations) = error else {
+        return error;
+    };
+    let flags = derive::flags(op);
+    Error::Validation(
+        violations
+            .into_iter()
+            .map(
+                |v| match flags.iter().find(|f| f.pointer() == v.pointer()) {
+                    Some(flag) => {
+                        // A pattern is the spec's business; the user gets the documented form.
+                        let message = match v.message.split_once(" does not match ") {
+                            Some((value, _)) if v.rule == "pattern" => {
+                                format!("{value} is not in the documented form: {}", flag.help)
+                            }
+                            _ => v.message.clone(),
+                        };
+                        Violation::new(format!("--{}", flag.long), v.rule.clone(), message)
+                    }
+                    None => v,
+                },
+            )
+            .collect(),
+    )
+}
+
+fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    path.split('.').try_fold(value, |v, k| v.get(k))
+}
+
+/// The raw text of the value at `path` of `body` (the whole body for an empty path), spelled as
+/// the vendor spelled it.
+fn raw_at<'a>(body: &'a str, path: &str) -> Option<&'a serde_json::value::RawValue> {
+    let mut current: &serde_json::value::RawValue = serde_json::from_str(body).ok()?;
+    for key in path.split('.').filter(|k| !k.is_empty()) {
+        let map: std::collections::HashMap<String, &serde_json::value::RawValue> =
+            serde_json::from_str(current.get()).ok()?;
+        current = map.get(key).copied()?;
+    }
+    Some(current)
+}
+
+/// The items of a page (the page itself for an empty path), each as sent.
+fn items(body: &str, path: &str) -> Vec<String> {
+    let Some(raw) = raw_at(body, path) else {
+        return Vec::new();
+    };
+    if path.is_empty() {
+        return vec![raw.get().to_owned()];
+    }
+    match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw.get()) {
+        Ok(list) => list.iter().map(|i| i.get().to_owned()).collect(),
+        Err(_) => vec![raw.get().to_owned()],
+    }
+}
+
+/// Prints one answer (one page) in the chosen form.
+fn print(
+    answer: &RawAnswer,
+    output: Output,
+    items_path: &str,
+    columns: &[String],
+    header: &mut bool,
+) {
+    let body = String::from_utf8_lossy(&answer.body);
+    match output {
+        Output::Raw => {
+            emit(&body);
+        }
+        Output::Json => {
+            if crate::stdout_is_terminal() {
+                emit(&json_text::pretty(&body));
+            } else {
+                emit(&json_text::compact(&body));
+            }
+        }
+        Output::Jsonl => {
+            for item in items(&body, items_path) {
+                emit(&json_text::compact(&item));
+            }
+        }
+        Output::Table => {
+            let rows: Vec<Value> = items(&body, items_path)
+                .iter()
+                .filter_map(|i| serde_json::from_str(i).ok())
+                .collect();
+            let columns: Vec<String> = if columns.is_empty() {
+                rows.first()
+                    .and_then(Value::as_object)
+                    .map(|o| {
+                        o.iter()
+                            .filter(|(_, v)| !v.is_object() && !v.is_array())
+                            .map(|(k, _)| k.clone())
+                            .take(6)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            } else {
+                columns.to_vec()
+            };
+            if !*header {
+                emit(&columns.join("\t"));
+                *header = true;
+            }
+            for row in rows {
+                let cells: Vec<String> = columns
+                    .iter()
+                    .map(|c| match lookup(&row, c) {
+                        Some(Value::String(s)) => s.replace(['\t', '\n'], " "),
+                        Some(Value::Null) | None => String::new(),
+                        Some(other) => other.to_string(),
+                    })
+                    .collect();
+                emit(&cells.join("\t"));
+            }
+        }
+    }
+}
+
+/// Runs one operation (every page with `--all`) and prints what the vendor said.
+pub(crate) async fn execute(
+    raw: &RawClient,
+    op: &'static Operation,
+    doc: Value,
+    all: bool,
+    global: &Global,
+) -> Result<(), Error> {
+    let output = global
+        .output
+        .unwrap_or(if all { Output::Jsonl } else { Output::Json });
+    let columns: Vec<String> = op
+        .raw
+        .pointer("/x-cli/table")
+        .and_then(Value::as_array)
+        .map(|c| {
+            c.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let paging = derive::pagination(op);
+    let items_path = paging
+        .and_then(|p| p.get("items"))
+        .and_then(Value::as_str)
+        .unwrap_or(if all { "" } else { "data" })
+        .to_owned();
+    let mut header = false;
+    let send = |doc: Value| async move { raw.send(op, &doc).await.map_err(|e| name_flags(op, e)) };
+    let Some(paging) = paging.filter(|_| all) else {
+        let answer = send(doc).await?;
+        print(&answer, output, &items_path, &columns, &mut header);
+        return answer.decode_error.map_or(Ok(()), Err);
+    };
+    let text = |k: &str| {
+        paging
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let cursor = text("cursor");
+    let (part, name) = cursor.split_once('.').unwrap_or(("query", cursor.as_str()));
+    let (part, name) = (part.to_owned(), name.to_owned());
+    let default_of = |path: &str| {
+        lookup(&doc, path)
+            .and_then(Value::as_i64)
+            .or_else(|| op.default_of(path).and_then(|v| v.as_i64()))
+    };
+    let start = default_of(&cursor).unwrap_or(0);
+    let limit = default_of(&text("limit"));
+    let walk = threatbind::common::Walk {
+        start,
+        flag: Box::leak(format!("--{}", derive::kebab(&name)).into_boxed_str()),
+        max_pages: global.settings.max_pages,
+    };
+    let advance = text("advance");
+    let (more, total, page_limit) = (text("more"), text("total"), text("page-limit"));
+    let pages = threatbind::common::paginate(walk, |position| {
+        let mut doc = doc.clone();
+        if let Some(Value::Object(map)) = doc.get_mut(&part) {
+            map.insert(name.clone(), Value::from(position));
+        } else if let Value::Object(root) = &mut doc {
+            let mut map = Map::new();
+            map.insert(name.clone(), Value::from(position));
+            root.insert(part.clone(), Value::Object(map));
+        }
+        let (advance, more, total, page_limit, items_path) = (
+            advance.clone(),
+            more.clone(),
+            total.clone(),
+            page_limit.clone(),
+            items_path.clone(),
+        );
+        async move {
+            let answer = send(doc).await?;
+            let parsed: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+            let count = items(&String::from_utf8_lossy(&answer.body), &items_path).len() as i64;
+            let step = match advance.as_str() {
+                "one" => 1,
+                "limit" => lookup(&parsed, &page_limit)
+                    .and_then(Value::as_i64)
+                    .or(limit)
+                    .unwrap_or(1)
+                    .max(1),
+                _ => count,
+            };
+            let next = position + step;
+            let has_more = if !more.is_empty() {
+                lookup(&parsed, &more).and_then(Value::as_bool) == Some(true)
+            } else {
+                lookup(&parsed, &total)
+                    .and_then(Value::as_i64)
+                    .is_some_and(|t| next < t)
+            };
+            // An empty page that says more follow is the guard's to report.
+            let items = if count == 0 && has_more {
+                Vec::new()
+            } else {
+                vec![answer]
+            };
+            Ok((items, has_more.then_some(next)))
+        }
+    });
+    futures::pin_mut!(pages);
+    use futures::StreamExt;
+    while let Some(page) = pages.next().await {
+        let answer = page?;
+        print(&answer, output, &items_path, &columns, &mut header);
+        if let Some(e) = answer.decode_error {
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Prints the vendor's notice for a deprecated or beta operation, from the spec's flags.
+pub(crate) fn notices(op: &Operation) {
+    if op.deprecated {
+        note(&format!(
+            "warning: {} ({} {}) is deprecated by the vendor and may be removed",
+            op.id, op.method, op.path
+        ));
+    }
+    if op.unstable {
+        note(&format!(
+            "notice: {} is a beta endpoint of the vendor and may change",
+            op.id
+        ));
+    }
+}
