@@ -1,6 +1,6 @@
 //! Generates one typed client per OpenAPI spec in `specs/` with progenitor.
 //!
-//! For each spec whose Cargo feature is on: parse it with `openapiv3`, generate with progenitor,
+//! For each `specs/*.yaml` whose Cargo feature (the file's stem) is on: parse it with `openapiv3`, generate with progenitor,
 //! add an open enum (one that keeps unknown values) for every schema named in the spec's
 //! `x-open-enums`, format with prettyplease and write `$OUT_DIR/<module>.rs`, which
 //! `src/<module>/mod.rs` includes as `generated`. A bad spec stops the build with one line naming
@@ -8,31 +8,50 @@
 
 use std::{env, fmt::Write as _, fs, path::Path, process};
 
-/// (spec file stem, Rust module name, Cargo feature env var)
-const SPECS: &[(&str, &str, &str)] = &[
-    ("log360-cloud", "log360_cloud", "CARGO_FEATURE_LOG360_CLOUD"),
-    (
-        "nameshield-cti",
-        "nameshield_cti",
-        "CARGO_FEATURE_NAMESHIELD_CTI",
-    ),
-    ("datadog-ioc", "datadog_ioc", "CARGO_FEATURE_DATADOG_IOC"),
-];
+/// Every `specs/*.yaml`, by stem, sorted: the list of APIs is the folder, not a table here.
+fn spec_stems() -> Vec<String> {
+    let mut stems: Vec<String> = fs::read_dir("specs")
+        .unwrap_or_else(|e| fail("specs", &e.to_string()))
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".yaml").map(str::to_owned)
+        })
+        .collect();
+    stems.sort();
+    stems
+}
+
+/// `log360-cloud` -> `Log360Cloud`.
+fn variant(stem: &str) -> String {
+    stem.split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|part| {
+            let mut cs = part.chars();
+            cs.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=specs");
     println!("cargo:rerun-if-env-changed=THREATBIND_EXPAND_DIR");
     let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let expand_dir = env::var("THREATBIND_EXPAND_DIR")
         .ok()
         .filter(|d| !d.is_empty());
-    for (stem, module, feature) in SPECS {
+    let mut registry = Vec::new();
+    for stem in spec_stems() {
         let path = format!("specs/{stem}.yaml");
         println!("cargo:rerun-if-changed={path}");
-        if env::var_os(feature).is_none() {
+        let module = stem.replace('-', "_");
+        let feature = format!("CARGO_FEATURE_{}", module.to_uppercase());
+        if env::var_os(&feature).is_none() {
             continue;
         }
-        let code = match generate(&path, module) {
+        let code = match generate(&path, &module) {
             Ok(code) => code,
             Err(problem) => {
                 eprintln!("error: threatbind: {path}: {problem}");
@@ -44,7 +63,86 @@ fn main() {
             fs::create_dir_all(dir).unwrap_or_else(|e| fail(dir, &e.to_string()));
             write(&Path::new(dir).join(format!("{module}.rs")), &code);
         }
+        registry.push((stem.clone(), module));
     }
+    write(
+        &Path::new(&out_dir).join("apis.rs"),
+        &registry_source(&registry),
+    );
+}
+
+/// The `Api` enum: one variant per spec whose feature is on, with its file and embedded text.
+fn registry_source(apis: &[(String, String)]) -> String {
+    let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let (mut variants, mut all, mut files, mut sources, mut decoders) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    );
+    for (stem, module) in apis {
+        let v = variant(stem);
+        let title = fs::read_to_string(format!("specs/{stem}.yaml"))
+            .ok()
+            .and_then(|t| serde_yaml_ng::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|d| {
+                d.pointer("/info/title")
+                    .and_then(|t| t.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| stem.clone());
+        let _ = writeln!(variants, "/// {title} (`specs/{stem}.yaml`).\n{v},");
+        let _ = writeln!(all, "Api::{v},");
+        let _ = writeln!(files, "Api::{v} => \"{stem}.yaml\",");
+        let _ = writeln!(
+            sources,
+            "Api::{v} => include_str!(\"{manifest}/specs/{stem}.yaml\"),"
+        );
+        let _ = writeln!(
+            decoders,
+            "Api::{v} => crate::{module}::generated::decode_success,"
+        );
+    }
+    let n = apis.len();
+    format!(
+        r#"
+/// One bound API: one file in `specs/` (the variants are generated from that folder).
+///
+/// ```
+/// use threatbind::spec::Api;
+/// assert_eq!(Api::NameshieldCti.file_name(), "nameshield-cti.yaml");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Api {{
+{variants}
+}}
+
+/// How many APIs this build has.
+pub(crate) const API_COUNT: usize = {n};
+
+impl Api {{
+    /// Every API compiled into this build.
+    pub const ALL: &'static [Api] = &[{all}];
+
+    /// The spec's file name in `specs/` (its stem also names the fixture folder).
+    pub fn file_name(self) -> &'static str {{
+        match self {{ {files} }}
+    }}
+
+    /// The spec as written (YAML).
+    pub fn source(self) -> &'static str {{
+        match self {{ {sources} }}
+    }}
+
+    /// The generated decode check of this API's success answers.
+    pub(crate) fn decode_check(self) -> crate::raw::DecodeCheck {{
+        match self {{ {decoders} }}
+    }}
+}}
+"#
+    )
 }
 
 fn fail(what: &str, problem: &str) -> ! {
@@ -147,10 +245,59 @@ impl progenitor_client::ClientHooks<crate::transport::Hooks> for Client {
 }
 "#;
 
-/// `decode_success`: each operation's success answer decoded into its generated type, so that
-/// the generic path (the CLI) checks an answer exactly as the typed client would.
+/// The type a `$ref`'d schema becomes: typify's Pascal case of its name (`APIErrorResponse`
+/// becomes `ApiErrorResponse`), when the name is a plain identifier.
+fn ref_type(schema: Option<&serde_json::Value>) -> Option<String> {
+    let name = schema
+        .and_then(|s| s.get("$ref"))
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric()))?;
+    let chars: Vec<char> = name.chars().collect();
+    let mut words: Vec<String> = vec![String::new()];
+    for (i, c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_ascii_uppercase()
+            && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
+                || (prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase())));
+        if boundary {
+            words.push(String::new());
+        }
+        if let Some(word) = words.last_mut() {
+            word.push(*c);
+        }
+    }
+    Some(
+        words
+            .iter()
+            .map(|w| {
+                let mut cs = w.chars();
+                cs.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase())
+                    .unwrap_or_default()
+            })
+            .collect(),
+    )
+}
+
+/// Each operation's bodies decoded into their generated types, so that the generic path (the
+/// CLI) checks an answer as the typed client would, and the contract tests need no table of
+/// types: `decode_success`, `decode_request` and `decode_error`.
 fn decode_source(raw: &serde_json::Value) -> String {
-    let mut arms = String::new();
+    let resolve = |v: &serde_json::Value| -> serde_json::Value {
+        match v.get("$ref").and_then(|r| r.as_str()) {
+            Some(r)
+                if r.starts_with("#/components/responses/")
+                    || r.starts_with("#/components/requestBodies/") =>
+            {
+                raw.pointer(&r[1..]).cloned().unwrap_or_default()
+            }
+            _ => v.clone(),
+        }
+    };
+    let (mut success, mut request, mut error) = (String::new(), String::new(), String::new());
     for item in raw
         .get("paths")
         .and_then(|p| p.as_object())
@@ -161,32 +308,66 @@ fn decode_source(raw: &serde_json::Value) -> String {
             let Some(id) = op.get("operationId").and_then(|v| v.as_str()) else {
                 continue;
             };
-            let success = op
+            let json = "/content/application~1json/schema";
+            if let Some(body) = op.get("requestBody").map(resolve) {
+                if let Some(name) = ref_type(body.pointer(json)) {
+                    let _ = writeln!(request, "{id:?} => Some(check::<types::{name}>(body)),");
+                }
+            }
+            for (status, response) in op
                 .get("responses")
                 .and_then(|r| r.as_object())
-                .and_then(|r| r.iter().find(|(k, _)| k.starts_with('2')).map(|(_, v)| v));
-            let name = success
-                .and_then(|r| r.pointer("/content/application~1json/schema/$ref"))
-                .and_then(|r| r.as_str())
-                .and_then(|r| r.strip_prefix("#/components/schemas/"));
-            if let Some(name) = name.filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric())) {
-                let _ = writeln!(arms, "{id:?} => Some(check::<types::{name}>(body)),");
+                .into_iter()
+                .flatten()
+            {
+                let response = resolve(response);
+                let Some(name) = ref_type(response.pointer(json)) else {
+                    continue;
+                };
+                if status.starts_with('2') {
+                    let _ = writeln!(success, "{id:?} => Some(check::<types::{name}>(body)),");
+                } else if let Ok(code) = status.parse::<u16>() {
+                    let _ = writeln!(
+                        error,
+                        "({id:?}, {code}) => Some(check::<types::{name}>(body)),"
+                    );
+                }
             }
         }
     }
     format!(
         r#"
-/// Decodes a success answer of `operation_id` into its generated type: the check of the generic
-/// path. `None` when the operation's answer has no named type; the error names the JSON path.
+fn check<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), String> {{
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, T>(de)
+        .map(drop)
+        .map_err(|e| format!("at {{}}: {{}}", e.path(), e.inner()))
+}}
+
+/// Decodes a success answer of `operation_id` into its generated type: the answer check of the
+/// generic path. `None` when the answer has no named type; the error names the JSON path.
+#[allow(unused_variables)]
 pub fn decode_success(operation_id: &str, body: &[u8]) -> Option<Result<(), String>> {{
-    fn check<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), String> {{
-        let de = &mut serde_json::Deserializer::from_slice(body);
-        serde_path_to_error::deserialize::<_, T>(de)
-            .map(drop)
-            .map_err(|e| format!("at {{}}: {{}}", e.path(), e.inner()))
-    }}
     match operation_id {{
-        {arms}
+        {success}
+        _ => None,
+    }}
+}}
+
+/// Decodes a request body of `operation_id` into its generated type.
+#[allow(unused_variables)]
+pub fn decode_request(operation_id: &str, body: &[u8]) -> Option<Result<(), String>> {{
+    match operation_id {{
+        {request}
+        _ => None,
+    }}
+}}
+
+/// Decodes an error answer of `operation_id` with `status` into its generated type.
+#[allow(unused_variables)]
+pub fn decode_error(operation_id: &str, status: u16, body: &[u8]) -> Option<Result<(), String>> {{
+    match (operation_id, status) {{
+        {error}
         _ => None,
     }}
 }}

@@ -82,8 +82,12 @@ impl Permit {
         match self.backend.take() {
             Some(Backend::Memory(log)) => {
                 let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(slot) = log.iter_mut().find(|(id, _)| *id == self.id) {
-                    slot.1 = tokio::time::Instant::now();
+                let now = tokio::time::Instant::now();
+                // A request slower than the period lost its slot meanwhile: it takes one again,
+                // since the server may have counted it late.
+                match log.iter_mut().find(|(id, _)| *id == self.id) {
+                    Some(slot) => slot.1 = now,
+                    None => log.push_back((self.id, now)),
                 }
             }
             Some(Backend::File(file)) => {
@@ -199,11 +203,15 @@ impl RateLimiter {
     }
 }
 
-/// At least one request per period, and a period of at least a millisecond.
+/// At least one request per period, and a period from a millisecond to ten years (so that no
+/// time arithmetic can overflow, whatever a spec or a caller says).
 fn sane(limit: RateLimit) -> RateLimit {
     RateLimit {
         requests: limit.requests.max(1),
-        period: limit.period.max(Duration::from_millis(1)),
+        period: limit.period.clamp(
+            Duration::from_millis(1),
+            Duration::from_secs(10 * 365 * 86_400),
+        ),
     }
 }
 
@@ -324,11 +332,12 @@ impl StateFile {
 
     /// Stamps `id`'s slot with now (its request completed).
     fn restamp(&self, id: u64) -> Result<()> {
-        self.update(|slots, now| {
-            if let Some(slot) = slots.iter_mut().find(|(i, _)| *i == id) {
-                slot.1 = now;
-            }
-        })
+        self.update(
+            |slots, now| match slots.iter_mut().find(|(i, _)| *i == id) {
+                Some(slot) => slot.1 = now,
+                None => slots.push((id, now)),
+            },
+        )
     }
 }
 

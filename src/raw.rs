@@ -70,7 +70,8 @@ impl RawClient {
     /// repeat their parameter); header parameters this client supplies are added.
     pub async fn send(&self, op: &Operation, document: &Value) -> Result<RawAnswer> {
         let request = self.build(op, document)?;
-        crate::transport::send_raw(&self.hooks, &self.http, request, op, decode(op)).await
+        crate::transport::send_raw(&self.hooks, &self.http, request, op, op.api.decode_check())
+            .await
     }
 
     fn build(&self, op: &Operation, document: &Value) -> Result<reqwest::Request> {
@@ -136,15 +137,3 @@ fn url_encode(text: &str) -> String {
 
 /// Decodes an operation's success answer into its generated type (`None`: no named type).
 pub(crate) type DecodeCheck = fn(&str, &[u8]) -> Option<std::result::Result<(), String>>;
-
-/// The decode check of `op`'s success answer, from the generated code of its API.
-fn decode(op: &Operation) -> DecodeCheck {
-    match op.api {
-        #[cfg(feature = "log360-cloud")]
-        Api::Log360Cloud => crate::log360_cloud::generated::decode_success,
-        #[cfg(feature = "nameshield-cti")]
-        Api::NameshieldCti => crate::nameshield_cti::generated::decode_success,
-        #[cfg(feature = "datadog-ioc")]
-        Api::DatadogIoc => crate::datadog_ioc::generated::decode_success,
-    }
-}

@@ -21,64 +21,12 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-/// One bound API: one file in `specs/`.
-///
-/// ```
-/// use threatbind::spec::Api;
-/// assert_eq!(Api::NameshieldCti.file_name(), "nameshield-cti.yaml");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Api {
-    /// Log360 Cloud v2 (`specs/log360-cloud.yaml`).
-    #[cfg(feature = "log360-cloud")]
-    Log360Cloud,
-    /// Nameshield CTI (`specs/nameshield-cti.yaml`).
-    #[cfg(feature = "nameshield-cti")]
-    NameshieldCti,
-    /// Datadog IoC Explorer (`specs/datadog-ioc.yaml`).
-    #[cfg(feature = "datadog-ioc")]
-    DatadogIoc,
-}
+include!(concat!(env!("OUT_DIR"), "/apis.rs"));
 
 impl Api {
-    /// Every API compiled into this build.
-    pub const ALL: &'static [Api] = &[
-        #[cfg(feature = "log360-cloud")]
-        Api::Log360Cloud,
-        #[cfg(feature = "nameshield-cti")]
-        Api::NameshieldCti,
-        #[cfg(feature = "datadog-ioc")]
-        Api::DatadogIoc,
-    ];
-
-    /// The spec's file name in `specs/` (its stem also names the fixture folder).
-    pub fn file_name(self) -> &'static str {
-        match self {
-            #[cfg(feature = "log360-cloud")]
-            Api::Log360Cloud => "log360-cloud.yaml",
-            #[cfg(feature = "nameshield-cti")]
-            Api::NameshieldCti => "nameshield-cti.yaml",
-            #[cfg(feature = "datadog-ioc")]
-            Api::DatadogIoc => "datadog-ioc.yaml",
-        }
-    }
-
     /// The spec's file stem, e.g. `log360-cloud`.
     pub fn stem(self) -> &'static str {
         self.file_name().trim_end_matches(".yaml")
-    }
-
-    /// The spec as written (YAML).
-    pub fn source(self) -> &'static str {
-        match self {
-            #[cfg(feature = "log360-cloud")]
-            Api::Log360Cloud => include_str!("../../specs/log360-cloud.yaml"),
-            #[cfg(feature = "nameshield-cti")]
-            Api::NameshieldCti => include_str!("../../specs/nameshield-cti.yaml"),
-            #[cfg(feature = "datadog-ioc")]
-            Api::DatadogIoc => include_str!("../../specs/datadog-ioc.yaml"),
-        }
     }
 
     /// The parsed spec, as JSON (parsed on first use, then shared).
@@ -121,7 +69,7 @@ impl Api {
     }
 
     fn parsed(self) -> &'static Parsed {
-        static CELLS: [OnceLock<Parsed>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static CELLS: [OnceLock<Parsed>; API_COUNT] = [const { OnceLock::new() }; API_COUNT];
         let index = Api::ALL.iter().position(|a| *a == self).unwrap_or(0);
         CELLS[index].get_or_init(|| {
             Parsed::new(self).unwrap_or_else(|e| {
