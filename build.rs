@@ -69,6 +69,40 @@ fn main() {
         &Path::new(&out_dir).join("apis.rs"),
         &registry_source(&registry),
     );
+    write(
+        &Path::new(&out_dir).join("modules.rs"),
+        &modules_source(&registry),
+    );
+}
+
+/// The module of each API: the hand-written folder `src/<module>/` of a spec that says
+/// `x-handwritten: true` (credentials the spec cannot describe: OAuth refresh, account headers),
+/// else just its generated client (credentials from the spec's security schemes, through
+/// `threatbind::generic`).
+fn modules_source(apis: &[(String, String)]) -> String {
+    let manifest = env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
+    let mut out = String::new();
+    for (stem, module) in apis {
+        let folder = format!("{manifest}/src/{module}/mod.rs");
+        let handwritten = fs::read_to_string(format!("specs/{stem}.yaml"))
+            .ok()
+            .and_then(|t| serde_yaml_ng::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|d| d.get("x-handwritten").and_then(|v| v.as_bool()))
+            == Some(true);
+        if handwritten {
+            let _ = writeln!(out, "#[path = {folder:?}]\npub mod {module};");
+        } else {
+            let _ = writeln!(
+                out,
+                "/// `specs/{stem}.yaml`: the generated client; connect with `threatbind::generic`.\n\
+                 pub mod {module} {{\n\
+                 /// The client progenitor generates from the spec.\n\
+                 #[allow(missing_docs, clippy::all, unused_imports)]\n\
+                 pub mod generated {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n}}"
+            );
+        }
+    }
+    out
 }
 
 /// The `Api` enum: one variant per spec whose feature is on, with its file and embedded text.

@@ -247,6 +247,11 @@ pub(crate) struct Runtime {
     pub limiter: Option<Arc<RateLimiter>>,
     pub retry: RetryPolicy,
     pub auth: Arc<dyn Authorizer>,
+    /// The page bound of the typed clients' walks (Datadog's client has none).
+    #[cfg_attr(
+        not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+        allow(dead_code)
+    )]
     pub max_pages: u64,
 }
 

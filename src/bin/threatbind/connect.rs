@@ -44,23 +44,38 @@ pub(crate) fn connect(
             }
             Ok(b.build()?.raw())
         }
+        // Every other API: credentials and server from its spec (threatbind::generic).
         #[allow(unreachable_patterns)]
-        other => Err(Error::config("api", format!("{other} has no connection"))),
+        other => threatbind::generic::connect(
+            other,
+            |name| std::env::var(name).ok(),
+            &global.settings,
+            servers,
+            global.base_url.clone(),
+        ),
     }
 }
 
-/// The environment variables of `api`, for its help (`x-cli.env` in its spec).
+/// The environment variables of `api`, for its help: `x-cli.env` in its spec, else those its
+/// security schemes and `x-cli.env-prefix` name.
 pub(crate) fn env_help(api: Api) -> String {
-    let Some(vars) = api
+    let vars: Vec<(String, String)> = match api
         .document()
         .pointer("/x-cli/env")
         .and_then(serde_json::Value::as_object)
-    else {
-        return String::new();
+    {
+        Some(vars) => vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
+            .collect(),
+        None => threatbind::generic::variables(api),
     };
+    if vars.is_empty() {
+        return String::new();
+    }
     let mut out = String::from("Environment:\n");
     for (name, what) in vars {
-        out.push_str(&format!("  {name:<24} {}\n", what.as_str().unwrap_or("")));
+        out.push_str(&format!("  {name:<24} {what}\n"));
     }
     out
 }
