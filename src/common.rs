@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
-use crate::spec::{Api, Document, Operation, RateLimit};
+use crate::spec::{Api, RateLimit};
 use futures::{stream, Stream, StreamExt};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::Serialize;
 use std::future::Future;
 use std::time::Duration;
 
@@ -88,6 +88,10 @@ pub(crate) struct Connection {
     pub http: reqwest::Client,
     pub base_url: String,
     pub hooks: crate::transport::Hooks,
+    #[cfg_attr(
+        not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+        allow(dead_code)
+    )]
     pub runtime: crate::transport::Runtime,
 }
 
@@ -201,39 +205,31 @@ pub fn check_transport(name: &str, url: &str, allow_http: bool) -> Result<()> {
     ))
 }
 
-/// Validates `value` as the operation's JSON body, then converts it to the generated type.
+/// A request value (a query struct, a body) as the JSON the request document holds: a field
+/// left `None` is absent, not `null`.
 #[cfg_attr(
     not(any(feature = "log360-cloud", feature = "nameshield-cti")),
     allow(dead_code)
 )]
-pub(crate) fn validated_body<B: Serialize, T: DeserializeOwned>(
-    op: &Operation,
-    doc: Document,
-    value: &B,
-) -> Result<T> {
-    let body = serde_json::to_value(value).map_err(|e| Error::Decode(e.to_string()))?;
-    let doc = doc.body(body.clone()).into_value();
-    op.validate_request(&doc, chrono::Utc::now())
-        .map_err(Error::Validation)?;
-    serde_json::from_value(body).map_err(|e| {
+pub(crate) fn to_json<B: Serialize>(value: &B) -> Result<serde_json::Value> {
+    fn strip(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => map
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip(v)))
+                .collect(),
+            serde_json::Value::Array(items) => items.into_iter().map(strip).collect(),
+            other => other,
+        }
+    }
+    serde_json::to_value(value).map(strip).map_err(|e| {
         Error::Validation(vec![crate::spec::Violation::new(
-            "body",
+            "request",
             "type",
             e.to_string(),
         )])
     })
-}
-
-/// Validates a query struct (its fields are the operation's query parameters).
-#[cfg_attr(
-    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
-    allow(dead_code)
-)]
-pub(crate) fn validate_query<Q: Serialize>(op: &Operation, doc: Document, query: &Q) -> Result<()> {
-    let value = serde_json::to_value(query).map_err(|e| Error::Decode(e.to_string()))?;
-    let doc = doc.query_object(value).into_value();
-    op.validate_request(&doc, chrono::Utc::now())
-        .map_err(Error::Validation)
 }
 
 /// How a page walk starts and is bounded: the first cursor, the CLI flag that sets it (named in

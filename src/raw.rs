@@ -43,6 +43,20 @@ pub struct RawAnswer {
 }
 
 impl RawClient {
+    /// The generic face of a generated client (its HTTP client, server and hooks), with the
+    /// header parameters the typed client fills in itself.
+    pub(crate) fn of<C: progenitor_client::ClientInfo<Hooks>>(
+        client: &C,
+        fixed: Vec<(String, String)>,
+    ) -> Self {
+        Self {
+            http: client.client().clone(),
+            base_url: client.baseurl().to_owned(),
+            hooks: client.inner().clone(),
+            fixed,
+        }
+    }
+
     /// The API.
     pub fn api(&self) -> Api {
         self.hooks.api
@@ -74,6 +88,20 @@ impl RawClient {
             .await
     }
 
+    /// Sends `op` and decodes its success answer into `T` (the typed clients' one path).
+    pub(crate) async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &Operation,
+        document: Value,
+    ) -> Result<T> {
+        let answer = self.send(op, &document).await?;
+        if let Some(error) = answer.decode_error {
+            return Err(error);
+        }
+        serde_json::from_slice(&answer.body)
+            .map_err(|e| Error::Decode(format!("{}: the answer does not decode: {e}", op.id)))
+    }
+
     fn build(&self, op: &Operation, document: &Value) -> Result<reqwest::Request> {
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
@@ -82,7 +110,7 @@ impl RawClient {
         let mut path = op.path.clone();
         if let Some(Value::Object(params)) = document.get("path") {
             for (name, value) in params {
-                let encoded = url_encode(&text(value));
+                let encoded = crate::secret::url_encode(&text(value));
                 path = path.replace(&format!("{{{name}}}"), &encoded);
             }
         }
@@ -104,8 +132,9 @@ impl RawClient {
             request = request.query(&pairs);
         }
         let declared = |name: &str| crate::spec::Operation::declares_header(op, name);
+        let given = |name: &str| document.pointer(&format!("/header/{name}")).is_some();
         for (name, value) in &self.fixed {
-            if declared(name) {
+            if declared(name) && !given(name) {
                 request = request.header(name.as_str(), value.as_str());
             }
         }
@@ -121,18 +150,6 @@ impl RawClient {
             .build()
             .map_err(|e| Error::config("request", crate::secret::redact(&e.to_string())))
     }
-}
-
-fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Decodes an operation's success answer into its generated type (`None`: no named type).

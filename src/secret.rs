@@ -84,7 +84,8 @@ pub fn redact(text: &str) -> String {
     out
 }
 
-fn url_encode(text: &str) -> String {
+/// `text` percent-encoded except for RFC 3986 unreserved characters.
+pub(crate) fn url_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

@@ -380,31 +380,6 @@ impl Runtime {
             tokio::time::sleep(delay).await;
         }
     }
-
-    /// Sends one operation through a generated client (`call` sends it once; the hooks do the
-    /// rest) and turns what came back into this crate's typed result.
-    pub(crate) async fn send<T, E, F, Fut>(&self, _op: &Operation, call: F) -> Result<T>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<
-            Output = std::result::Result<
-                progenitor_client::ResponseValue<T>,
-                progenitor_client::Error<E>,
-            >,
-        >,
-        E: serde::Serialize,
-    {
-        let (outcome, log) = ATTEMPT
-            .scope(RefCell::new(Attempt::default()), async {
-                let outcome = call().await;
-                (outcome, ATTEMPT.with(|cell| cell.take()))
-            })
-            .await;
-        match outcome {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(classify(e, log).await),
-        }
-    }
 }
 
 /// Sends a built request through the hooks (the generic path of [`crate::raw::RawClient`]) and
@@ -501,48 +476,6 @@ fn spent(last: Error, attempts: u32, hint: Option<Duration>, too_long: bool) -> 
             }),
         },
         other => other,
-    }
-}
-
-async fn classify<E: serde::Serialize>(
-    error: progenitor_client::Error<E>,
-    attempt: Attempt,
-) -> Error {
-    use progenitor_client::Error as P;
-    // A typed error recorded by a hook wins over what progenitor made of it.
-    if let Some(error) = attempt.error {
-        return error;
-    }
-    let request = attempt.request;
-    let status_error = |status: u16, body: Option<Value>| {
-        let error = api_error(status, body.as_ref()).at(&request);
-        if status == 401 {
-            Error::Auth(error.to_string())
-        } else {
-            error
-        }
-    };
-    match error {
-        P::ErrorResponse(response) => {
-            let status = response.status().as_u16();
-            status_error(status, serde_json::to_value(response.into_inner()).ok())
-        }
-        P::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            status_error(status, response.json::<Value>().await.ok())
-        }
-        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-            Error::Transport(format!("{request}: {}", describe(&e)))
-        }
-        P::InvalidResponsePayload(bytes, e) => match attempt.status {
-            // An error status whose body is not the documented one (often empty on 429/5xx).
-            Some(status) if status >= 400 => {
-                status_error(status, serde_json::from_slice(&bytes).ok())
-            }
-            _ => Error::Decode(redact(&format!("{request}: {e}"))),
-        },
-        P::InvalidRequest(message) => Error::Validation(vec![Violation::new("", "type", message)]),
-        P::Custom(message) => Error::Auth(redact(&message)),
     }
 }
 

@@ -80,10 +80,8 @@ fn editing_a_spec_regenerates_the_code_and_nothing_else_does() {
     let (ok, stderr) = cargo_check(&copy, "log360-cloud");
     assert!(ok, "{stderr}");
     let before = std::fs::read_to_string(&generated).unwrap();
-    assert!(
-        before.contains("longer than 2048 characters")
-            && !before.contains("longer than 1024 characters")
-    );
+    assert!(before.contains("2048") && !before.contains("1024"));
+    let count = |text: &str| text.matches("2048").count();
 
     // An edit elsewhere in the crate does not rerun the generator.
     std::fs::remove_file(&generated).unwrap();
@@ -101,9 +99,10 @@ fn editing_a_spec_regenerates_the_code_and_nothing_else_does() {
     });
     let (ok, stderr) = cargo_check(&copy, "log360-cloud");
     assert!(ok, "{stderr}");
+    // The generated code follows the spec (whatever words the generator uses for it).
     let after = std::fs::read_to_string(&generated).unwrap();
     assert!(
-        after.contains("longer than 1024 characters"),
+        after.contains("1024") && count(&after) < count(&before),
         "the new maxLength is not in the generated code"
     );
 }

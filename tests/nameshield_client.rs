@@ -109,9 +109,8 @@ async fn v1_search_posts_the_documented_body_and_walks_offsets() {
             .and(path("/cti/v1/events/search"))
             .and(body_json(json!({
                 "query_parameters": [{"name": "domain", "operator": "ENDS_WITH", "value": ".com"}],
-                "limit": 2, "offset": offset, "started_at": "2023-10-01 00:00:00", "ended_at": "2023-10-31 00:00:00",
-                // The generated body type sends the documented default explicitly.
-                "include_customer_children_events": true
+                // What the caller set, no more: the server applies its documented defaults.
+                "limit": 2, "offset": offset, "started_at": "2023-10-01 00:00:00", "ended_at": "2023-10-31 00:00:00"
             })))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "OK", "data": {"limit": 2, "offset": offset, "total": 3, "results": results(offset, n)}})))
             .expect(1)

@@ -4,7 +4,7 @@ use super::generated::{self, types};
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
-use crate::transport::{Authorizer, Runtime};
+use crate::transport::Authorizer;
 use crate::Secret;
 use futures::future::BoxFuture;
 use reqwest::header::HeaderValue;
@@ -28,7 +28,6 @@ const IOC: &str = "getIndicatorOfCompromise";
 pub struct DatadogClient {
     inner: generated::Client,
     unstable: Arc<BTreeSet<String>>,
-    runtime: Runtime,
 }
 
 /// Builds a [`DatadogClient`].
@@ -138,11 +137,7 @@ impl DatadogBuilder {
         let unstable = Arc::new(self.unstable);
         c.hooks.unstable = unstable.clone();
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
-        Ok(DatadogClient {
-            inner,
-            unstable,
-            runtime: c.runtime,
-        })
+        Ok(DatadogClient { inner, unstable })
     }
 }
 
@@ -189,13 +184,7 @@ impl DatadogClient {
     /// A client for any operation of this API from a request document, sharing this client's
     /// credentials, quota and settings (the CLI's path).
     pub fn raw(&self) -> crate::raw::RawClient {
-        use progenitor_client::ClientInfo;
-        crate::raw::RawClient {
-            http: self.inner.client().clone(),
-            base_url: self.inner.baseurl().to_owned(),
-            hooks: self.inner.inner().clone(),
-            fixed: Vec::new(),
-        }
+        crate::raw::RawClient::of(&self.inner, Vec::new())
     }
 
     /// The generated client, guarded by the same hooks as every wrapper (validation, the beta
@@ -229,22 +218,7 @@ impl DatadogClient {
     /// # Ok(()) }
     /// ```
     pub async fn indicator(&self, indicator: &str) -> Result<types::GetIoCIndicatorResponse> {
-        let op = op(IOC);
-        if op.unstable && !self.is_enabled(IOC) {
-            return Err(Error::Unstable {
-                operation: IOC.into(),
-            });
-        }
-        let doc = Document::new().query("indicator", indicator).into_value();
-        op.validate_request(&doc, chrono::Utc::now())
-            .map_err(Error::Validation)?;
-        self.runtime
-            .send(op, || {
-                self.inner
-                    .get_indicator_of_compromise()
-                    .indicator(indicator)
-                    .send()
-            })
-            .await
+        let doc = Document::new().query("indicator", indicator);
+        self.raw().call(op(IOC), doc.into_value()).await
     }
 }

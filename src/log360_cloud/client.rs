@@ -267,13 +267,7 @@ impl Log360Client {
     /// A client for any operation of this API from a request document, sharing this client's
     /// credentials, quota and settings (the CLI's path).
     pub fn raw(&self) -> crate::raw::RawClient {
-        use progenitor_client::ClientInfo;
-        crate::raw::RawClient {
-            http: self.inner.client().clone(),
-            base_url: self.inner.baseurl().to_owned(),
-            hooks: self.inner.inner().clone(),
-            fixed: vec![("account_id".to_owned(), self.account_id.clone())],
-        }
+        crate::raw::RawClient::of(&self.inner, vec![("account_id".to_owned(), self.account_id.clone())])
     }
 
     /// The generated client, for calls the wrappers do not cover. It is guarded like every
@@ -343,18 +337,8 @@ impl Log360Client {
         &self,
         query: &ThreatQuery,
     ) -> Result<types::ThreatAnalyticsResponse> {
-        let op = op("searchThreatAnalytics");
-        let body: types::ThreatAnalyticsRequest =
-            common::validated_body(op, self.document(), query)?;
-        self.runtime
-            .send(op, || {
-                self.inner
-                    .search_threat_analytics()
-                    .account_id(self.account_id.as_str())
-                    .body(body.clone())
-                    .send()
-            })
-            .await
+        let doc = self.document().body(common::to_json(query)?);
+        self.raw().call(op("searchThreatAnalytics"), doc.into_value()).await
     }
 
     /// VirusTotal lookup (`searchVirusTotal`); the type of `indicator` is detected by the server.
@@ -366,21 +350,10 @@ impl Log360Client {
     /// # Ok(()) }
     /// ```
     pub async fn virustotal(&self, indicator: &str) -> Result<types::VirusTotalResponse> {
-        let op = op("searchVirusTotal");
-        let body: types::VirusTotalRequest = common::validated_body(
-            op,
-            self.document(),
-            &serde_json::json!({ "indicator": indicator }),
-        )?;
-        self.runtime
-            .send(op, || {
-                self.inner
-                    .search_virus_total()
-                    .account_id(self.account_id.as_str())
-                    .body(body.clone())
-                    .send()
-            })
-            .await
+        let doc = self
+            .document()
+            .body(serde_json::json!({ "indicator": indicator }));
+        self.raw().call(op("searchVirusTotal"), doc.into_value()).await
     }
 
     /// Anomalies of an entity for one rule (`listEntityRuleAnomalies`), one page.
@@ -397,33 +370,8 @@ impl Log360Client {
         &self,
         query: &AnomalyDetailsQuery,
     ) -> Result<types::EntityRuleAnomaliesResponse> {
-        let op = op("listEntityRuleAnomalies");
-        common::validate_query(op, self.document(), query)?;
-        self.runtime
-            .send(op, || {
-                let mut b = self
-                    .inner
-                    .list_entity_rule_anomalies()
-                    .account_id(self.account_id.as_str());
-                b = b
-                    .entity_name(query.entity_name.as_str())
-                    .domain_name(query.domain_name.as_str())
-                    .rule_id(query.rule_id.as_str());
-                if let Some(t) = query.start_time {
-                    b = b.start_time(t)
-                }
-                if let Some(t) = query.end_time {
-                    b = b.end_time(t)
-                }
-                if let Some(n) = query.from {
-                    b = b.from(n as u64)
-                }
-                if let Some(n) = query.limit {
-                    b = b.limit(n as u64)
-                }
-                b.send()
-            })
-            .await
+        let doc = self.document().query_object(common::to_json(query)?);
+        self.raw().call(op("listEntityRuleAnomalies"), doc.into_value()).await
     }
 
     /// Risk profile of an entity (`getEntityRiskProfile`).
@@ -440,19 +388,8 @@ impl Log360Client {
         &self,
         query: &RiskProfileQuery,
     ) -> Result<types::RiskProfileResponse> {
-        let op = op("getEntityRiskProfile");
-        common::validate_query(op, self.document(), query)?;
-        self.runtime
-            .send(op, || {
-                self.inner
-                    .get_entity_risk_profile()
-                    .account_id(self.account_id.as_str())
-                    .entity_name(query.entity_name.as_str())
-                    .domain_name(query.domain_name.as_str())
-                    .entity_type(query.entity_type)
-                    .send()
-            })
-            .await
+        let doc = self.document().query_object(common::to_json(query)?);
+        self.raw().call(op("getEntityRiskProfile"), doc.into_value()).await
     }
 
     /// Recent anomalies of an entity (`listRecentAnomalies`), one page.
@@ -467,32 +404,8 @@ impl Log360Client {
         &self,
         query: &RecentAnomaliesQuery,
     ) -> Result<types::RecentAnomaliesResponse> {
-        let op = op("listRecentAnomalies");
-        common::validate_query(op, self.document(), query)?;
-        self.runtime
-            .send(op, || {
-                let mut b = self
-                    .inner
-                    .list_recent_anomalies()
-                    .account_id(self.account_id.as_str());
-                b = b
-                    .entity_name(query.entity_name.as_str())
-                    .domain_name(query.domain_name.as_str());
-                if let Some(t) = query.start_time {
-                    b = b.start_time(t)
-                }
-                if let Some(t) = query.end_time {
-                    b = b.end_time(t)
-                }
-                if let Some(n) = query.from {
-                    b = b.from(n as u64)
-                }
-                if let Some(n) = query.limit {
-                    b = b.limit(n as u64)
-                }
-                b.send()
-            })
-            .await
+        let doc = self.document().query_object(common::to_json(query)?);
+        self.raw().call(op("listRecentAnomalies"), doc.into_value()).await
     }
 
     /// Detection rules (`listDetectionRules`), one page.
@@ -511,47 +424,8 @@ impl Log360Client {
         &self,
         query: &DetectionRulesQuery,
     ) -> Result<types::DetectionRulesResponse> {
-        let op = op("listDetectionRules");
-        common::validate_query(op, self.document(), query)?;
-        self.runtime
-            .send(op, || {
-                let mut b = self
-                    .inner
-                    .list_detection_rules()
-                    .account_id(self.account_id.as_str());
-                if let Some(n) = query.from {
-                    b = b.from(n as u64)
-                }
-                if let Some(n) = query.limit {
-                    b = b.limit(n as u64)
-                }
-                if let Some(v) = &query.status {
-                    b = b.status(v.as_str())
-                }
-                if let Some(v) = query.severity {
-                    b = b.severity(v)
-                }
-                if let Some(v) = &query.execution_type {
-                    b = b.execution_type(v.as_str())
-                }
-                if let Some(v) = query.rule_type {
-                    b = b.rule_type(v)
-                }
-                if let Some(v) = &query.source {
-                    b = b.source(v.as_str())
-                }
-                if let Some(v) = &query.complexity {
-                    b = b.complexity(v.as_str())
-                }
-                if let Some(v) = query.is_deprecated {
-                    b = b.is_deprecated(v)
-                }
-                if let Some(v) = query.is_new {
-                    b = b.is_new(v)
-                }
-                b.send()
-            })
-            .await
+        let doc = self.document().query_object(common::to_json(query)?);
+        self.raw().call(op("listDetectionRules"), doc.into_value()).await
     }
 
     /// Every detection rule matching `query`, page after page (`from`/`limit`, until

@@ -168,13 +168,7 @@ impl NameshieldClient {
     /// A client for any operation of this API from a request document, sharing this client's
     /// credentials, quota and settings (the CLI's path).
     pub fn raw(&self) -> crate::raw::RawClient {
-        use progenitor_client::ClientInfo;
-        crate::raw::RawClient {
-            http: self.inner.client().clone(),
-            base_url: self.inner.baseurl().to_owned(),
-            hooks: self.inner.inner().clone(),
-            fixed: Vec::new(),
-        }
+        crate::raw::RawClient::of(&self.inner, Vec::new())
     }
 
     /// The generated client, guarded by the same hooks as every wrapper (validation, quota,
@@ -211,50 +205,8 @@ impl NameshieldClient {
     /// # Ok(()) }
     /// ```
     pub async fn events(&self, query: &EventsQuery) -> Result<types::ThreatEventPage> {
-        let op = op("listThreatEvents");
-        common::validate_query(op, Document::new(), query)?;
-        let sort: Vec<types::ListThreatEventsSortItem> = query
-            .sort
-            .iter()
-            .map(|s| s.parse())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|e: types::error::ConversionError| {
-                Error::Validation(vec![crate::spec::Violation::new(
-                    "query.sort",
-                    "pattern",
-                    e.to_string(),
-                )])
-            })?;
-        self.runtime
-            .send(op, || {
-                let mut b = self.inner.list_threat_events();
-                if let Some(n) = query.size {
-                    b = b.size(n as u64)
-                }
-                if let Some(n) = query.page {
-                    b = b.page(n)
-                }
-                if let Some(n) = query.customer_id {
-                    b = b.customer_id(n)
-                }
-                if !sort.is_empty() {
-                    b = b.sort(sort.clone())
-                }
-                if let Some(c) = query.criticality {
-                    b = b.criticality(c)
-                }
-                if let Some(d) = &query.domain {
-                    b = b.domain(d.clone())
-                }
-                if let Some(t) = &query.started_at {
-                    b = b.started_at(t.as_str())
-                }
-                if let Some(t) = &query.ended_at {
-                    b = b.ended_at(t.as_str())
-                }
-                b.send()
-            })
-            .await
+        let doc = Document::new().query_object(common::to_json(query)?);
+        self.raw().call(op("listThreatEvents"), doc.into_value()).await
     }
 
     /// Every threat event matching `query`, page after page until `has_next` is false.
@@ -297,13 +249,8 @@ impl NameshieldClient {
     /// # Ok(()) }
     /// ```
     pub async fn event(&self, id: &str) -> Result<types::ThreatEvent> {
-        let op = op("getThreatEvent");
-        let doc = Document::new().path("id", id).into_value();
-        op.validate_request(&doc, chrono::Utc::now())
-            .map_err(Error::Validation)?;
-        self.runtime
-            .send(op, || self.inner.get_threat_event().id(id).send())
-            .await
+        let doc = Document::new().path("id", id);
+        self.raw().call(op("getThreatEvent"), doc.into_value()).await
     }
 
     /// One page of the deprecated v1 search (`searchThreatEventsV1`); prefer [`Self::events`].
@@ -316,16 +263,8 @@ impl NameshieldClient {
     /// # Ok(()) }
     /// ```
     pub async fn search_v1(&self, query: &SearchV1Query) -> Result<types::SearchResponse> {
-        let op = op("searchThreatEventsV1");
-        let body: types::SearchRequest = common::validated_body(op, Document::new(), query)?;
-        self.runtime
-            .send(op, || {
-                self.inner
-                    .search_threat_events_v1()
-                    .body(body.clone())
-                    .send()
-            })
-            .await
+        let doc = Document::new().body(common::to_json(query)?);
+        self.raw().call(op("searchThreatEventsV1"), doc.into_value()).await
     }
 
     /// Every result of the deprecated v1 search, walking `offset` by `limit` until `total`.

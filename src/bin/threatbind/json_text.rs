@@ -1,13 +1,13 @@
 //! JSON text re-spaced without being re-encoded: keys keep their order, numbers and strings
 //! their exact spelling. Used to print what the vendor sent.
 
-/// Calls `f` for each byte outside strings (with `in_string == false`) and inside them.
-fn tokens(text: &str, mut f: impl FnMut(u8, bool)) {
-    let mut in_string = false;
-    let mut escaped = false;
+/// Each byte of `text`, and whether it is inside a string (quotes included).
+fn scan(text: &str) -> Vec<(u8, bool)> {
+    let mut out = Vec::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
     for &b in text.as_bytes() {
+        let inside = in_string || b == b'"';
         if in_string {
-            f(b, true);
             if escaped {
                 escaped = false;
             } else if b == b'\\' {
@@ -15,65 +15,52 @@ fn tokens(text: &str, mut f: impl FnMut(u8, bool)) {
             } else if b == b'"' {
                 in_string = false;
             }
-        } else {
-            if b == b'"' {
-                in_string = true;
-                f(b, true);
-                continue;
-            }
-            f(b, false);
+        } else if b == b'"' {
+            in_string = true;
         }
+        out.push((b, inside));
     }
+    out
+}
+
+fn text_of(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// `text` without insignificant whitespace.
 pub(crate) fn compact(text: &str) -> String {
-    let mut out = Vec::with_capacity(text.len());
-    tokens(text, |b, in_string| {
-        if in_string || !b.is_ascii_whitespace() {
-            out.push(b);
-        }
-    });
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    text_of(
+        scan(text)
+            .into_iter()
+            .filter(|(b, inside)| *inside || !b.is_ascii_whitespace())
+            .map(|(b, _)| b)
+            .collect(),
+    )
 }
 
 /// `text` indented by two spaces per level, one member or element per line.
 pub(crate) fn pretty(text: &str) -> String {
-    let compacted = compact(text);
-    let bytes = compacted.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() * 2);
+    let tokens = scan(&compact(text));
+    let mut out = Vec::with_capacity(tokens.len() * 2);
     let mut depth = 0usize;
     let newline = |out: &mut Vec<u8>, depth: usize| {
         out.push(b'\n');
         out.extend(std::iter::repeat_n(b' ', depth * 2));
     };
     let mut i = 0;
-    let mut in_string = false;
-    let mut escaped = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
+    while i < tokens.len() {
+        let (b, inside) = tokens[i];
+        i += 1;
+        if inside {
             out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            i += 1;
             continue;
         }
         match b {
-            b'"' => {
-                in_string = true;
-                out.push(b);
-            }
             b'{' | b'[' => {
                 let close = if b == b'{' { b'}' } else { b']' };
-                if bytes.get(i + 1) == Some(&close) {
+                if tokens.get(i).map(|t| t.0) == Some(close) {
                     out.extend([b, close]);
-                    i += 2;
+                    i += 1;
                     continue;
                 }
                 out.push(b);
@@ -92,9 +79,8 @@ pub(crate) fn pretty(text: &str) -> String {
             b':' => out.extend(b": "),
             other => out.push(other),
         }
-        i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    text_of(out)
 }
 
 #[cfg(test)]
