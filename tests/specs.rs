@@ -126,3 +126,44 @@ fn generated_types_enforce_the_spec_max_length() {
     let err = Indicator::try_from("x".repeat(max + 1).as_str()).unwrap_err();
     assert!(err.to_string().contains(&max.to_string()), "{err}");
 }
+
+/// A comma inside an unquoted flow-mapping value (`{description: a, b}`) silently makes `b` a
+/// key with no value: the document is then not the one it looks like, and every other check
+/// still passes. No key of a spec, outside `x-` extensions and examples, is without a value.
+#[test]
+fn no_spec_key_is_a_stray_fragment_of_a_sentence() {
+    fn walk(value: &Value, path: &mut Vec<String>, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if k.starts_with("x-") || k == "example" || k == "examples" || k == "default" {
+                        continue;
+                    }
+                    path.push(k.clone());
+                    if v.is_null() {
+                        out.push(path.join("/"));
+                    }
+                    walk(v, path, out);
+                    path.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(v, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut stray = Vec::new();
+    for api in Api::ALL {
+        let mut path = vec![api.stem().to_owned()];
+        walk(api.document(), &mut path, &mut stray);
+    }
+    assert!(
+        stray.is_empty(),
+        "keys without a value (an unquoted comma?): {stray:?}"
+    );
+}
