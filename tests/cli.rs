@@ -801,6 +801,9 @@ async fn help_shows_variables_exit_codes_an_example_and_every_flag_has_help() {
     }
     let out = run(&[], &["log360", "--help"]).await;
     assert!(stdout(&out).contains("LOG360_REFRESH_TOKEN"));
+    // A flag that a variable also sets says which.
+    let out = run(&[], &["datadog", "ioc", "--help"]).await;
+    assert!(stdout(&out).contains("[env: DD_SITE]"), "{}", stdout(&out));
 }
 
 /// `startedAt` -> `started-at`, `entity_name` -> `entity-name`.
@@ -853,4 +856,64 @@ async fn every_parameter_of_every_spec_is_a_flag() {
         }
     }
     assert!(checked >= 30, "{checked}");
+}
+
+#[tokio::test]
+async fn enum_values_from_the_environment_match_like_flags() {
+    use threatbind::{
+        datadog_ioc::DatadogBuilder, log360_cloud::Log360Builder, nameshield_cti::NameshieldBuilder,
+    };
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let l = Log360Builder::from_vars(vars(&[
+        ("LOG360_ACCOUNT_ID", "1"),
+        ("LOG360_ACCESS_TOKEN", "1000.t"),
+        ("LOG360_REGION", "EU"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(l.base_url(), "https://log360cloud.manageengine.eu/api/v2");
+    let n = NameshieldBuilder::from_vars(vars(&[
+        ("NAMESHIELD_TOKEN", "3f2c4f5e-1b7a"),
+        ("NAMESHIELD_ENV", "OTE"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(n.base_url(), "https://ote-api.nameshield.net");
+    let d = DatadogBuilder::from_vars(vars(&[
+        ("DD_API_KEY", "dd-api-key-x"),
+        ("DD_APP_KEY", "dd-app-key-x"),
+        ("DD_SITE", "DatadogHQ.EU"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(d.base_url(), "https://api.datadoghq.eu");
+}
+
+#[tokio::test]
+async fn typed_answers_keep_unknown_top_level_fields() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [], "has_next": false, "request_id": "abc", "facets": {"x": 1}}),
+        ))
+        .mount(&server)
+        .await;
+    let c = threatbind::nameshield_cti::NameshieldClient::builder()
+        .token("3f2c4f5e-1b7a-4d2e-9c1a-5e6f7a8b9c0d")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let page = c.events(&Default::default()).await.unwrap();
+    assert_eq!(page.extra["request_id"], "abc");
+    assert_eq!(page.extra["facets"]["x"], 1);
 }

@@ -167,3 +167,39 @@ fn no_spec_key_is_a_stray_fragment_of_a_sentence() {
         "keys without a value (an unquoted comma?): {stray:?}"
     );
 }
+
+/// Every variable a spec names (`x-cli.env`, `x-env`) is in the README's table.
+#[test]
+fn the_readme_lists_every_variable_the_specs_name() {
+    let readme = include_str!("../README.md");
+    let mut missing = Vec::new();
+    fn collect(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "x-env" {
+                        out.extend(v.as_str().map(str::to_owned));
+                    }
+                    collect(v, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    for api in Api::ALL {
+        let doc = api.document();
+        let mut names: Vec<String> = doc
+            .pointer("/x-cli/env")
+            .and_then(Value::as_object)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        collect(doc, &mut names);
+        missing.extend(
+            names
+                .into_iter()
+                .filter(|n| !readme.contains(&format!("`{n}`"))),
+        );
+    }
+    assert!(missing.is_empty(), "not in README.md: {missing:?}");
+}

@@ -76,12 +76,13 @@ impl DatadogBuilder {
     /// A Datadog site from the spec's list (`datadoghq.com`, `datadoghq.eu`, `us3.datadoghq.com`, ...).
     pub fn site(mut self, site: &str) -> Result<Self> {
         let (url, _, allowed) = server_template();
-        if !allowed.iter().any(|s| s == site) {
+        // Matched case-insensitively, like the CLI's enum flags.
+        let Some(site) = allowed.iter().find(|s| s.eq_ignore_ascii_case(site.trim())) else {
             return Err(Error::config(
                 "DD_SITE",
                 format!("{site:?} is not one of {}", allowed.join(", ")),
             ));
-        }
+        };
         self.base_url = url.replace("{site}", site);
         Ok(self)
     }

@@ -97,7 +97,11 @@ impl Log360Builder {
         let server = API
             .servers()
             .iter()
-            .find(|s| s.region.as_deref() == Some(region))
+            .find(|s| {
+                s.region
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(region.trim()))
+            })
             .ok_or_else(|| {
                 Error::config(
                     "LOG360_REGION",

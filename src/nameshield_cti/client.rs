@@ -78,7 +78,11 @@ impl NameshieldBuilder {
         let server = API
             .servers()
             .iter()
-            .find(|s| s.environment.as_deref() == Some(environment))
+            .find(|s| {
+                s.environment
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(environment.trim()))
+            })
             .ok_or_else(|| {
                 let envs: Vec<&str> = API
                     .servers()

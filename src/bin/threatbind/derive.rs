@@ -213,11 +213,16 @@ pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
     if let Some(body) = body {
         body_flags(doc, body, &mut Vec::new(), true, &mut out);
     }
-    for server in op.api.servers() {
+    for (i, server) in op.api.servers().iter().enumerate() {
         for (name, (default, values)) in &server.variables {
             if out.iter().any(|f| f.long == kebab(name)) {
                 continue;
             }
+            let env = doc
+                .pointer(&format!("/servers/{i}/variables/{name}/x-env"))
+                .and_then(Value::as_str)
+                .map(|v| format!(" [env: {v}]"))
+                .unwrap_or_default();
             out.push(Flag {
                 long: kebab(name),
                 target: Target::Server(name.clone()),
@@ -225,7 +230,7 @@ pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
                 multiple: false,
                 required: false,
                 help: format!(
-                    "Server {name} [one of: {}] [default {default}]",
+                    "Server {name} [one of: {}] [default {default}]{env}",
                     values.join(", ")
                 ),
             });
