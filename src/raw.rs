@@ -102,6 +102,146 @@ impl RawClient {
             .map_err(|e| Error::Decode(format!("{}: the answer does not decode: {e}", op.id)))
     }
 
+    /// Every page of `op` from `document`, as the spec's `x-pagination` says: the cursor is set
+    /// in the document page after page, while the answer says more follow. Bounded and checked
+    /// like every walk ([`crate::common::paginate`]: `max_pages`, repeated cursors, empty pages
+    /// that say more, the page and flag to resume from). An operation without `x-pagination`
+    /// gives its one page.
+    pub fn pages(
+        &self,
+        op: &'static Operation,
+        document: Value,
+    ) -> impl futures::Stream<Item = Result<RawAnswer>> + 'static {
+        let client = self.clone();
+        let paging = op.raw.get("x-pagination").cloned().unwrap_or(Value::Null);
+        let text = |k: &str| {
+            paging
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let cursor = text("cursor");
+        let (part, name) = match cursor.split_once('.') {
+            Some((p, n)) => (p.to_owned(), n.to_owned()),
+            None => ("query".to_owned(), cursor.clone()),
+        };
+        let number = |path: &str| {
+            lookup(&document, path)
+                .and_then(Value::as_i64)
+                .or_else(|| op.default_of(path).and_then(|v| v.as_i64()))
+        };
+        let start = number(&cursor).unwrap_or(0);
+        let limit = number(&text("limit"));
+        let walk = crate::common::Walk {
+            start,
+            flag: Box::leak(format!("--{}", kebab(&name)).into_boxed_str()),
+            max_pages: self.hooks.runtime.max_pages,
+        };
+        let (advance, more, total) = (text("advance"), text("more"), text("total"));
+        let (page_limit, items_path) = (text("page-limit"), text("items"));
+        let paged = !paging.is_null();
+        crate::common::paginate(walk, move |position| {
+            let mut doc = document.clone();
+            if paged {
+                if let Value::Object(root) = &mut doc {
+                    let part = root
+                        .entry(part.clone())
+                        .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                    if let Value::Object(map) = part {
+                        map.insert(name.clone(), Value::from(position));
+                    }
+                }
+            }
+            let (advance, more, total, page_limit, items_path) = (
+                advance.clone(),
+                more.clone(),
+                total.clone(),
+                page_limit.clone(),
+                items_path.clone(),
+            );
+            let client = client.clone();
+            async move {
+                let answer = client.send(op, &doc).await?;
+                if !paged {
+                    return Ok((vec![answer], None));
+                }
+                let parsed: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+                let count = items(&answer.body, &items_path).len() as i64;
+                let step = match advance.as_str() {
+                    "one" => 1,
+                    "limit" => lookup(&parsed, &page_limit)
+                        .and_then(Value::as_i64)
+                        .or(limit)
+                        .unwrap_or(1)
+                        .max(1),
+                    _ => count,
+                };
+                let next = position + step;
+                let has_more = if !more.is_empty() {
+                    lookup(&parsed, &more).and_then(Value::as_bool) == Some(true)
+                } else {
+                    lookup(&parsed, &total)
+                        .and_then(Value::as_i64)
+                        .is_some_and(|t| next < t)
+                };
+                // An empty page that says more follow is the walk's to report.
+                let page = if count == 0 && has_more {
+                    Vec::new()
+                } else {
+                    vec![answer]
+                };
+                Ok((page, has_more.then_some(next)))
+            }
+        })
+    }
+
+    /// Every item of every page of `op` (the `items` of its `x-pagination`; a whole page when
+    /// that is empty), decoded into `T`.
+    #[cfg_attr(
+        not(any(feature = "log360-cloud", feature = "nameshield-cti")),
+        allow(dead_code)
+    )]
+    pub(crate) fn items<T: serde::de::DeserializeOwned + 'static>(
+        &self,
+        op: &'static Operation,
+        document: Result<Value>,
+    ) -> impl futures::Stream<Item = Result<T>> + 'static {
+        use futures::StreamExt;
+        let document = match document {
+            Ok(document) => document,
+            Err(e) => return futures::stream::iter(vec![Err(e)]).left_stream(),
+        };
+        let path = op
+            .raw
+            .pointer("/x-pagination/items")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        self.pages(op, document)
+            .flat_map(move |page| {
+                let decoded: Vec<Result<T>> = match page {
+                    Err(e) => vec![Err(e)],
+                    Ok(answer) => match answer.decode_error {
+                        Some(e) => vec![Err(e)],
+                        None => items(&answer.body, &path)
+                            .iter()
+                            .map(|item| {
+                                serde_json::from_str(item).map_err(|e| {
+                                    Error::Decode(format!(
+                                        "{}: an item does not decode: {e}",
+                                        op.id
+                                    ))
+                                })
+                            })
+                            .collect(),
+                    },
+                };
+                futures::stream::iter(decoded)
+            })
+            .right_stream()
+    }
+
     fn build(&self, op: &Operation, document: &Value) -> Result<reqwest::Request> {
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),
@@ -154,3 +294,68 @@ impl RawClient {
 
 /// Decodes an operation's success answer into its generated type (`None`: no named type).
 pub(crate) type DecodeCheck = fn(&str, &[u8]) -> Option<std::result::Result<(), String>>;
+
+/// The value at a dotted `path` (the whole value for an empty path).
+pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    if path.is_empty() {
+        return Some(value);
+    }
+    path.split('.').try_fold(value, |v, k| v.get(k))
+}
+
+/// `startedAt` -> `started-at`, `entity_name` -> `entity-name`: how the CLI names a field.
+pub fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c == '_' || c == ' ' || c == '.' {
+            out.push('-');
+            prev_lower = false;
+        } else if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+/// The items of an answer at `path` (the answer itself for an empty path), each as the vendor
+/// spelled it.
+///
+/// ```
+/// let body = br#"{"data": [{"id": 1.50}, {"id": 2}], "meta": {}}"#;
+/// assert_eq!(threatbind::raw::items(body, "data"), [r#"{"id": 1.50}"#, r#"{"id": 2}"#]);
+/// ```
+pub fn items(body: &[u8], path: &str) -> Vec<String> {
+    use serde_json::value::RawValue;
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Vec::new();
+    };
+    let Ok(mut current) = serde_json::from_str::<&RawValue>(text) else {
+        return Vec::new();
+    };
+    for key in path.split('.').filter(|k| !k.is_empty()) {
+        let Ok(map) =
+            serde_json::from_str::<std::collections::HashMap<String, &RawValue>>(current.get())
+        else {
+            return Vec::new();
+        };
+        match map.get(key) {
+            Some(next) => current = next,
+            None => return Vec::new(),
+        }
+    }
+    if path.is_empty() {
+        return vec![current.get().to_owned()];
+    }
+    match serde_json::from_str::<Vec<&RawValue>>(current.get()) {
+        Ok(list) => list.iter().map(|i| i.get().to_owned()).collect(),
+        Err(_) => vec![current.get().to_owned()],
+    }
+}

@@ -313,13 +313,14 @@ impl Log360Client {
         self.runtime.limiter.as_ref()
     }
 
-    /// A page walk by `from` (the CLI's `--from`), bounded by `Settings::max_pages`.
-    fn walk(&self, start: i64) -> common::Walk {
-        common::Walk {
-            start,
-            flag: "--from",
-            max_pages: self.runtime.max_pages,
-        }
+    /// Sends a query operation of this account and decodes its answer.
+    async fn query<Q: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &str,
+        query: &Q,
+    ) -> Result<T> {
+        let doc = self.document().query_object(common::to_json(query)?);
+        self.raw().call(op(operation), doc.into_value()).await
     }
 
     fn document(&self) -> Document {
@@ -374,8 +375,7 @@ impl Log360Client {
         &self,
         query: &AnomalyDetailsQuery,
     ) -> Result<types::EntityRuleAnomaliesResponse> {
-        let doc = self.document().query_object(common::to_json(query)?);
-        self.raw().call(op("listEntityRuleAnomalies"), doc.into_value()).await
+        self.query("listEntityRuleAnomalies", query).await
     }
 
     /// Risk profile of an entity (`getEntityRiskProfile`).
@@ -392,8 +392,7 @@ impl Log360Client {
         &self,
         query: &RiskProfileQuery,
     ) -> Result<types::RiskProfileResponse> {
-        let doc = self.document().query_object(common::to_json(query)?);
-        self.raw().call(op("getEntityRiskProfile"), doc.into_value()).await
+        self.query("getEntityRiskProfile", query).await
     }
 
     /// Recent anomalies of an entity (`listRecentAnomalies`), one page.
@@ -408,8 +407,7 @@ impl Log360Client {
         &self,
         query: &RecentAnomaliesQuery,
     ) -> Result<types::RecentAnomaliesResponse> {
-        let doc = self.document().query_object(common::to_json(query)?);
-        self.raw().call(op("listRecentAnomalies"), doc.into_value()).await
+        self.query("listRecentAnomalies", query).await
     }
 
     /// Detection rules (`listDetectionRules`), one page.
@@ -428,8 +426,7 @@ impl Log360Client {
         &self,
         query: &DetectionRulesQuery,
     ) -> Result<types::DetectionRulesResponse> {
-        let doc = self.document().query_object(common::to_json(query)?);
-        self.raw().call(op("listDetectionRules"), doc.into_value()).await
+        self.query("listDetectionRules", query).await
     }
 
     /// Every detection rule matching `query`, page after page (`from`/`limit`, until
@@ -446,23 +443,8 @@ impl Log360Client {
         &self,
         query: DetectionRulesQuery,
     ) -> impl Stream<Item = Result<types::DetectionRule>> + '_ {
-        let start = query
-            .from
-            .or_else(|| default_of(op("listDetectionRules"), "from"))
-            .unwrap_or(1);
-        let walk = self.walk(start);
-        common::paginate(walk, move |from| {
-            let query = DetectionRulesQuery {
-                from: Some(from),
-                ..query.clone()
-            };
-            async move {
-                let page = self.detection_rules(&query).await?;
-                let more = page.meta.as_ref().and_then(|m| m.has_more) == Some(true);
-                let next = more.then(|| from + page.data.len() as i64);
-                Ok((page.data, next))
-            }
-        })
+        let doc = common::to_json(&query).map(|q| self.document().query_object(q).into_value());
+        self.raw().items(op("listDetectionRules"), doc)
     }
 
     /// Every page of recent anomalies of an entity (`from`/`limit`, until `meta.has_more` is false).
@@ -478,20 +460,8 @@ impl Log360Client {
         &self,
         query: RecentAnomaliesQuery,
     ) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
-        let (start, limit) = (query.from, query.limit);
-        ueba_pages(
-            op("listRecentAnomalies"),
-            self.walk(0),
-            start,
-            limit,
-            move |from| {
-                let query = RecentAnomaliesQuery {
-                    from: Some(from),
-                    ..query.clone()
-                };
-                async move { self.recent_anomalies(&query).await }
-            },
-        )
+        let doc = common::to_json(&query).map(|q| self.document().query_object(q).into_value());
+        self.raw().items(op("listRecentAnomalies"), doc)
     }
 
     /// Every page of anomaly details of an entity and rule.
@@ -508,70 +478,7 @@ impl Log360Client {
         &self,
         query: AnomalyDetailsQuery,
     ) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
-        let (start, limit) = (query.from, query.limit);
-        ueba_pages(
-            op("listEntityRuleAnomalies"),
-            self.walk(0),
-            start,
-            limit,
-            move |from| {
-                let query = AnomalyDetailsQuery {
-                    from: Some(from),
-                    ..query.clone()
-                };
-                async move { self.anomaly_details(&query).await }
-            },
-        )
+        let doc = common::to_json(&query).map(|q| self.document().query_object(q).into_value());
+        self.raw().items(op("listEntityRuleAnomalies"), doc)
     }
-}
-
-/// A UEBA answer: one page, with the `meta` that says whether more follow.
-trait UebaPage {
-    fn meta(&self) -> Option<&types::PageMeta>;
-}
-
-impl UebaPage for types::RecentAnomaliesResponse {
-    fn meta(&self) -> Option<&types::PageMeta> {
-        self.meta.as_ref()
-    }
-}
-
-impl UebaPage for types::EntityRuleAnomaliesResponse {
-    fn meta(&self) -> Option<&types::PageMeta> {
-        self.meta.as_ref()
-    }
-}
-
-/// The spec's `default` of an integer query parameter.
-fn default_of(op: &Operation, param: &str) -> Option<i64> {
-    op.default_of(&format!("query.{param}"))
-        .and_then(|v| v.as_i64())
-}
-
-/// Walks UEBA pages from `start` (else the spec's default `from`), advancing `from` by the page
-/// size the server reports (else the requested `limit`, else the spec's default) while `has_more`.
-fn ueba_pages<P, F, Fut>(
-    op: &Operation,
-    walk: common::Walk,
-    start: Option<i64>,
-    limit: Option<i64>,
-    mut fetch: F,
-) -> impl Stream<Item = Result<P>>
-where
-    P: UebaPage,
-    F: FnMut(i64) -> Fut,
-    Fut: std::future::Future<Output = Result<P>>,
-{
-    let limit = limit.or_else(|| default_of(op, "limit"));
-    let start = start.or_else(|| default_of(op, "from")).unwrap_or(1);
-    common::paginate(common::Walk { start, ..walk }, move |from| {
-        let page = fetch(from);
-        async move {
-            let page = page.await?;
-            let meta = page.meta().cloned().unwrap_or_default();
-            let step = meta.limit.or(limit).unwrap_or(1).max(1);
-            let next = (meta.has_more == Some(true)).then_some(from + step);
-            Ok((vec![page], next))
-        }
-    })
 }

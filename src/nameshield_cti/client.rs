@@ -226,22 +226,8 @@ impl NameshieldClient {
         &self,
         query: EventsQuery,
     ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
-        let walk = common::Walk {
-            start: query.page.unwrap_or(0),
-            flag: "--page",
-            max_pages: self.runtime.max_pages,
-        };
-        common::paginate(walk, move |page| {
-            let query = EventsQuery {
-                page: Some(page),
-                ..query.clone()
-            };
-            async move {
-                let answer = self.events(&query).await?;
-                let next = (answer.has_next == Some(true)).then_some(page + 1);
-                Ok((answer.data, next))
-            }
-        })
+        let doc = common::to_json(&query).map(|q| Document::new().query_object(q).into_value());
+        self.raw().items(op("listThreatEvents"), doc)
     }
 
     /// One threat event by id (`getThreatEvent`).
@@ -285,23 +271,7 @@ impl NameshieldClient {
         &self,
         query: SearchV1Query,
     ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
-        let walk = common::Walk {
-            start: query.offset.unwrap_or(0),
-            flag: "--offset",
-            max_pages: self.runtime.max_pages,
-        };
-        common::paginate(walk, move |offset| {
-            let query = SearchV1Query {
-                offset: Some(offset),
-                ..query.clone()
-            };
-            async move {
-                let answer = self.search_v1(&query).await?;
-                let data = answer.data.unwrap_or_default();
-                let next = offset + data.results.len() as i64;
-                let more = data.total.is_some_and(|total| next < total);
-                Ok((data.results, more.then_some(next)))
-            }
-        })
+        let doc = common::to_json(&query).map(|q| Document::new().body(q).into_value());
+        self.raw().items(op("searchThreatEventsV1"), doc)
     }
 }

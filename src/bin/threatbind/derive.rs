@@ -60,28 +60,7 @@ impl Flag {
     }
 }
 
-/// `startedAt` / `entity_name` / `searchThreatEventsV1` -> `started-at` / `entity-name` /
-/// `search-threat-events-v1`.
-pub(crate) fn kebab(name: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c == '_' || c == ' ' || c == '.' {
-            out.push('-');
-            prev_lower = false;
-        } else if c.is_ascii_uppercase() {
-            if prev_lower {
-                out.push('-');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = false;
-        } else {
-            out.push(c);
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        }
-    }
-    out
-}
+pub(crate) use threatbind::raw::kebab;
 
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     let mut current = value;

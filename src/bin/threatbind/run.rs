@@ -214,28 +214,8 @@ fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// The raw text of the value at `path` of `body` (the whole body for an empty path), spelled as
 /// the vendor spelled it.
-fn raw_at<'a>(body: &'a str, path: &str) -> Option<&'a serde_json::value::RawValue> {
-    let mut current: &serde_json::value::RawValue = serde_json::from_str(body).ok()?;
-    for key in path.split('.').filter(|k| !k.is_empty()) {
-        let map: std::collections::HashMap<String, &serde_json::value::RawValue> =
-            serde_json::from_str(current.get()).ok()?;
-        current = map.get(key).copied()?;
-    }
-    Some(current)
-}
-
-/// The items of a page (the page itself for an empty path), each as sent.
 fn items(body: &str, path: &str) -> Vec<String> {
-    let Some(raw) = raw_at(body, path) else {
-        return Vec::new();
-    };
-    if path.is_empty() {
-        return vec![raw.get().to_owned()];
-    }
-    match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw.get()) {
-        Ok(list) => list.iter().map(|i| i.get().to_owned()).collect(),
-        Err(_) => vec![raw.get().to_owned()],
-    }
+    threatbind::raw::items(body.as_bytes(), path)
 }
 
 /// Prints one answer (one page) in the chosen form.
@@ -330,86 +310,16 @@ pub(crate) async fn execute(
         .unwrap_or(if all { "" } else { "data" })
         .to_owned();
     let mut header = false;
-    let send = |doc: Value| async move { raw.send(op, &doc).await.map_err(|e| name_flags(op, e)) };
-    let Some(paging) = paging.filter(|_| all) else {
-        let answer = send(doc).await?;
+    if paging.is_none() || !all {
+        let answer = raw.send(op, &doc).await.map_err(|e| name_flags(op, e))?;
         print(&answer, output, &items_path, &columns, &mut header);
         return answer.decode_error.map_or(Ok(()), Err);
-    };
-    let text = |k: &str| {
-        paging
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned()
-    };
-    let cursor = text("cursor");
-    let (part, name) = cursor.split_once('.').unwrap_or(("query", cursor.as_str()));
-    let (part, name) = (part.to_owned(), name.to_owned());
-    let default_of = |path: &str| {
-        lookup(&doc, path)
-            .and_then(Value::as_i64)
-            .or_else(|| op.default_of(path).and_then(|v| v.as_i64()))
-    };
-    let start = default_of(&cursor).unwrap_or(0);
-    let limit = default_of(&text("limit"));
-    let walk = threatbind::common::Walk {
-        start,
-        flag: Box::leak(format!("--{}", derive::kebab(&name)).into_boxed_str()),
-        max_pages: global.settings.max_pages,
-    };
-    let advance = text("advance");
-    let (more, total, page_limit) = (text("more"), text("total"), text("page-limit"));
-    let pages = threatbind::common::paginate(walk, |position| {
-        let mut doc = doc.clone();
-        if let Some(Value::Object(map)) = doc.get_mut(&part) {
-            map.insert(name.clone(), Value::from(position));
-        } else if let Value::Object(root) = &mut doc {
-            let mut map = Map::new();
-            map.insert(name.clone(), Value::from(position));
-            root.insert(part.clone(), Value::Object(map));
-        }
-        let (advance, more, total, page_limit, items_path) = (
-            advance.clone(),
-            more.clone(),
-            total.clone(),
-            page_limit.clone(),
-            items_path.clone(),
-        );
-        async move {
-            let answer = send(doc).await?;
-            let parsed: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-            let count = items(&String::from_utf8_lossy(&answer.body), &items_path).len() as i64;
-            let step = match advance.as_str() {
-                "one" => 1,
-                "limit" => lookup(&parsed, &page_limit)
-                    .and_then(Value::as_i64)
-                    .or(limit)
-                    .unwrap_or(1)
-                    .max(1),
-                _ => count,
-            };
-            let next = position + step;
-            let has_more = if !more.is_empty() {
-                lookup(&parsed, &more).and_then(Value::as_bool) == Some(true)
-            } else {
-                lookup(&parsed, &total)
-                    .and_then(Value::as_i64)
-                    .is_some_and(|t| next < t)
-            };
-            // An empty page that says more follow is the guard's to report.
-            let items = if count == 0 && has_more {
-                Vec::new()
-            } else {
-                vec![answer]
-            };
-            Ok((items, has_more.then_some(next)))
-        }
-    });
+    }
+    let pages = raw.pages(op, doc);
     futures::pin_mut!(pages);
     use futures::StreamExt;
     while let Some(page) = pages.next().await {
-        let answer = page?;
+        let answer = page.map_err(|e| name_flags(op, e))?;
         print(&answer, output, &items_path, &columns, &mut header);
         if let Some(e) = answer.decode_error {
             return Err(e);
