@@ -95,9 +95,23 @@ pub(crate) struct Connection {
     pub runtime: crate::transport::Runtime,
 }
 
+/// Who a quota belongs to: the identity named by the `per:` of the spec's `x-rate-limit`
+/// (`account`, `token`, `api-key`) among those the client has, else the first of them.
+pub(crate) fn limiter_key(api: Api, identities: &[(&str, String)]) -> String {
+    let per = api.operations().find_map(|op| {
+        op.raw
+            .pointer("/x-rate-limit/per")
+            .and_then(serde_json::Value::as_str)
+    });
+    let chosen = per
+        .and_then(|p| identities.iter().find(|(name, _)| *name == p))
+        .or(identities.first());
+    chosen.map_or_else(String::new, |(name, value)| format!("{name}:{value}"))
+}
+
 pub(crate) fn connect(
     api: Api,
-    limiter_key: &str,
+    identities: &[(&str, String)],
     base_url: &str,
     settings: &Settings,
     auth: std::sync::Arc<dyn crate::transport::Authorizer>,
@@ -114,7 +128,7 @@ pub(crate) fn connect(
         .unwrap_or_default();
     let limiter = quota_of(api, settings)
         .map(|q| {
-            let key = format!("{api}:{host}:{limiter_key}");
+            let key = format!("{api}:{host}:{}", limiter_key(api, identities));
             crate::RateLimiter::shared(&key, q, &settings.quota_store)
         })
         .transpose()?;
@@ -420,6 +434,23 @@ mod tests {
             error.to_string().contains("resume with --page 3"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_quota_belongs_to_whom_the_spec_says() {
+        let ids = [("token", "t1".to_owned()), ("account", "a1".to_owned())];
+        for api in Api::ALL {
+            let per = api
+                .operations()
+                .find_map(|op| op.raw.pointer("/x-rate-limit/per").and_then(|v| v.as_str()));
+            let key = limiter_key(*api, &ids);
+            match per {
+                Some("account") => assert_eq!(key, "account:a1"),
+                Some("token") => assert_eq!(key, "token:t1"),
+                // No quota documented: the first identity.
+                _ => assert_eq!(key, "token:t1"),
+            }
+        }
     }
 
     #[tokio::test]

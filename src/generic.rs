@@ -146,7 +146,7 @@ pub fn connect(
     };
     let c = crate::common::connect(
         api,
-        &format!("key:{key}"),
+        &[("token", key.clone()), ("api-key", key)],
         &url,
         settings,
         Arc::new(Headers(headers)),

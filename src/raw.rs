@@ -7,6 +7,36 @@ use crate::spec::{Api, Operation};
 use crate::transport::Hooks;
 use serde_json::Value;
 
+/// The accessors every typed client shares: its generic face ([`RawClient`]), its generated
+/// client (guarded by the same hooks as every typed method) and its server URL. `$path` names
+/// the client type in the examples; `$fixed` the header parameters it fills in itself.
+macro_rules! client_accessors {
+    ($path:literal, |$this:ident| $fixed:expr) => {
+        /// A client for any operation of this API from a request document, sharing this
+        /// client's credentials, quota and settings (the CLI's path).
+        #[doc = concat!("```no_run\n# fn f(client: ", $path, ") {\nlet raw = client.raw();\nprintln!(\"{}\", raw.base_url());\n# }\n```")]
+        pub fn raw(&self) -> crate::raw::RawClient {
+            let $this = self;
+            crate::raw::RawClient::of(&self.inner, $fixed)
+        }
+
+        /// The generated client, for calls the typed methods do not cover. It is guarded like
+        /// them: each request is validated against the spec (and its beta opt-in), waits for
+        /// the quota, is signed and retried by the same hooks.
+        #[doc = concat!("```no_run\n# fn f(client: ", $path, ") {\nlet generated = client.generated();\n# }\n```")]
+        pub fn generated(&self) -> &generated::Client {
+            &self.inner
+        }
+
+        /// The server URL in use.
+        #[doc = concat!("```no_run\n# fn f(client: ", $path, ") {\nassert!(client.base_url().starts_with(\"http\"));\n# }\n```")]
+        pub fn base_url(&self) -> &str {
+            progenitor_client::ClientInfo::baseurl(&self.inner)
+        }
+    };
+}
+pub(crate) use client_accessors;
+
 /// A client for every operation of one API, built from a typed client (`Log360Client::raw`,
 /// `NameshieldClient::raw`, `DatadogClient::raw`), sharing its credentials and quota.
 ///

@@ -132,9 +132,9 @@ impl DatadogBuilder {
             .ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
         crate::secret::check_header_value("DD_API_KEY", api_key.expose())?;
         crate::secret::check_header_value("DD_APP_KEY", app_key.expose())?;
-        let key = format!("api-key:{:x}", api_key.fingerprint());
+        let ids = [("api-key", format!("{:x}", api_key.fingerprint()))];
         let auth = Arc::new(DatadogKeys { api_key, app_key });
-        let mut c = common::connect(API, &key, &self.base_url, &self.settings, auth)?;
+        let mut c = common::connect(API, &ids, &self.base_url, &self.settings, auth)?;
         let unstable = Arc::new(self.unstable);
         c.hooks.unstable = unstable.clone();
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
@@ -182,28 +182,8 @@ impl DatadogClient {
         DatadogBuilder::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// A client for any operation of this API from a request document, sharing this client's
-    /// credentials, quota and settings (the CLI's path).
-    pub fn raw(&self) -> crate::raw::RawClient {
-        crate::raw::RawClient::of(&self.inner, Vec::new())
-    }
+    crate::raw::client_accessors!("threatbind::datadog_ioc::DatadogClient", |_c| Vec::new());
 
-    /// The generated client, guarded by the same hooks as every wrapper (validation, the beta
-    /// opt-in, quota, credentials, retries).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::datadog_ioc::DatadogClient) {
-    /// let answer = client.generated().get_indicator_of_compromise().indicator("8.8.8.8").send().await;
-    /// # }
-    /// ```
-    pub fn generated(&self) -> &generated::Client {
-        &self.inner
-    }
-
-    /// The server URL in use.
-    pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&self.inner)
-    }
 
     /// Whether a beta operation was enabled.
     pub fn is_enabled(&self, operation: &str) -> bool {

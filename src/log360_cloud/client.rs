@@ -229,10 +229,10 @@ impl Log360Builder {
             self.refresh_cooldown,
             self.token_cache.as_deref(),
         ));
-        let key = format!("account:{account_id}");
+        let ids = [("account", account_id.clone())];
         let c = common::connect(
             API,
-            &key,
+            &ids,
             &self.base_url,
             &self.settings,
             authorizer.clone(),
@@ -268,31 +268,11 @@ impl Log360Client {
         Log360Builder::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// A client for any operation of this API from a request document, sharing this client's
-    /// credentials, quota and settings (the CLI's path).
-    pub fn raw(&self) -> crate::raw::RawClient {
-        crate::raw::RawClient::of(&self.inner, vec![("account_id".to_owned(), self.account_id.clone())])
-    }
+    crate::raw::client_accessors!("threatbind::log360_cloud::Log360Client", |c| vec![(
+        "account_id".to_owned(),
+        c.account_id.clone()
+    )]);
 
-    /// The generated client, for calls the wrappers do not cover. It is guarded like every
-    /// wrapper: each request is validated against the spec, waits for the account's quota, is
-    /// signed and retried by the same hooks.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) {
-    /// // Refused before sending: the spec's maximum is 100.
-    /// let err = client.generated().list_detection_rules().account_id("18XXXXX4").limit(5000u64).send().await.unwrap_err();
-    /// assert!(err.to_string().contains("limit"));
-    /// # }
-    /// ```
-    pub fn generated(&self) -> &generated::Client {
-        &self.inner
-    }
-
-    /// The server URL in use.
-    pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&self.inner)
-    }
 
     /// Where the access token is cached, if the client has a token cache and a refresh token.
     pub fn token_cache_file(&self) -> Option<&std::path::Path> {

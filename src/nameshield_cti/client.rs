@@ -136,10 +136,10 @@ impl NameshieldBuilder {
             .token
             .ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
         crate::secret::check_header_value("NAMESHIELD_TOKEN", token.expose())?;
-        let key = format!("token:{:x}", token.fingerprint());
+        let ids = [("token", format!("{:x}", token.fingerprint()))];
         let c = common::connect(
             API,
-            &key,
+            &ids,
             &self.base_url,
             &self.settings,
             Arc::new(Bearer(token)),
@@ -169,29 +169,8 @@ impl NameshieldClient {
         NameshieldBuilder::from_vars(|name| std::env::var(name).ok())
     }
 
-    /// A client for any operation of this API from a request document, sharing this client's
-    /// credentials, quota and settings (the CLI's path).
-    pub fn raw(&self) -> crate::raw::RawClient {
-        crate::raw::RawClient::of(&self.inner, Vec::new())
-    }
+    crate::raw::client_accessors!("threatbind::nameshield_cti::NameshieldClient", |_c| Vec::new());
 
-    /// The generated client, guarded by the same hooks as every wrapper (validation, quota,
-    /// credentials, retries).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) {
-    /// let err = client.generated().list_threat_events().size(5000).send().await.unwrap_err();
-    /// assert!(err.to_string().contains("size"));
-    /// # }
-    /// ```
-    pub fn generated(&self) -> &generated::Client {
-        &self.inner
-    }
-
-    /// The server URL in use.
-    pub fn base_url(&self) -> &str {
-        progenitor_client::ClientInfo::baseurl(&self.inner)
-    }
 
     /// The token's limiter, shared with every client of the same token.
     pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
