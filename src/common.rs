@@ -82,17 +82,12 @@ pub(crate) fn quota_of(api: Api, settings: &Settings) -> Option<RateLimit> {
 }
 
 /// Everything a generated client needs to be built and sent through the shared transport:
-/// the HTTP client, the checked base URL, the hooks (credentials) and the runtime (limiter keyed by
-/// `limiter_key`, retry policy).
+/// the HTTP client, the checked base URL and the hooks (credentials, the limiter keyed by
+/// `limiter_key`, the retry policy, the bounds).
 pub(crate) struct Connection {
     pub http: reqwest::Client,
     pub base_url: String,
     pub hooks: crate::transport::Hooks,
-    #[cfg_attr(
-        not(any(feature = "log360-cloud", feature = "nameshield-cti")),
-        allow(dead_code)
-    )]
-    pub runtime: crate::transport::Runtime,
 }
 
 /// Who a quota belongs to: the identity named by the `per:` of the spec's `x-rate-limit`
@@ -135,7 +130,7 @@ pub(crate) fn connect(
     let runtime = crate::transport::Runtime {
         limiter,
         retry: settings.retry.clone(),
-        auth: auth.clone(),
+        auth,
         max_pages: settings.max_pages,
     };
     Ok(Connection {
@@ -143,12 +138,10 @@ pub(crate) fn connect(
         base_url,
         hooks: crate::transport::Hooks {
             api,
-            auth,
-            runtime: runtime.clone(),
+            runtime,
             max_response_bytes: settings.max_response_bytes,
             unstable: Default::default(),
         },
-        runtime,
     })
 }
 

@@ -4,6 +4,7 @@ pub mod common;
 pub mod error;
 pub mod generic;
 pub mod indicator;
+mod private_fs;
 pub mod ratelimit;
 pub mod raw;
 pub mod retry;

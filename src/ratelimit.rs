@@ -253,11 +253,7 @@ impl StateFile {
             path: dir.join(format!("{readable}-{hash:016x}.quota")),
             limit,
         };
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(|e| file.problem(dir, e))?;
+        crate::private_fs::dir(dir).map_err(|e| file.problem(dir, e))?;
         file.handle()?;
         Ok(file)
     }
@@ -267,13 +263,7 @@ impl StateFile {
     }
 
     fn handle(&self) -> Result<std::fs::File> {
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).truncate(false).read(true).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options
-            .open(&self.path)
-            .map_err(|e| self.problem(&self.path, e))
+        crate::private_fs::open(&self.path).map_err(|e| self.problem(&self.path, e))
     }
 
     /// Under the lock: reads the live slots, lets `change` edit them, writes them back.

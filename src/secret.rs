@@ -8,7 +8,8 @@ const MIN_REDACTED_LEN: usize = 6;
 /// At most this many distinct secrets are remembered for redaction (oldest forgotten first).
 const MAX_REMEMBERED: usize = 256;
 
-static KNOWN: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// Each remembered secret with its URL-encoded form (both are redacted).
+static KNOWN: RwLock<Vec<(String, String)>> = RwLock::new(Vec::new());
 
 /// A token or key. `Debug` and `Display` print `***`; only [`Secret::expose`] gives the value.
 /// Every secret created is also remembered, so that [`redact`] can take it out of any text.
@@ -53,13 +54,13 @@ fn remember(value: &str) {
         return;
     }
     let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
-    if known.iter().any(|k| k == value) {
+    if known.iter().any(|(k, _)| k == value) {
         return;
     }
     if known.len() >= MAX_REMEMBERED {
         known.remove(0);
     }
-    known.push(value.to_owned());
+    known.push((value.to_owned(), url_encode(value)));
 }
 
 /// `text` with every secret this process holds replaced by `***`, also in its URL-encoded form.
@@ -72,13 +73,11 @@ fn remember(value: &str) {
 pub fn redact(text: &str) -> String {
     let known = KNOWN.read().unwrap_or_else(|e| e.into_inner());
     let mut out = text.to_owned();
-    for secret in known.iter() {
-        if out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), "***");
-        }
-        let encoded: String = url_encode(secret);
-        if encoded != *secret && out.contains(encoded.as_str()) {
-            out = out.replace(encoded.as_str(), "***");
+    for (secret, encoded) in known.iter() {
+        for form in [secret, encoded] {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), "***");
+            }
         }
     }
     out
@@ -86,15 +85,12 @@ pub fn redact(text: &str) -> String {
 
 /// `text` percent-encoded except for RFC 3986 unreserved characters.
 pub(crate) fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, RESERVED).to_string()
 }
 
 /// Checks a value that will travel in an HTTP header (a token, a key, an account id): no

@@ -28,13 +28,12 @@ pub trait Authorizer: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// What the hooks of a generated client hold: the API, credentials, the account's limiter, the
-/// retry policy and the bounds. Built by the clients' builders only: there is no way to send
-/// through a generated client without validation, quota, credentials and retries.
+/// What the hooks of a generated client hold: the API, the runtime (credentials, the account's
+/// limiter, the retry policy) and the bounds. Built by the clients' builders only: there is no
+/// way to send through a generated client without validation, quota, credentials and retries.
 #[derive(Debug, Clone)]
 pub struct Hooks {
     pub(crate) api: crate::spec::Api,
-    pub(crate) auth: Arc<dyn Authorizer>,
     pub(crate) runtime: Runtime,
     pub(crate) max_response_bytes: u64,
     /// Beta operations the caller enabled (normalised ids, see [`normalise`]).
@@ -44,21 +43,15 @@ pub struct Hooks {
 /// `v2.get_indicator_of_compromise`, `get_indicator_of_compromise`, `v2.GetIndicatorOfCompromise`
 /// and `getIndicatorOfCompromise` all name the same operation.
 pub(crate) fn normalise(name: &str) -> String {
-    name.trim_start_matches("v2.")
-        .chars()
-        .filter(|c| *c != '_')
-        .flat_map(char::to_lowercase)
-        .collect()
+    crate::spec::generated_key(name.trim_start_matches("v2."))
 }
 
-/// What one call left behind, recorded by the hooks for [`Runtime::send`]: the request line,
-/// the status and headers of the last answer, and a typed error (a violation, a redirect, an
-/// answer too large, a spent budget) that progenitor would otherwise turn into a string.
+/// What one call left behind, recorded by the hooks for [`send_raw`]: the request line and a
+/// typed error (a violation, a redirect, an answer too large, a spent budget) that progenitor
+/// would otherwise turn into a string.
 #[derive(Default)]
 struct Attempt {
     request: String,
-    status: Option<u16>,
-    headers: Option<reqwest::header::HeaderMap>,
     error: Option<Error>,
 }
 
@@ -144,6 +137,7 @@ async fn send_once(
     line: &str,
 ) -> std::result::Result<Answer, NoAnswer> {
     hooks
+        .runtime
         .auth
         .authorize(&mut request)
         .await
@@ -151,10 +145,6 @@ async fn send_once(
     let mut response = http.execute(request).await.map_err(NoAnswer::Transport)?;
     let status = response.status();
     let headers = response.headers().clone();
-    record(|a| {
-        a.status = Some(status.as_u16());
-        a.headers = Some(headers.clone());
-    });
     if status.is_redirection() {
         let location = headers
             .get(reqwest::header::LOCATION)
@@ -192,22 +182,36 @@ async fn send_once(
     })
 }
 
-/// Sends a request for a generated client (wired by `build.rs`): the one send path. Each
-/// attempt waits for the account's quota, gets fresh credentials, is sent (no redirect
-/// followed, the answer bounded), and is retried under the policy within its time budget.
+/// Sends a request for a generated client (wired by `build.rs`): the one send path, see
+/// [`attempts`]; the answer is handed back to the generated code as a response.
 pub async fn exec(
     hooks: &Hooks,
     http: &reqwest::Client,
     request: reqwest::Request,
     operation_id: &str,
 ) -> reqwest::Result<reqwest::Response> {
+    match attempts(hooks, http, request, operation_id).await {
+        Ok(answer) => Ok(answer.into_response()),
+        Err(NoAnswer::Transport(e)) => Err(e),
+        Err(NoAnswer::Refused(error)) => Err(refuse(error)),
+    }
+}
+
+/// Each attempt waits for the account's quota, gets fresh credentials, is sent (no redirect
+/// followed, the answer bounded), and is retried under the policy within its time budget.
+async fn attempts(
+    hooks: &Hooks,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    operation_id: &str,
+) -> std::result::Result<Answer, NoAnswer> {
     let line = request_line(request.method(), request.url());
     record(|a| a.request = line.clone());
     let op_id = hooks
         .api
         .operation_by_generated_id(operation_id)
         .map_or(operation_id, |op| op.id.as_str());
-    let outcome = hooks
+    hooks
         .runtime
         .attempts(op_id, &line, || {
             let request = request.try_clone();
@@ -220,15 +224,10 @@ pub async fn exec(
                 }
             }
         })
-        .await;
-    match outcome {
-        Ok(answer) => Ok(answer.into_response()),
-        Err(NoAnswer::Transport(e)) => Err(e),
-        Err(NoAnswer::Refused(error)) => Err(refuse(error)),
-    }
+        .await
 }
 
-/// Records `error` for [`Runtime::send`] and gives the generated code a transport error, so that
+/// Records `error` for the caller of the generated client and gives the generated code a transport error, so that
 /// nothing downstream can mistake the answer for a success.
 fn refuse(error: Error) -> reqwest::Error {
     record(|a| a.error = Some(error));
@@ -396,25 +395,26 @@ pub(crate) async fn send_raw(
         .scope(RefCell::new(Attempt::default()), async {
             let outcome = match pre(hooks, &mut request, &op.id).await {
                 Err(message) => Err(Error::Validation(vec![Violation::new("", "spec", message)])),
-                Ok(()) => match exec(hooks, http, request, &op.id).await {
-                    Ok(response) => Ok(response),
-                    Err(e) => Err(Error::Transport(describe(&e))),
+                Ok(()) => match attempts(hooks, http, request, &op.id).await {
+                    Ok(answer) => Ok(answer),
+                    Err(NoAnswer::Refused(error)) => Err(error),
+                    Err(NoAnswer::Transport(e)) => Err(Error::Transport(describe(&e))),
                 },
             };
             (outcome, ATTEMPT.with(|cell| cell.take()))
         })
         .await;
+    // A spent budget is recorded beside the last answer it returns.
     if let Some(error) = log.error {
         return Err(error);
     }
-    let response = outcome?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Error::Transport(format!("{}: {}", log.request, describe(&e))))?
-        .to_vec();
+    let Answer {
+        status,
+        headers,
+        body,
+        ..
+    } = outcome?;
+    let status = status.as_u16();
     if status >= 300 {
         let parsed: Option<Value> = serde_json::from_slice(&body).ok();
         let error = api_error(status, parsed.as_ref()).at(&log.request);

@@ -149,12 +149,12 @@ impl TokenCache {
 
     fn write(&self, cached: &Cached) -> Result<()> {
         let dir = self.file.parent().unwrap_or(Path::new("."));
-        private_dir(dir).map_err(|e| self.problem(e))?;
+        crate::private_fs::dir(dir).map_err(|e| self.problem(e))?;
         let tmp = self
             .file
             .with_extension(format!("tmp{}", std::process::id()));
         let text = serde_json::to_string(cached).map_err(|e| self.problem(e))?;
-        write_private(&tmp, text.as_bytes()).map_err(|e| self.problem(e))?;
+        crate::private_fs::write(&tmp, text.as_bytes()).map_err(|e| self.problem(e))?;
         std::fs::rename(&tmp, &self.file).map_err(|e| self.problem(e))
     }
 
@@ -167,8 +167,8 @@ impl TokenCache {
         let opened = {
             let path = path.clone();
             tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                private_dir(&dir)?;
-                let file = open_private(&path)?;
+                crate::private_fs::dir(&dir)?;
+                let file = crate::private_fs::open(&path)?;
                 file.lock()?;
                 Ok(file)
             })
@@ -179,37 +179,6 @@ impl TokenCache {
             Err(e) => Err(Error::config("token cache", e.to_string())),
         }
     }
-}
-
-/// Creates `dir` readable by its owner only (unix mode 0700).
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).truncate(false).read(true).write(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
-}
-
-/// Writes a file readable by its owner only (unix mode 0600), whatever the umask.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let _ = std::fs::remove_file(path);
-    let mut file = open_private(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 /// Signs requests with `Authorization: Zoho-oauthtoken <token>`, refreshing as needed.

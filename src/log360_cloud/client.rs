@@ -8,7 +8,6 @@ use super::queries::{
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
-use crate::transport::Runtime;
 use crate::Secret;
 use futures::Stream;
 use std::sync::Arc;
@@ -31,7 +30,6 @@ const API: Api = Api::Log360Cloud;
 pub struct Log360Client {
     inner: generated::Client,
     account_id: String,
-    runtime: Runtime,
     authorizer: Arc<ZohoAuthorizer>,
 }
 
@@ -238,11 +236,9 @@ impl Log360Builder {
             authorizer.clone(),
         )?;
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
-        let runtime = c.runtime;
         Ok(Log360Client {
             inner,
             account_id,
-            runtime,
             authorizer,
         })
     }
@@ -290,7 +286,7 @@ impl Log360Client {
     /// assert_eq!(client.rate_limiter().unwrap().limit().requests, 50);
     /// ```
     pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
-        self.runtime.limiter.as_ref()
+        progenitor_client::ClientInfo::inner(&self.inner).runtime.limiter.as_ref()
     }
 
     /// Sends a query operation of this account and decodes its answer.

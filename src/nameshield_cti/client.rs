@@ -5,7 +5,7 @@ use super::queries::{EventsQuery, SearchV1Query};
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
 use crate::spec::{Api, Document, Operation};
-use crate::transport::{Authorizer, Runtime};
+use crate::transport::Authorizer;
 use crate::Secret;
 use futures::future::BoxFuture;
 use futures::Stream;
@@ -28,7 +28,6 @@ const API: Api = Api::NameshieldCti;
 #[derive(Clone, Debug)]
 pub struct NameshieldClient {
     inner: generated::Client,
-    runtime: Runtime,
 }
 
 /// Builds a [`NameshieldClient`].
@@ -147,7 +146,6 @@ impl NameshieldBuilder {
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
         Ok(NameshieldClient {
             inner,
-            runtime: c.runtime,
         })
     }
 }
@@ -174,7 +172,7 @@ impl NameshieldClient {
 
     /// The token's limiter, shared with every client of the same token.
     pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
-        self.runtime.limiter.as_ref()
+        progenitor_client::ClientInfo::inner(&self.inner).runtime.limiter.as_ref()
     }
 
     /// One page of threat events (`listThreatEvents`).

@@ -48,14 +48,9 @@ impl Api {
     /// assert_eq!(op.id, "searchThreatEventsV1");
     /// ```
     pub fn operation_by_generated_id(self, generated_id: &str) -> Option<&'static Operation> {
-        let key = |s: &str| -> String {
-            s.chars()
-                .filter(|c| *c != '_')
-                .flat_map(char::to_lowercase)
-                .collect()
-        };
-        let wanted = key(generated_id);
-        self.operations().find(|op| key(&op.id) == wanted)
+        let parsed = self.parsed();
+        let id = parsed.by_generated_id.get(&generated_key(generated_id))?;
+        parsed.operations.get(id)
     }
 
     /// Every operation, by `operationId`.
@@ -170,6 +165,17 @@ struct Parsed {
     document: Value,
     servers: Vec<Server>,
     operations: BTreeMap<String, Operation>,
+    /// [`generated_key`] of each operationId, to the operationId (every request looks it up).
+    by_generated_id: BTreeMap<String, String>,
+}
+
+/// An operation name without case or underscores: progenitor's `list_detection_rules` and the
+/// spec's `listDetectionRules` meet here.
+pub(crate) fn generated_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 impl Parsed {
@@ -216,10 +222,15 @@ impl Parsed {
                 operations.insert(id, op);
             }
         }
+        let by_generated_id = operations
+            .keys()
+            .map(|id| (generated_key(id), id.clone()))
+            .collect();
         Ok(Parsed {
             document,
             servers,
             operations,
+            by_generated_id,
         })
     }
 }

@@ -60,7 +60,14 @@ impl Operation {
         let url = request.url();
         let segments: Vec<String> = url
             .path_segments()
-            .map(|s| s.map(percent_decode).collect())
+            .map(|s| {
+                s.map(|seg| {
+                    percent_encoding::percent_decode_str(seg)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+                .collect()
+            })
             .unwrap_or_default();
         let template: Vec<&str> = self.path.trim_matches('/').split('/').collect();
         // The template is the tail of the URL's path (the server URL may carry a prefix).
@@ -114,23 +121,4 @@ impl Operation {
         }
         doc.into_value()
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(b) = u8::from_str_radix(hex, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
