@@ -243,14 +243,14 @@ pub(crate) fn to_json<B: Serialize>(value: &B) -> Result<serde_json::Value> {
 /// errors, so a user can resume), and the most pages to read.
 ///
 /// ```
-/// let walk = threatbind::common::Walk { start: 1, flag: "--from", max_pages: 100 };
+/// let walk = threatbind::common::Walk { start: 1, flag: "--from".into(), max_pages: 100 };
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Walk {
     /// The first cursor (page number, `from`, offset).
     pub start: i64,
     /// The flag that sets the cursor, named in errors (`--from`).
-    pub flag: &'static str,
+    pub flag: std::borrow::Cow<'static, str>,
     /// The most pages to read.
     pub max_pages: u64,
 }
@@ -269,7 +269,7 @@ pub struct Walk {
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use futures::TryStreamExt;
 /// use threatbind::common::{paginate, Walk};
-/// let walk = Walk { start: 0, flag: "--page", max_pages: 10 };
+/// let walk = Walk { start: 0, flag: "--page".into(), max_pages: 10 };
 /// let items: Vec<i64> = paginate(walk, |page| async move {
 ///     Ok((vec![page], (page < 2).then_some(page + 1)))
 /// }).try_collect().await.unwrap();
@@ -286,25 +286,31 @@ where
         pages: u64,
         done: bool,
         pending: Option<Error>,
+        flag: std::borrow::Cow<'static, str>,
     }
-    let fail = move |page: u64, cursor: i64, reason: Error| {
-        if page <= 1 && !matches!(reason, Error::Protocol(_) | Error::Budget(_)) {
-            return reason;
+    impl State {
+        /// `reason` for page `page`, with where to resume (a first page fails as itself).
+        fn fail(&self, page: u64, reason: Error) -> Error {
+            if page <= 1 && !matches!(reason, Error::Protocol(_) | Error::Budget(_)) {
+                return reason;
+            }
+            Error::Pagination {
+                page,
+                resume: format!("{} {}", self.flag, self.cursor),
+                reason: Box::new(reason),
+            }
         }
-        Error::Pagination {
-            page,
-            resume: format!("{} {cursor}", walk.flag),
-            reason: Box::new(reason),
-        }
-    };
+    }
+    let max_pages = walk.max_pages;
     let start = State {
         cursor: walk.start,
         pages: 0,
         done: false,
         pending: None,
+        flag: walk.flag,
     };
     stream::unfold(start, move |mut state| {
-        let go = !state.done && state.pending.is_none() && state.pages < walk.max_pages;
+        let go = !state.done && state.pending.is_none() && state.pages < max_pages;
         let page = go.then(|| fetch(state.cursor));
         async move {
             if let Some(error) = state.pending.take() {
@@ -317,16 +323,14 @@ where
             let number = state.pages + 1;
             let Some(page) = page else {
                 state.done = true;
-                let reason = Error::Budget(format!(
-                    "stopped after {} pages (--max-pages)",
-                    walk.max_pages
-                ));
-                return Some((Err(fail(number, state.cursor, reason)), state));
+                let reason =
+                    Error::Budget(format!("stopped after {max_pages} pages (--max-pages)"));
+                return Some((Err(state.fail(number, reason)), state));
             };
             match page.await {
                 Err(e) => {
                     state.done = true;
-                    Some((Err(fail(number, state.cursor, e)), state))
+                    Some((Err(state.fail(number, e)), state))
                 }
                 Ok((items, None)) => {
                     state.done = true;
@@ -336,19 +340,19 @@ where
                     let broken = if items.is_empty() {
                         Some(format!(
                             "page {number} ({} {}) is empty but says more pages follow",
-                            walk.flag, state.cursor
+                            state.flag, state.cursor
                         ))
                     } else if next <= state.cursor {
                         Some(format!(
                             "page {number} ({} {}) points to {} {next}, which does not move forward",
-                            walk.flag, state.cursor, walk.flag
+                            state.flag, state.cursor, state.flag
                         ))
                     } else {
                         None
                     };
                     if let Some(problem) = broken {
                         // The items read are the caller's; the error follows them.
-                        state.pending = Some(fail(number, state.cursor, Error::Protocol(problem)));
+                        state.pending = Some(state.fail(number, Error::Protocol(problem)));
                         return Some((Ok(items), state));
                     }
                     state.cursor = next;
@@ -372,7 +376,7 @@ mod tests {
     fn walk(max_pages: u64) -> Walk {
         Walk {
             start: 0,
-            flag: "--page",
+            flag: "--page".into(),
             max_pages,
         }
     }

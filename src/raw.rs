@@ -165,7 +165,7 @@ impl RawClient {
         let limit = number(&text("limit"));
         let walk = crate::common::Walk {
             start,
-            flag: Box::leak(format!("--{}", kebab(&name)).into_boxed_str()),
+            flag: format!("--{}", kebab(&name)).into(),
             max_pages: self.hooks.runtime.max_pages,
         };
         let (advance, more, total) = (text("advance"), text("more"), text("total"));
@@ -326,7 +326,12 @@ impl RawClient {
 pub(crate) type DecodeCheck = fn(&str, &[u8]) -> Option<std::result::Result<(), String>>;
 
 /// The value at a dotted `path` (the whole value for an empty path).
-pub(crate) fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+///
+/// ```
+/// let v = serde_json::json!({"meta": {"has_more": true}});
+/// assert_eq!(threatbind::raw::lookup(&v, "meta.has_more"), Some(&serde_json::json!(true)));
+/// ```
+pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     if path.is_empty() {
         return Some(value);
     }

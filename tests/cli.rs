@@ -806,24 +806,6 @@ async fn help_shows_variables_exit_codes_an_example_and_every_flag_has_help() {
     assert!(stdout(&out).contains("[env: DD_SITE]"), "{}", stdout(&out));
 }
 
-/// `startedAt` -> `started-at`, `entity_name` -> `entity-name`.
-fn kebab(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c == '_' {
-            out.push('-');
-        } else if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('-');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn every_parameter_of_every_spec_is_a_flag() {
     use threatbind::spec::Api;
@@ -846,7 +828,7 @@ async fn every_parameter_of_every_spec_is_a_flag() {
                     assert!(help.contains(p["x-env"].as_str().unwrap()), "{op_name}");
                     continue;
                 }
-                let flag = format!("--{}", kebab(p["name"].as_str().unwrap()));
+                let flag = format!("--{}", threatbind::raw::kebab(p["name"].as_str().unwrap()));
                 assert!(
                     help.contains(&flag),
                     "{api_name} {op_name}: no {flag}\n{help}"

@@ -131,6 +131,19 @@ pub struct Operation {
     validators: OnceLock<Result<validator::Compiled, String>>,
 }
 
+/// Follows a local `$ref` (`#/components/...`) of `document` to its target; other values are
+/// returned as they are.
+///
+/// ```
+/// use threatbind::spec::{resolve, Api};
+/// let doc = Api::Log360Cloud.document();
+/// let param = serde_json::json!({"$ref": "#/components/parameters/AccountId"});
+/// assert_eq!(resolve(doc, &param)["name"], "account_id");
+/// ```
+pub fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
+    schema::resolve(document, value)
+}
+
 impl Operation {
     /// Whether the operation declares the header parameter `name`.
     ///

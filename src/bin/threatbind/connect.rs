@@ -56,9 +56,9 @@ pub(crate) fn connect(
     }
 }
 
-/// The environment variables of `api`, for its help: `x-cli.env` in its spec, else those its
-/// security schemes and `x-cli.env-prefix` name.
-pub(crate) fn env_help(api: Api) -> String {
+/// The environment variables of `api`, one help line each: `x-cli.env` in its spec, else
+/// those its security schemes and `x-cli.env-prefix` name.
+pub(crate) fn env_lines(api: Api) -> String {
     let vars: Vec<(String, String)> = match api
         .document()
         .pointer("/x-cli/env")
@@ -70,12 +70,12 @@ pub(crate) fn env_help(api: Api) -> String {
             .collect(),
         None => threatbind::generic::variables(api),
     };
-    if vars.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("Environment:\n");
-    for (name, what) in vars {
-        out.push_str(&format!("  {name:<24} {what}\n"));
-    }
-    out
+    vars.iter()
+        .map(|(name, what)| format!("  {name:<24} {what}\n"))
+        .collect()
+}
+
+/// The help section of `api`'s variables.
+pub(crate) fn env_help(api: Api) -> String {
+    format!("Environment:\n{}", env_lines(api))
 }

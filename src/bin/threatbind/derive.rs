@@ -6,7 +6,7 @@
 
 use clap::{Arg, ArgAction, Command};
 use serde_json::Value;
-use threatbind::spec::{Api, Operation};
+use threatbind::spec::{resolve, Api, Operation};
 
 /// Where a flag's value goes in the request document.
 #[derive(Clone, Debug)]
@@ -61,22 +61,6 @@ impl Flag {
 }
 
 pub(crate) use threatbind::raw::kebab;
-
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    let mut current = value;
-    for _ in 0..16 {
-        match current
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| doc.pointer(p))
-        {
-            Some(target) => current = target,
-            None => break,
-        }
-    }
-    current
-}
 
 fn first_sentence(text: &str) -> String {
     let text = text.split("\n\n").next().unwrap_or("").replace('\n', " ");
@@ -338,7 +322,7 @@ fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {
 }
 
 /// The `threatbind <api> <operation>` command of an operation.
-pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &'static str) -> Command {
+pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &str) -> Command {
     let flags = flags(op);
     let summary = op.raw.get("summary").and_then(Value::as_str).unwrap_or("");
     let mut about = format!("{summary} ({} {})", op.method, op.path);

@@ -18,21 +18,20 @@ use std::time::Duration;
 use threatbind::spec::{Api, RateLimit};
 use threatbind::{Error, Settings};
 
-const AFTER_HELP: &str = "\
-Environment:
-  LOG360_ACCOUNT_ID, LOG360_ACCESS_TOKEN (or LOG360_REFRESH_TOKEN + LOG360_CLIENT_ID +
-  LOG360_CLIENT_SECRET), LOG360_REGION (us|eu|in|au|jp) or LOG360_BASE_URL, LOG360_ACCOUNTS_URL
-  NAMESHIELD_TOKEN, NAMESHIELD_ENV (prod|ote) or NAMESHIELD_BASE_URL
-  DD_API_KEY, DD_APP_KEY, DD_SITE or DD_BASE_URL
-  THREATBIND_CACHE_DIR  where the shared quota state and the Zoho token cache live
-                        (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)
-
-Safety: redirects are never followed; credentials go over plain http only to loopback
-(--allow-http to override); tokens and keys print as ***.
-
-Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
-sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
-retry or page budget exhausted.";
+/// The top-level help's end: every API's variables (from its spec), the cache, the safety
+/// rules and the exit codes.
+fn after_help() -> String {
+    let mut text = String::from("Environment:\n");
+    text.extend(Api::ALL.iter().map(|api| connect::env_lines(*api)));
+    text.push_str(
+        "  THREATBIND_CACHE_DIR     the shared quota state and the Zoho token cache\n\
+         \x20                          (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)\n\n\
+         Safety: redirects are never followed; credentials go over plain http only to loopback\n\
+         (--allow-http to override); tokens and keys print as ***.\n\n",
+    );
+    text.push_str(EXIT_CODES);
+    text
+}
 
 /// Bounds of every duration flag: 1 ms to 31 days.
 const MIN_SECONDS: f64 = 0.001;
@@ -91,6 +90,8 @@ pub(crate) struct Global {
     pub cache_dir: Option<std::path::PathBuf>,
     /// The output form asked for, if any.
     pub output: Option<Output>,
+    /// `--max-time`, if given.
+    pub max_time: Option<Duration>,
 }
 
 /// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`;
@@ -140,7 +141,8 @@ impl Global {
         if let Some(timeout) = flag(m, "timeout", parse_seconds)? {
             settings.timeout = timeout;
         }
-        if let Some(max_time) = flag(m, "max-time", parse_seconds)? {
+        let max_time = flag(m, "max-time", parse_seconds)?;
+        if let Some(max_time) = max_time {
             settings.retry.max_elapsed = max_time;
         }
         if let Some(retries) = flag(m, "retries", whole(0, 100))? {
@@ -175,6 +177,7 @@ impl Global {
             settings,
             cache_dir,
             output,
+            max_time,
         })
     }
 }
@@ -209,12 +212,12 @@ pub(crate) fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-fn global_arg(name: &'static str, value: &'static str, help: &'static str) -> Arg {
+fn global_arg(name: &'static str, value: &'static str, help: impl Into<String>) -> Arg {
     Arg::new(name)
         .long(name)
         .global(true)
         .value_name(value)
-        .help(help)
+        .help(help.into())
         .allow_negative_numbers(true)
         .value_parser(clap::builder::OsStringValueParser::new())
 }
@@ -222,19 +225,20 @@ fn global_arg(name: &'static str, value: &'static str, help: &'static str) -> Ar
 /// The whole command line: global flags, then one command per API and operation, derived from
 /// the specs.
 fn cli() -> Command {
+    let defaults = Settings::default();
     let mut cli = Command::new("threatbind")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.")
-        .after_help(AFTER_HELP)
+        .after_help(after_help())
         .subcommand_required(true)
         .arg_required_else_help(true)
         .arg(global_arg("base-url", "URL", "Server URL for the chosen API, replacing the spec's (like *_BASE_URL)"))
         .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60); shared by every threatbind process of this machine using the same account"))
         .arg(global_arg("timeout", "SECONDS", "Timeout of each attempt (connect and answer); retries get their own"))
         .arg(global_arg("max-time", "SECONDS", "Time budget of the whole command: quota waits, retries and pages included"))
-        .arg(global_arg("retries", "N", "Retries after the first attempt (429, 5xx, connection errors); 0 for none [default 4]"))
-        .arg(global_arg("max-response-bytes", "BYTES", "Largest answer accepted [default 67108864, 64 MiB]"))
-        .arg(global_arg("max-pages", "N", "Most pages an --all walk reads [default 10000]"))
+        .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
+        .arg(global_arg("max-response-bytes", "BYTES", format!("Largest answer accepted [default {}]", defaults.max_response_bytes)))
+        .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
         .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise), jsonl (one item per line), table"))
         .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
         .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
@@ -251,10 +255,9 @@ fn cli() -> Command {
             .subcommand_required(true)
             .arg_required_else_help(true)
             .after_help(connect::env_help(*api));
+        let help = format!("{}{EXIT_CODES}", connect::env_help(*api));
         for op in api.operations() {
-            let help = format!("{}{EXIT_CODES}", connect::env_help(*api));
-            let help: &'static str = Box::leak(help.into_boxed_str());
-            command = command.subcommand(derive::command(op, &name, help));
+            command = command.subcommand(derive::command(op, &name, &help));
         }
         cli = cli.subcommand(command);
     }
@@ -346,12 +349,11 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let global = Global::new(&matches)?;
-        let max_time = global.settings.retry.max_elapsed;
-        let explicit = matches.get_one::<OsString>("max-time").is_some();
         let command = dispatch(&matches, &global);
-        if !explicit {
+        // --max-time bounds the whole command (pages included), not only each call.
+        let Some(max_time) = global.max_time else {
             return command.await;
-        }
+        };
         match tokio::time::timeout(max_time, command).await {
             Ok(result) => result,
             Err(_) => Err(Error::Transport(format!(

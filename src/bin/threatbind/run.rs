@@ -83,6 +83,13 @@ fn insert(root: &mut Map<String, Value>, path: &[String], value: Value) {
     current.insert(last.clone(), value);
 }
 
+/// A body field's path in the request document.
+fn in_body(path: &[String]) -> Vec<String> {
+    std::iter::once("body".to_owned())
+        .chain(path.iter().cloned())
+        .collect()
+}
+
 /// The request document of `op` from the parsed flags, and the server variables asked for.
 pub(crate) fn document(
     op: &Operation,
@@ -127,12 +134,7 @@ pub(crate) fn document(
                         .collect();
                     items.push(Value::Object(item));
                 }
-                let mut body = doc
-                    .remove("body")
-                    .and_then(|b| b.as_object().cloned())
-                    .unwrap_or_default();
-                insert(&mut body, path, Value::Array(items));
-                doc.insert("body".into(), Value::Object(body));
+                insert(&mut doc, &in_body(path), Value::Array(items));
             }
             target => {
                 let value = if flag.multiple {
@@ -150,21 +152,9 @@ pub(crate) fn document(
                 };
                 match target {
                     Target::Param { part, name } => {
-                        let entry = doc
-                            .entry(part.to_string())
-                            .or_insert_with(|| Value::Object(Map::new()));
-                        if let Value::Object(map) = entry {
-                            map.insert(name.clone(), value);
-                        }
+                        insert(&mut doc, &[part.to_string(), name.clone()], value)
                     }
-                    Target::Body(path) => {
-                        let mut body = doc
-                            .remove("body")
-                            .and_then(|b| b.as_object().cloned())
-                            .unwrap_or_default();
-                        insert(&mut body, path, value);
-                        doc.insert("body".into(), Value::Object(body));
-                    }
+                    Target::Body(path) => insert(&mut doc, &in_body(path), value),
                     _ => {}
                 }
             }
@@ -205,19 +195,6 @@ pub(crate) fn name_flags(op: &Operation, error: Error) -> Error {
     )
 }
 
-fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    path.split('.').try_fold(value, |v, k| v.get(k))
-}
-
-/// The raw text of the value at `path` of `body` (the whole body for an empty path), spelled as
-/// the vendor spelled it.
-fn items(body: &str, path: &str) -> Vec<String> {
-    threatbind::raw::items(body.as_bytes(), path)
-}
-
 /// Prints one answer (one page) in the chosen form.
 fn print(
     answer: &RawAnswer,
@@ -239,12 +216,12 @@ fn print(
             }
         }
         Output::Jsonl => {
-            for item in items(&body, items_path) {
+            for item in threatbind::raw::items(&answer.body, items_path) {
                 emit(&json_text::compact(&item));
             }
         }
         Output::Table => {
-            let rows: Vec<Value> = items(&body, items_path)
+            let rows: Vec<Value> = threatbind::raw::items(&answer.body, items_path)
                 .iter()
                 .filter_map(|i| serde_json::from_str(i).ok())
                 .collect();
@@ -269,7 +246,7 @@ fn print(
             for row in rows {
                 let cells: Vec<String> = columns
                     .iter()
-                    .map(|c| match lookup(&row, c) {
+                    .map(|c| match threatbind::raw::lookup(&row, c) {
                         Some(Value::String(s)) => s.replace(['\t', '\n'], " "),
                         Some(Value::Null) | None => String::new(),
                         Some(other) => other.to_string(),
