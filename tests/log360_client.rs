@@ -964,3 +964,30 @@ async fn a_token_about_to_expire_is_renewed_before_use() {
         ["Zoho-oauthtoken short-1", "Zoho-oauthtoken short-2"]
     );
 }
+
+/// "Rate limit: 50 requests per minute per account." (every Log360 Cloud page): the default
+/// quota, one per account, shared by the clients of that account only.
+#[test]
+fn the_documented_quota_is_50_a_minute_per_account() {
+    let build = |account: &str| {
+        Log360Client::builder()
+            .account_id(account)
+            .auth(Log360Auth::access_token(TOKEN))
+            .build()
+            .unwrap()
+    };
+    let (a, same, other) = (build("acct-1"), build("acct-1"), build("acct-2"));
+    let limit = a.rate_limiter().unwrap().limit();
+    assert_eq!(
+        (limit.requests, limit.period),
+        (50, Duration::from_secs(60))
+    );
+    assert!(Arc::ptr_eq(
+        a.rate_limiter().unwrap(),
+        same.rate_limiter().unwrap()
+    ));
+    assert!(!Arc::ptr_eq(
+        a.rate_limiter().unwrap(),
+        other.rate_limiter().unwrap()
+    ));
+}

@@ -44,6 +44,13 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts the run's exit code and gives its stderr.
+fn exits(out: &Output, code: i32) -> String {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    err
+}
+
 fn log360_env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("LOG360_ACCOUNT_ID", "18XXXXX4".into()),
@@ -181,8 +188,7 @@ async fn redirects_are_not_followed_and_the_other_host_sees_nothing() {
         ("LOG360_BASE_URL", format!("{}/api/v2", api.uri())),
     ];
     let out = run(&env, &["log360", "virustotal", "--indicator", "8.8.8.8"]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = exits(&out, 3);
     assert!(
         err.contains("HTTP 302") && err.contains("not followed"),
         "{err}"
@@ -204,8 +210,7 @@ async fn plain_http_goes_to_loopback_only_unless_allowed() {
     // refused without --allow-http, sent with it, and nothing leaves the machine either way.
     let remote = format!("http://0.0.0.0:{port}");
     let out = run(&log360_env(&remote), &args);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = exits(&out, 2);
     assert!(
         err.contains(&format!("http://0.0.0.0:{port}/api/v2")) && err.contains("--allow-http"),
         "{err}"
@@ -231,8 +236,7 @@ async fn plain_http_goes_to_loopback_only_unless_allowed() {
         ("LOG360_ACCOUNTS_URL", format!("http://0.0.0.0:{port}")),
     ]);
     let out = run(&env, &args);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = exits(&out, 2);
     assert!(err.contains("LOG360_ACCOUNTS_URL"), "{err}");
 }
 
@@ -638,19 +642,24 @@ async fn a_closed_stdout_ends_quietly_and_a_full_disk_is_reported() {
     let rules: Vec<Value> = (0..50)
         .map(|i| json!({"rule_id": format!("r{i}"), "rule_name": "x".repeat(2000)}))
         .collect();
+    // The answer comes late, so that a reader can go away before anything is written.
     Mock::given(path("/api/v2/detection/rules"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({"data": rules, "meta": {"has_more": false}})),
+                .set_body_json(json!({"data": rules, "meta": {"has_more": false}}))
+                .set_delay(Duration::from_millis(300)),
         )
         .mount(&server)
         .await;
     let env = log360_env(&server.uri());
-    for args in [
-        vec!["log360", "detection-rules"],
-        vec!["log360", "detection-rules", "--all"],
+    // (arguments, lines the reader takes before going away). The one JSON answer is a single
+    // line, so its reader leaves before it is written; the 50 item lines (100 KB) overflow the
+    // pipe after the first, so the writer meets the closed pipe in both cases.
+    for (args, lines) in [
+        (vec!["log360", "detection-rules"], 0),
+        (vec!["log360", "detection-rules", "--all"], 1),
     ] {
-        // `| head -1`: the reader takes one line, then goes away.
+        // `| head -1`
         let mut cmd = binary();
         cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         let mut child = cmd
@@ -661,12 +670,12 @@ async fn a_closed_stdout_ends_quietly_and_a_full_disk_is_reported() {
             .unwrap();
         {
             use std::io::BufRead;
-            let stdout = child.stdout.take().unwrap();
-            let mut line = String::new();
-            std::io::BufReader::new(stdout)
-                .read_line(&mut line)
-                .unwrap();
-            assert!(!line.is_empty());
+            let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+            for _ in 0..lines {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                assert!(!line.is_empty());
+            }
         }
         let out = child.wait_with_output().unwrap();
         let err = text(&out.stderr);
@@ -735,8 +744,7 @@ async fn errors_name_method_url_and_status_and_v_logs_every_attempt() {
             "8.8.8.8",
         ],
     );
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{err}");
+    let err = exits(&out, 5);
     let url = format!("POST {}/api/v2/threat/search/virustotal", server.uri());
     let attempts: Vec<&str> = err
         .lines()
@@ -784,8 +792,7 @@ async fn max_time_bounds_the_whole_command() {
     )
     .await;
     let took = started.elapsed();
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
+    let err = exits(&out, 4);
     assert!(err.contains("--max-time"), "{err}");
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
@@ -806,8 +813,7 @@ async fn a_retry_after_beyond_the_budget_fails_at_once_saying_so() {
             .to_vec(),
     )
     .await;
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{err}");
+    let err = exits(&out, 5);
     assert!(err.contains("server asks to wait 3600 s"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -825,8 +831,7 @@ async fn answers_larger_than_the_bound_stop_with_a_clear_error() {
     let mut bounded = vec!["--max-response-bytes", "100000"];
     bounded.extend(args);
     let out = run(&env, &bounded);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "{err}");
+    let err = exits(&out, 4);
     assert!(
         err.contains("larger than the limit of 100000 bytes"),
         "{err}"
@@ -857,8 +862,7 @@ async fn page_walks_are_bounded_checked_and_resumable() {
         &log360_env(&endless.uri()),
         &["--max-pages", "3", "log360", "detection-rules", "--all"],
     );
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{err}");
+    let err = exits(&out, 5);
     assert_eq!(text(&out.stdout).lines().count(), 3);
     assert!(
         err.contains("stopped after 3 pages (--max-pages)") && err.contains("--from 4"),
@@ -878,8 +882,7 @@ async fn page_walks_are_bounded_checked_and_resumable() {
         &log360_env(&empty.uri()),
         &["log360", "detection-rules", "--all"],
     );
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "{err}");
+    let err = exits(&out, 3);
     assert!(err.contains("empty but says more pages follow"), "{err}");
     // A failure at page 3 names the page and where to resume.
     let failing = MockServer::start().await;
@@ -906,8 +909,7 @@ async fn page_walks_are_bounded_checked_and_resumable() {
         &nameshield_env(&failing.uri()),
         &["--retries", "1", "nameshield", "events", "--all"],
     );
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{err}");
+    let err = exits(&out, 5);
     assert_eq!(text(&out.stdout).lines().count(), 2);
     assert!(
         err.contains("page 3:") && err.contains("resume with --page 2"),
