@@ -182,8 +182,10 @@ async fn send_once(
     })
 }
 
-/// Sends a request for a generated client (wired by `build.rs`): the one send path, see
-/// [`attempts`]; the answer is handed back to the generated code as a response.
+/// Sends a request for a generated client (wired by `build.rs`): the one send path. Each
+/// attempt waits for the account's quota, gets fresh credentials, is sent (no redirect
+/// followed, the answer bounded), and is retried under the policy within its time budget; the
+/// answer is handed back to the generated code as a response.
 pub async fn exec(
     hooks: &Hooks,
     http: &reqwest::Client,
