@@ -246,6 +246,12 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
         syn::parse_str(HOOKS).map_err(|e| format!("hook code does not parse: {e}"))?;
     code.push('\n');
     code.push_str(&prettyplease::unparse(&hooks_ast));
+    if let Some(prefill) = prefill_source(&raw) {
+        let prefill_ast: syn::File =
+            syn::parse_str(&prefill).map_err(|e| format!("prefill code does not parse: {e}"))?;
+        code.push('\n');
+        code.push_str(&prettyplease::unparse(&prefill_ast));
+    }
     let decode_ast: syn::File = syn::parse_str(&decode_source(&raw))
         .map_err(|e| format!("decode table does not parse: {e}"))?;
     code.push('\n');
@@ -314,6 +320,97 @@ fn ref_type(schema: Option<&serde_json::Value>) -> Option<String> {
             })
             .collect(),
     )
+}
+
+/// The `Prefill` trait of an API whose operations take parameters the client fills in from its
+/// configuration (a parameter with `x-env`, such as Log360's `account_id` header): one builder
+/// per operation with those set, so a caller sets only what the call is about. `None` when no
+/// parameter has `x-env`.
+fn prefill_source(raw: &serde_json::Value) -> Option<String> {
+    use heck::{ToPascalCase, ToSnakeCase};
+    let resolve = |v: &serde_json::Value| -> serde_json::Value {
+        match v.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) if r.starts_with('#') => raw.pointer(&r[1..]).cloned().unwrap_or_default(),
+            _ => v.clone(),
+        }
+    };
+    let mut methods = String::new();
+    let mut any = false;
+    for item in raw.get("paths")?.as_object()?.values() {
+        let shared: Vec<serde_json::Value> = item
+            .get("parameters")
+            .and_then(|p| p.as_array())
+            .into_iter()
+            .flatten()
+            .map(resolve)
+            .collect();
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            if method == "parameters" {
+                continue;
+            }
+            let params = shared.iter().cloned().chain(
+                op.get("parameters")
+                    .and_then(|p| p.as_array())
+                    .into_iter()
+                    .flatten()
+                    .map(resolve),
+            );
+            let mut fills = String::new();
+            let mut names = Vec::new();
+            for p in params {
+                let (Some(name), Some(_)) = (
+                    p.get("name").and_then(|n| n.as_str()),
+                    p.get("x-env").and_then(|e| e.as_str()),
+                ) else {
+                    continue;
+                };
+                let _ = write!(
+                    fills,
+                    ".{}(self.configured({name:?}))",
+                    name.to_snake_case()
+                );
+                names.push(format!("`{name}`"));
+            }
+            any |= !names.is_empty();
+            let summary = op
+                .get("summary")
+                .and_then(|s| s.as_str())
+                .unwrap_or(id)
+                .replace('\\', "")
+                .replace('"', "'");
+            let filled = if names.is_empty() {
+                String::new()
+            } else {
+                format!(", with {} filled in", names.join(", "))
+            };
+            let _ = writeln!(
+                methods,
+                "#[doc = \"{summary} (`{id}`){filled}.\"]\n\
+                 fn {snake}(&self) -> builder::{pascal}<'_> {{ self.client().{snake}(){fills} }}",
+                snake = id.to_snake_case(),
+                pascal = id.to_pascal_case(),
+            );
+        }
+    }
+    any.then(|| {
+        format!(
+            r#"
+/// Request builders with the parameters the client fills in from its configuration (those
+/// the spec marks `x-env`): send them with `threatbind::call`, walk their pages with the
+/// client's `items` and `pages`.
+pub trait Prefill {{
+    /// The generated client the builders come from.
+    fn client(&self) -> &Client;
+    /// The configured value of a parameter the client fills in.
+    fn configured(&self, parameter: &str) -> &str;
+    {methods}
+}}
+"#
+        )
+    })
 }
 
 /// Each operation's bodies decoded into their generated types, so that the generic path (the

@@ -5,20 +5,23 @@
 //! ```
 
 use futures::TryStreamExt;
-use threatbind::nameshield_cti::generated::types::CriticalityFilter;
-use threatbind::nameshield_cti::{EventsQuery, NameshieldClient};
+use threatbind::nameshield_cti::generated::types::{self, CriticalityFilter};
+use threatbind::nameshield_cti::NameshieldClient;
 
 #[tokio::main]
-async fn main() -> Result<(), threatbind::Error> {
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = NameshieldClient::from_env()?.build()?;
     let since = (chrono::Utc::now() - chrono::Duration::days(30))
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
-    let query = EventsQuery::default()
+    let newest_first: types::ListThreatEventsSortItem = "date,desc".parse()?;
+    let request = client
+        .generated()
+        .list_threat_events()
         .criticality(CriticalityFilter::High)
-        .started_at(since)
-        .sort("date,desc");
-    let events = client.all_events(query);
+        .started_at(since.as_str())
+        .sort(vec![newest_first]);
+    let events = client.items::<types::ThreatEvent, _, _>(request.send());
     futures::pin_mut!(events);
     while let Some(event) = events.try_next().await? {
         println!(

@@ -4,7 +4,6 @@ use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
 use crate::spec::{Api, RateLimit};
 use futures::{stream, Stream, StreamExt};
-use serde::Serialize;
 use std::future::Future;
 use std::time::Duration;
 
@@ -212,33 +211,6 @@ pub fn check_transport(name: &str, url: &str, allow_http: bool) -> Result<()> {
     ))
 }
 
-/// A request value (a query struct, a body) as the JSON the request document holds: a field
-/// left `None` is absent, not `null`.
-#[cfg_attr(
-    not(any(feature = "log360-cloud", feature = "nameshield-cti")),
-    allow(dead_code)
-)]
-pub(crate) fn to_json<B: Serialize>(value: &B) -> Result<serde_json::Value> {
-    fn strip(value: serde_json::Value) -> serde_json::Value {
-        match value {
-            serde_json::Value::Object(map) => map
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip(v)))
-                .collect(),
-            serde_json::Value::Array(items) => items.into_iter().map(strip).collect(),
-            other => other,
-        }
-    }
-    serde_json::to_value(value).map(strip).map_err(|e| {
-        Error::Validation(vec![crate::spec::Violation::new(
-            "request",
-            "type",
-            e.to_string(),
-        )])
-    })
-}
-
 /// How a page walk starts and is bounded: the first cursor, the CLI flag that sets it (named in
 /// errors, so a user can resume), and the most pages to read.
 ///
@@ -366,6 +338,40 @@ where
         Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
         Err(e) => stream::iter(vec![Err(e)]).right_stream(),
     })
+}
+
+/// Configuration variables read through a lookup (the environment, or a test's table): a
+/// blank value counts as unset.
+///
+/// ```
+/// use threatbind::common::Vars;
+/// let vars = Vars::new(|name: &str| (name == "X_TOKEN").then(|| "t".to_owned()));
+/// assert_eq!(vars.require("X_TOKEN", "").unwrap(), "t");
+/// assert!(vars.require("X_OTHER", " (needed with X_TOKEN)").unwrap_err().to_string().contains("X_OTHER"));
+/// ```
+pub struct Vars<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    /// Variables looked up by `get`.
+    pub fn new(get: F) -> Self {
+        Self(get)
+    }
+
+    /// The variable's value, unless it is unset or blank.
+    pub fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// The variable's value, or a configuration error naming it ("not set" and `why`).
+    pub fn require(&self, name: &str, why: &str) -> Result<String> {
+        self.get(name)
+            .ok_or_else(|| Error::config(name, format!("not set{why}")))
+    }
+
+    /// A server URL from the variable, checked ([`check_url`]), if it is set.
+    pub fn url(&self, name: &str) -> Result<Option<String>> {
+        self.get(name).map(|url| check_url(name, &url)).transpose()
+    }
 }
 
 #[cfg(test)]

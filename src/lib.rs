@@ -17,8 +17,14 @@ pub use error::{Error, Result};
 pub use ratelimit::{QuotaStore, RateLimiter};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use transport::call;
 
 // One module per spec whose feature is on: the hand-written folder `src/<module>/` where an
 // API needs more than its spec says (OAuth refresh, account headers), else a module holding
 // just the generated client (see build.rs).
 include!(concat!(env!("OUT_DIR"), "/modules.rs"));
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(all(doctest, feature = "log360-cloud"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -28,6 +28,47 @@ macro_rules! client_accessors {
             &self.inner
         }
 
+        /// Every item of every page of a request built with this client's builders (the
+        /// request is checked, then walked as the spec's `x-pagination` says; see
+        /// [`crate::raw::RawClient::items_of`]).
+        #[doc = concat!("```no_run\n# async fn f(client: ", $path, ") {\nuse futures::StreamExt;\n# let request = async { Err::<progenitor_client::ResponseValue<()>, progenitor_client::Error<()>>(progenitor_client::Error::Custom(String::new())) };\nlet mut items = std::pin::pin!(client.items::<serde_json::Value, _, _>(request));\nwhile let Some(item) = items.next().await { println!(\"{:?}\", item); }\n# }\n```")]
+        pub fn items<'a, T, R, F>(
+            &self,
+            request: F,
+        ) -> impl futures::Stream<Item = crate::Result<T>> + 'a
+        where
+            T: serde::de::DeserializeOwned + 'static,
+            R: 'a,
+            F: crate::transport::GeneratedRequest<R> + 'a,
+        {
+            self.raw().items_of(request)
+        }
+
+        /// Every page of a request built with this client's builders, each decoded into its
+        /// documented type (see [`crate::raw::RawClient::pages_of`]).
+        #[doc = concat!("```no_run\n# async fn f(client: ", $path, ") {\n# let request = async { Err::<progenitor_client::ResponseValue<()>, progenitor_client::Error<()>>(progenitor_client::Error::Custom(String::new())) };\nlet pages = client.pages(request);\n# }\n```")]
+        pub fn pages<'a, T, F>(
+            &self,
+            request: F,
+        ) -> impl futures::Stream<Item = crate::Result<T>> + 'a
+        where
+            T: serde::de::DeserializeOwned + 'static,
+            F: crate::transport::GeneratedRequest<T> + 'a,
+        {
+            self.raw().pages_of(request)
+        }
+
+        /// The limiter of this client's quota (the spec's `x-rate-limit`, per account or
+        /// token as its `per:` says), shared with every client of the same credentials;
+        /// `None` when the quota is off.
+        #[doc = concat!("```no_run\n# fn f(client: ", $path, ") {\nif let Some(limiter) = client.rate_limiter() {\n    println!(\"{} requests per {:?}\", limiter.limit().requests, limiter.limit().period);\n}\n# }\n```")]
+        pub fn rate_limiter(&self) -> Option<&std::sync::Arc<crate::RateLimiter>> {
+            progenitor_client::ClientInfo::inner(&self.inner)
+                .runtime
+                .limiter
+                .as_ref()
+        }
+
         /// The server URL in use.
         #[doc = concat!("```no_run\n# fn f(client: ", $path, ") {\nassert!(client.base_url().starts_with(\"http\"));\n# }\n```")]
         pub fn base_url(&self) -> &str {
@@ -116,20 +157,6 @@ impl RawClient {
         let request = self.build(op, document)?;
         crate::transport::send_raw(&self.hooks, &self.http, request, op, op.api.decode_check())
             .await
-    }
-
-    /// Sends `op` and decodes its success answer into `T` (the typed clients' one path).
-    pub(crate) async fn call<T: serde::de::DeserializeOwned>(
-        &self,
-        op: &Operation,
-        document: Value,
-    ) -> Result<T> {
-        let answer = self.send(op, &document).await?;
-        if let Some(error) = answer.decode_error {
-            return Err(error);
-        }
-        serde_json::from_slice(&answer.body)
-            .map_err(|e| Error::Decode(format!("{}: the answer does not decode: {e}", op.id)))
     }
 
     /// Every page of `op` from `document`, as the spec's `x-pagination` says: the cursor is set
@@ -270,6 +297,64 @@ impl RawClient {
                 futures::stream::iter(decoded)
             })
             .right_stream()
+    }
+
+    /// Every item of every page of a request built with a generated client's builder (its
+    /// `send()` future, which is run up to the checks and not sent): the spec's
+    /// `x-pagination` says where the cursor goes, how it advances and when to stop.
+    pub fn items_of<'a, T, R, F>(&self, request: F) -> impl futures::Stream<Item = Result<T>> + 'a
+    where
+        T: serde::de::DeserializeOwned + 'static,
+        R: 'a,
+        F: crate::transport::GeneratedRequest<R> + 'a,
+    {
+        self.captured(request, |client, op, document| {
+            client.items(op, Ok(document))
+        })
+    }
+
+    /// Every page of a request built with a generated client's builder, each decoded into its
+    /// documented type `T` (see [`Self::items_of`]).
+    pub fn pages_of<'a, T, F>(&self, request: F) -> impl futures::Stream<Item = Result<T>> + 'a
+    where
+        T: serde::de::DeserializeOwned + 'static,
+        F: crate::transport::GeneratedRequest<T> + 'a,
+    {
+        use futures::StreamExt;
+        self.captured(request, |client, op, document| {
+            client.pages(op, document).map(move |page| {
+                let answer = page?;
+                if let Some(error) = answer.decode_error {
+                    return Err(error);
+                }
+                serde_json::from_slice(&answer.body).map_err(|e| {
+                    Error::Decode(format!("{}: the answer does not decode: {e}", op.id))
+                })
+            })
+        })
+    }
+
+    /// The stream `then` makes of the operation and request document `request` captures, or
+    /// the one error that stopped the capture.
+    fn captured<'a, T, R, F, S>(
+        &self,
+        request: F,
+        then: impl Fn(RawClient, &'static Operation, Value) -> S + 'a,
+    ) -> impl futures::Stream<Item = Result<T>> + 'a
+    where
+        F: crate::transport::GeneratedRequest<R> + 'a,
+        S: futures::Stream<Item = Result<T>> + 'a,
+        T: 'a,
+        R: 'a,
+    {
+        use futures::StreamExt;
+        let client = self.clone();
+        futures::stream::once(crate::transport::capture(request)).flat_map(move |captured| {
+            match captured {
+                Ok((op, document)) => then(client.clone(), op, document).left_stream(),
+                Err(e) => futures::stream::iter(vec![Err(e)]).right_stream(),
+            }
+        })
     }
 
     fn build(&self, op: &Operation, document: &Value) -> Result<reqwest::Request> {

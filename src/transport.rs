@@ -53,11 +53,18 @@ pub(crate) fn normalise(name: &str) -> String {
 struct Attempt {
     request: String,
     error: Option<Error>,
+    /// The operation the hooks saw (its spec id).
+    operation: Option<&'static Operation>,
+    /// Set by [`capture`]: the pre hook records the request document and sends nothing.
+    capture: bool,
+    captured: Option<Value>,
 }
 
 tokio::task_local! {
     static ATTEMPT: RefCell<Attempt>;
 }
+
+const CAPTURED: &str = "captured, not sent";
 
 fn record(f: impl FnOnce(&mut Attempt)) {
     let _ = ATTEMPT.try_with(|cell| f(&mut cell.borrow_mut()));
@@ -83,6 +90,15 @@ pub async fn pre(
     let Some(op) = hooks.api.operation_by_generated_id(operation_id) else {
         return Ok(());
     };
+    record(|a| a.operation = Some(op));
+    let capturing = ATTEMPT
+        .try_with(|cell| cell.borrow().capture)
+        .unwrap_or(false);
+    if capturing {
+        let document = op.request_document(request);
+        record(|a| a.captured = Some(document));
+        return Err(CAPTURED.to_owned());
+    }
     let error = if op.unstable && !hooks.unstable.contains(&normalise(&op.id)) {
         Error::Unstable {
             operation: op.id.clone(),
@@ -100,6 +116,142 @@ pub async fn pre(
     let message = error.to_string();
     record(|a| a.error = Some(error));
     Err(message)
+}
+
+/// A generated builder's `send()` future: what [`call`] sends and the typed clients' `items`
+/// and `pages` walk. Implemented for every such future.
+pub trait GeneratedRequest<T>:
+    Future<
+    Output = std::result::Result<
+        progenitor_client::ResponseValue<T>,
+        progenitor_client::Error<Self::ErrorBody>,
+    >,
+>
+{
+    /// The operation's documented error body.
+    type ErrorBody: serde::Serialize;
+}
+
+impl<T, E: serde::Serialize, F> GeneratedRequest<T> for F
+where
+    F: Future<
+        Output = std::result::Result<
+            progenitor_client::ResponseValue<T>,
+            progenitor_client::Error<E>,
+        >,
+    >,
+{
+    type ErrorBody = E;
+}
+
+/// Runs `request` with `attempt` as its side channel and returns what the hooks recorded.
+async fn scoped<T, F: GeneratedRequest<T>>(attempt: Attempt, request: F) -> (F::Output, Attempt) {
+    ATTEMPT
+        .scope(RefCell::new(attempt), async {
+            let outcome = request.await;
+            (outcome, ATTEMPT.with(|cell| cell.take()))
+        })
+        .await
+}
+
+/// A value the generated builder could not convert (a typed newtype's length or format).
+fn not_built(message: &str) -> Error {
+    Error::Validation(vec![Violation::new("", "type", redact(message))])
+}
+
+/// Sends a request built with a generated client's builder (its `send()` future) and gives its
+/// answer, or the one typed [`Error`] of the send path: a [`Error::Validation`] naming the field
+/// and the rule, a quota or retry budget spent, the vendor's error, a [`Error::Decode`] naming
+/// the JSON path of an answer that breaks the documented type. Every call of a typed client
+/// goes through it; library users get the same errors for the calls they build themselves.
+///
+/// ```no_run
+/// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
+/// let page = threatbind::call(client.generated().list_threat_events().size(500).send()).await?;
+/// println!("{} events", page.data.len());
+/// # Ok(()) }
+/// ```
+pub async fn call<T, F: GeneratedRequest<T>>(request: F) -> Result<T> {
+    let (outcome, log) = scoped(Attempt::default(), request).await;
+    if let Some(error) = log.error {
+        return Err(error);
+    }
+    let operation = log.operation.map_or("request", |op| op.id.as_str());
+    let vendor = |status: reqwest::StatusCode, body: Option<Value>| {
+        let error = api_error(status.as_u16(), body.as_ref()).at(&log.request);
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            Error::Auth(error.to_string())
+        } else {
+            error
+        }
+    };
+    match outcome {
+        Ok(answer) => Ok(answer.into_inner()),
+        Err(progenitor_client::Error::ErrorResponse(answer)) => {
+            let status = answer.status();
+            Err(vendor(
+                status,
+                serde_json::to_value(answer.into_inner()).ok(),
+            ))
+        }
+        Err(progenitor_client::Error::UnexpectedResponse(response)) => {
+            let status = response.status();
+            let body = response.bytes().await.ok();
+            let parsed = body.and_then(|b| serde_json::from_slice(&b).ok());
+            if status.is_success() {
+                return Err(Error::Protocol(redact(&format!(
+                    "{operation} ({}): status {status} is not documented",
+                    log.request
+                ))));
+            }
+            Err(vendor(status, parsed))
+        }
+        Err(progenitor_client::Error::InvalidResponsePayload(body, e)) => {
+            let problem = log
+                .operation
+                .and_then(|op| (op.api.decode_check())(&op.id, &body))
+                .and_then(|r| r.err())
+                .unwrap_or_else(|| e.to_string());
+            Err(Error::Decode(redact(&format!(
+                "{operation} ({}): the answer breaks the documented type {problem}",
+                log.request
+            ))))
+        }
+        // A value the generated builder could not convert (a typed newtype's length or format).
+        Err(progenitor_client::Error::InvalidRequest(message)) => {
+            Err(Error::Validation(vec![Violation::new(
+                "",
+                "type",
+                redact(&message),
+            )]))
+        }
+        Err(progenitor_client::Error::CommunicationError(e))
+        | Err(progenitor_client::Error::ResponseBodyError(e))
+        | Err(progenitor_client::Error::InvalidUpgrade(e)) => Err(Error::Transport(describe(&e))),
+        Err(progenitor_client::Error::Custom(message)) => Err(Error::Transport(redact(&message))),
+    }
+}
+
+/// Runs a generated builder's `send()` future up to the pre hook and returns the operation and
+/// its request document, sending nothing (how the typed clients hand a built request to the
+/// spec-driven page walker).
+pub(crate) async fn capture<T, F: GeneratedRequest<T>>(
+    request: F,
+) -> Result<(&'static Operation, Value)> {
+    let attempt = Attempt {
+        capture: true,
+        ..Attempt::default()
+    };
+    let (outcome, log) = scoped(attempt, request).await;
+    match (log.operation, log.captured) {
+        (Some(op), Some(document)) => Ok((op, document)),
+        _ => match outcome {
+            Err(progenitor_client::Error::InvalidRequest(message)) => Err(not_built(&message)),
+            _ => Err(Error::Protocol(
+                "the request did not reach the send path's hooks".to_owned(),
+            )),
+        },
+    }
 }
 
 /// The answer of one attempt, read whole (within the size bound).

@@ -896,7 +896,57 @@ async fn typed_answers_keep_unknown_top_level_fields() {
         .base_url(server.uri())
         .build()
         .unwrap();
-    let page = c.events(&Default::default()).await.unwrap();
+    let page = threatbind::call(c.generated().list_threat_events().send())
+        .await
+        .unwrap();
     assert_eq!(page.extra["request_id"], "abc");
     assert_eq!(page.extra["facets"]["x"], 1);
+}
+
+/// The help of every command marks what its spec marks: `deprecated: true` as `[deprecated]`,
+/// a beta operation (`x-unstable`) as `[beta]`, and nothing else carries either mark. Read from
+/// the specs, so a spec that deprecates an operation changes this test's expectations with it.
+#[test]
+fn help_marks_exactly_the_operations_the_specs_mark() {
+    use threatbind::spec::Api;
+    let bin = env!("CARGO_BIN_EXE_threatbind");
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| *n != "help")
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut seen = 0;
+    for api in names(&help(&[])) {
+        for command in names(&help(&[&api])) {
+            let text = help(&[&api, &command]);
+            let first = text.lines().next().unwrap_or("");
+            let op = Api::ALL
+                .iter()
+                .flat_map(|a| a.operations())
+                .find(|op| first.contains(&format!("({} {})", op.method, op.path)))
+                .unwrap_or_else(|| panic!("{api} {command}: no operation in {first:?}"));
+            assert_eq!(
+                first.contains("[deprecated]"),
+                op.deprecated,
+                "{api} {command}"
+            );
+            assert_eq!(first.contains("[beta]"), op.unstable, "{api} {command}");
+            seen += 1;
+        }
+    }
+    let total: usize = Api::ALL.iter().map(|a| a.operations().count()).sum();
+    assert_eq!(seen, total, "every operation has a command");
 }

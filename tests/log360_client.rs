@@ -7,21 +7,42 @@ mod common;
 use common::{error_fixtures, fast_settings, fixture, vars};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use threatbind::log360_cloud::generated::open_enums::AnomalyType;
 use threatbind::log360_cloud::generated::types::{
-    ConnectionSection, EntityType, IndicatorType, RuleType, ThreatAction,
+    self, ConnectionSection, EntityType, IndicatorType, RuleType,
 };
 use threatbind::log360_cloud::*;
-use threatbind::spec::RateLimit;
-use threatbind::{Error, Settings};
+use threatbind::spec::{Api, RateLimit};
+use threatbind::{call, Error, Settings};
 use wiremock::matchers::{
     body_json, body_string_contains, header, method, path, query_param, query_param_is_missing,
 };
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "1000.secret-access-token";
+
+async fn virustotal(
+    c: &Log360Client,
+    indicator: &str,
+) -> threatbind::Result<types::VirusTotalResponse> {
+    call(
+        c.search_virus_total()
+            .body_map(|b| b.indicator(indicator))
+            .send(),
+    )
+    .await
+}
+
+async fn rules(c: &Log360Client) -> threatbind::Result<types::DetectionRulesResponse> {
+    call(c.list_detection_rules().send()).await
+}
+
+fn limit(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap()
+}
 
 fn client(server: &MockServer) -> Log360Client {
     Log360Client::builder()
@@ -49,15 +70,18 @@ async fn threat_analytics_sends_the_documented_request() {
         .expect(1)
         .mount(&server)
         .await;
-    let q = ThreatQuery::connections(
+    let c = client(&server);
+    let q = threat::connections(
         "8.8.8.8",
         IndicatorType::Ip,
         ConnectionSection::HostedUrls,
         0,
-        25,
+        limit(25),
         0,
     );
-    let answer = client(&server).threat_analytics(&q).await.unwrap();
+    let answer = call(c.search_threat_analytics().body(q).send())
+        .await
+        .unwrap();
     let data = answer.data.unwrap();
     assert_eq!(data.indicator_type.unwrap().as_str(), "IP");
     assert_eq!(
@@ -78,8 +102,11 @@ async fn domain_answers_come_back_as_url_and_unknown_values_are_kept() {
         )))
         .mount(&server)
         .await;
-    let q = ThreatQuery::info("example.com").indicator_type(IndicatorType::Domain);
-    let answer = client(&server).threat_analytics(&q).await.unwrap();
+    let c = client(&server);
+    let q = threat::info("example.com").indicator_type(Some(IndicatorType::Domain));
+    let answer = call(c.search_threat_analytics().body(q).send())
+        .await
+        .unwrap();
     assert_eq!(answer.data.unwrap().indicator_type.unwrap().as_str(), "URL");
 
     Mock::given(path("/api/v2/entities/risk-profile"))
@@ -95,12 +122,12 @@ async fn domain_answers_come_back_as_url_and_unknown_values_are_kept() {
         )
         .mount(&server)
         .await;
-    let q = RiskProfileQuery {
-        entity_name: "l3cuser1_1".into(),
-        domain_name: "example.com".into(),
-        entity_type: EntityType::User,
-    };
-    let profile = client(&server).risk_profile(&q).await.unwrap();
+    let q = c
+        .get_entity_risk_profile()
+        .entity_name("l3cuser1_1")
+        .domain_name("example.com")
+        .entity_type(EntityType::User);
+    let profile = call(q.send()).await.unwrap();
     let deviation = &profile.data.behavioral_baseline_deviations[0];
     assert_eq!(
         deviation.anomaly_type,
@@ -151,29 +178,27 @@ async fn virustotal_and_ueba_requests_match_the_docs() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let vt = c.virustotal("https://example.com/x").await.unwrap();
+    let vt = virustotal(&c, "https://example.com/x").await.unwrap();
     assert!(vt.data.unwrap().html_info.is_some());
-    let start = "2026-04-01T00:00:00Z".parse().unwrap();
-    let end = "2026-04-09T00:00:00Z".parse().unwrap();
-    let details = c
-        .anomaly_details(
-            &AnomalyDetailsQuery::new("john.doe", "example.com", "1000XXXXXXXXXXX78")
-                .between(start, end)
-                .limit(200),
-        )
-        .await
-        .unwrap();
+    let start: chrono::DateTime<chrono::Utc> = "2026-04-01T00:00:00Z".parse().unwrap();
+    let end: chrono::DateTime<chrono::Utc> = "2026-04-09T00:00:00Z".parse().unwrap();
+    let request = c
+        .list_entity_rule_anomalies()
+        .entity_name("john.doe")
+        .domain_name("example.com")
+        .rule_id("1000XXXXXXXXXXX78")
+        .start_time(start)
+        .end_time(end)
+        .limit(200u64);
+    let details = call(request.send()).await.unwrap();
     let anomalies = details.data.pattern_anomalies.unwrap().anomalies;
     assert_eq!(anomalies[0].score, Some(0.948));
-    let q = RiskProfileQuery {
-        entity_name: "WS-1".into(),
-        domain_name: "example.com".into(),
-        entity_type: EntityType::Device,
-    };
-    assert_eq!(
-        c.risk_profile(&q).await.unwrap().data.risk_score,
-        Some(100.0)
-    );
+    let q = c
+        .get_entity_risk_profile()
+        .entity_name("WS-1")
+        .domain_name("example.com")
+        .entity_type(EntityType::Device);
+    assert_eq!(call(q.send()).await.unwrap().data.risk_score, Some(100.0));
 }
 
 #[tokio::test]
@@ -201,22 +226,23 @@ async fn every_documented_error_body_becomes_a_typed_api_error() {
                 .build()
                 .unwrap();
             let result = match op {
-                "listEntityRuleAnomalies" => c
-                    .anomaly_details(&AnomalyDetailsQuery::new("a", "b", "c"))
-                    .await
-                    .map(drop),
-                "getEntityRiskProfile" => c
-                    .risk_profile(&RiskProfileQuery {
-                        entity_name: "a".into(),
-                        domain_name: "b".into(),
-                        entity_type: EntityType::User,
-                    })
-                    .await
-                    .map(drop),
-                _ => c
-                    .recent_anomalies(&RecentAnomaliesQuery::new("a", "b"))
-                    .await
-                    .map(drop),
+                "listEntityRuleAnomalies" => {
+                    let q = c.list_entity_rule_anomalies();
+                    call(q.entity_name("a").domain_name("b").rule_id("c").send())
+                        .await
+                        .map(drop)
+                }
+                "getEntityRiskProfile" => {
+                    let q = c
+                        .get_entity_risk_profile()
+                        .entity_name("a")
+                        .domain_name("b");
+                    call(q.entity_type(EntityType::User).send()).await.map(drop)
+                }
+                _ => {
+                    let q = c.list_recent_anomalies().entity_name("a").domain_name("b");
+                    call(q.send()).await.map(drop)
+                }
             };
             let err = result.unwrap_err();
             let expected_code = body["error"]["code"].as_str().unwrap().to_owned();
@@ -251,6 +277,31 @@ async fn every_documented_error_body_becomes_a_typed_api_error() {
     assert!(checked >= 20, "{checked}");
 }
 
+/// Sends `document` for `operation` on the generic path (the CLI's), expecting a refusal.
+async fn refused(
+    c: &Log360Client,
+    operation: &str,
+    document: Value,
+) -> Vec<threatbind::spec::Violation> {
+    let op = Api::Log360Cloud.operation(operation).unwrap();
+    match c.raw().send(op, &document).await {
+        Err(Error::Validation(v)) => v,
+        other => panic!("{operation} {document}: {other:?}"),
+    }
+}
+
+/// `base` with the value at JSON pointer `at` replaced (`None`: removed).
+fn with(base: &Value, at: &str, value: Option<Value>) -> Value {
+    let mut doc = base.clone();
+    let (parent, key) = at.rsplit_once('/').unwrap();
+    let map = doc.pointer_mut(parent).unwrap().as_object_mut().unwrap();
+    match value {
+        Some(v) => map.insert(key.to_owned(), v),
+        None => map.remove(key),
+    };
+    doc
+}
+
 /// Each case breaks one documented rule; the client must refuse it and send nothing.
 #[tokio::test]
 async fn every_documented_constraint_is_enforced_before_sending() {
@@ -262,240 +313,204 @@ async fn every_documented_constraint_is_enforced_before_sending() {
         .await;
     let c = client(&server);
     let now = chrono::Utc::now();
-    let days = chrono::Duration::days;
-    let conn = |section| ThreatQuery::connections("8.8.8.8", IndicatorType::Ip, section, 0, 10, 0);
-    let mut cases: Vec<(&str, &str, ThreatQuery)> = vec![
+    let day = |n: i64| {
+        (now - chrono::Duration::days(n)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let conn = json!({"body": {"indicator": "8.8.8.8", "indicator_type": "IP", "action": "CONNECTIONS",
+        "filter": {"section": "asn", "severity": 0}, "limit": 10, "from": 0}});
+    let history = |start: Option<String>, end: Option<String>| {
+        json!({"body": {"indicator": "https://example.com", "indicator_type": "URL", "action": "HISTORY",
+            "filter": {"start_date": start, "end_date": end}}})
+    };
+    let set = |at: &str, v: Value| with(&conn, at, Some(v));
+    let drop = |at: &str| with(&conn, at, None);
+    let cases: Vec<(&str, &str, Value)> = vec![
         (
             "indicator",
             "maxLength",
-            ThreatQuery::info("a".repeat(2049)),
+            set("/body/indicator", json!("a".repeat(2049))),
         ),
-        ("indicator", "minLength", ThreatQuery::info("")),
-        ("filter.section", "x-rules:connections-required-fields", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.filter.section = None;
-            q
-        }),
-        ("filter.severity", "x-rules:connections-required-fields", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.filter.severity = None;
-            q
-        }),
-        ("limit", "x-rules:connections-required-fields", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.limit = None;
-            q
-        }),
-        ("from", "x-rules:connections-required-fields", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.from = None;
-            q
-        }),
-        ("filter.severity", "maximum", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.filter.severity = Some(5);
-            q
-        }),
-        ("filter.severity", "minimum", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.filter.severity = Some(-1);
-            q
-        }),
-        ("limit", "maximum", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.limit = Some(101);
-            q
-        }),
-        ("limit", "minimum", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.limit = Some(0);
-            q
-        }),
-        ("from", "maximum", {
-            let mut q = conn(ConnectionSection::Asn);
-            q.from = Some(1001);
-            q
-        }),
+        ("indicator", "minLength", set("/body/indicator", json!(""))),
+        (
+            "filter.section",
+            "x-rules:connections-required-fields",
+            drop("/body/filter/section"),
+        ),
+        (
+            "filter.severity",
+            "x-rules:connections-required-fields",
+            drop("/body/filter/severity"),
+        ),
+        (
+            "limit",
+            "x-rules:connections-required-fields",
+            drop("/body/limit"),
+        ),
+        (
+            "from",
+            "x-rules:connections-required-fields",
+            drop("/body/from"),
+        ),
+        (
+            "filter.severity",
+            "maximum",
+            set("/body/filter/severity", json!(5)),
+        ),
+        (
+            "filter.severity",
+            "minimum",
+            set("/body/filter/severity", json!(-1)),
+        ),
+        ("limit", "maximum", set("/body/limit", json!(101))),
+        ("limit", "minimum", set("/body/limit", json!(0))),
+        ("from", "maximum", set("/body/from", json!(1001))),
         (
             "filter.section",
             "x-rules:section-for-ip",
-            conn(ConnectionSection::SubDomains),
+            set("/body/filter/section", json!("sub_domains")),
         ),
         (
             "filter.section",
             "x-rules:section-for-url-domain",
-            ThreatQuery::connections(
-                "example.com",
-                IndicatorType::Domain,
-                ConnectionSection::Asn,
-                0,
-                10,
-                0,
+            with(
+                &set("/body/indicator", json!("example.com")),
+                "/body/indicator_type",
+                Some(json!("DOMAIN")),
             ),
         ),
-        ("filter.section", "x-rules:section-not-file-only", {
-            let mut q = conn(ConnectionSection::OutboundUrls);
-            q.indicator_type = None;
-            q
-        }),
+        (
+            "filter.section",
+            "x-rules:section-not-file-only",
+            with(
+                &set("/body/filter/section", json!("outbound_urls")),
+                "/body/indicator_type",
+                None,
+            ),
+        ),
         (
             "filter.start_date",
             "x-rules:history-dates-required",
-            ThreatQuery::new("https://example.com", ThreatAction::History)
-                .indicator_type(IndicatorType::Url),
+            with(&history(None, None), "/body/filter", None),
         ),
         (
             "filter.start_date",
             "x-rules:start-date-within-a-year",
-            ThreatQuery::history("https://example.com", now - days(370), now - days(300))
-                .indicator_type(IndicatorType::Url),
+            history(Some(day(370)), Some(day(300))),
         ),
         (
             "filter.end_date",
             "x-rules:date-range-at-most-180-days",
-            ThreatQuery::history("https://example.com", now - days(200), now - days(10))
-                .indicator_type(IndicatorType::Url),
+            history(Some(day(200)), Some(day(10))),
         ),
         (
             "filter.end_date",
             "x-rules:date-range-at-most-180-days",
-            ThreatQuery::history("https://example.com", now - days(10), now - days(20))
-                .indicator_type(IndicatorType::Url),
+            history(Some(day(10)), Some(day(20))),
         ),
-        ("filter.start_date", "format", {
-            let mut q = ThreatQuery::new("https://example.com", ThreatAction::History);
-            q.filter.start_date = Some("last week".into());
-            q
-        }),
+        (
+            "filter.start_date",
+            "format",
+            history(Some("last week".into()), Some(day(1))),
+        ),
     ];
-    for (field, rule, query) in cases.drain(..) {
-        match c.threat_analytics(&query).await {
-            Err(Error::Validation(v)) => assert!(
-                v.iter().any(|v| v.field() == field && v.rule == rule),
-                "{field} {rule}: got {v:?}"
-            ),
-            other => panic!("{field} {rule}: {other:?}"),
-        }
+    for (field, rule, document) in cases {
+        let v = refused(&c, "searchThreatAnalytics", document).await;
+        assert!(
+            v.iter().any(|v| v.field() == field && v.rule == rule),
+            "{field} {rule}: got {v:?}"
+        );
     }
 
-    let ueba: Vec<(&str, &str, AnomalyDetailsQuery)> = vec![
+    let details = json!({"query": {"entity_name": "u", "domain_name": "d", "rule_id": "r"}});
+    let set = |at: &str, v: Value| with(&details, at, Some(v));
+    let ueba: Vec<(&str, &str, Value)> = vec![
         (
             "entity_name",
             "maxLength",
-            AnomalyDetailsQuery::new("u".repeat(101), "d", "r"),
+            set("/query/entity_name", json!("u".repeat(101))),
         ),
         (
             "domain_name",
             "maxLength",
-            AnomalyDetailsQuery::new("u", "d".repeat(101), "r"),
+            set("/query/domain_name", json!("d".repeat(101))),
         ),
         (
             "entity_name",
             "minLength",
-            AnomalyDetailsQuery::new("", "d", "r"),
+            set("/query/entity_name", json!("")),
         ),
-        (
-            "rule_id",
-            "minLength",
-            AnomalyDetailsQuery::new("u", "d", ""),
-        ),
-        (
-            "limit",
-            "maximum",
-            AnomalyDetailsQuery::new("u", "d", "r").limit(1001),
-        ),
-        (
-            "limit",
-            "minimum",
-            AnomalyDetailsQuery::new("u", "d", "r").limit(0),
-        ),
-        (
-            "from",
-            "maximum",
-            AnomalyDetailsQuery {
-                from: Some(1001),
-                ..AnomalyDetailsQuery::new("u", "d", "r")
-            },
-        ),
-        (
-            "from",
-            "minimum",
-            AnomalyDetailsQuery {
-                from: Some(0),
-                ..AnomalyDetailsQuery::new("u", "d", "r")
-            },
-        ),
+        ("rule_id", "minLength", set("/query/rule_id", json!(""))),
+        ("limit", "maximum", set("/query/limit", json!(1001))),
+        ("limit", "minimum", set("/query/limit", json!(0))),
+        ("from", "maximum", set("/query/from", json!(1001))),
+        ("from", "minimum", set("/query/from", json!(0))),
         (
             "start_time",
             "x-rules:start-time-not-before-epoch",
-            AnomalyDetailsQuery {
-                start_time: Some("1969-12-31T23:59:59Z".parse().unwrap()),
-                ..AnomalyDetailsQuery::new("u", "d", "r")
-            },
+            set("/query/start_time", json!("1969-12-31T23:59:59Z")),
         ),
         (
             "end_time",
             "x-rules:end-time-not-before-epoch",
-            AnomalyDetailsQuery {
-                end_time: Some("1960-01-01T00:00:00Z".parse().unwrap()),
-                ..AnomalyDetailsQuery::new("u", "d", "r")
-            },
+            set("/query/end_time", json!("1960-01-01T00:00:00Z")),
         ),
     ];
-    for (field, rule, query) in ueba {
-        match c.anomaly_details(&query).await {
-            Err(Error::Validation(v)) => assert!(
-                v.iter().any(|v| v.field() == field && v.rule == rule),
-                "{field} {rule}: got {v:?}"
-            ),
-            other => panic!("{field} {rule}: {other:?}"),
-        }
-    }
-    let recent = RecentAnomaliesQuery {
-        limit: Some(1001),
-        ..RecentAnomaliesQuery::new("u", "d")
-    };
-    assert!(
-        matches!(c.recent_anomalies(&recent).await, Err(Error::Validation(v)) if v[0].field() == "limit")
-    );
-    let risk = RiskProfileQuery {
-        entity_name: "u".repeat(101),
-        domain_name: "d".into(),
-        entity_type: EntityType::User,
-    };
-    assert!(
-        matches!(c.risk_profile(&risk).await, Err(Error::Validation(v)) if v[0].field() == "entity_name")
-    );
-    for (field, query) in [
-        (
-            "limit",
-            DetectionRulesQuery {
-                limit: Some(101),
-                ..Default::default()
-            },
-        ),
-        (
-            "from",
-            DetectionRulesQuery {
-                from: Some(10001),
-                ..Default::default()
-            },
-        ),
-        (
-            "limit",
-            DetectionRulesQuery {
-                limit: Some(0),
-                ..Default::default()
-            },
-        ),
-    ] {
+    for (field, rule, document) in ueba {
+        let v = refused(&c, "listEntityRuleAnomalies", document).await;
         assert!(
-            matches!(c.detection_rules(&query).await, Err(Error::Validation(v)) if v[0].field() == field),
-            "{field}"
+            v.iter().any(|v| v.field() == field && v.rule == rule),
+            "{field} {rule}: got {v:?}"
         );
     }
-    let err = c.virustotal(&"x".repeat(2049)).await.unwrap_err();
-    assert!(err.to_string().contains("indicator: maxLength"), "{err}");
+    let recent = json!({"query": {"entity_name": "u", "domain_name": "d", "limit": 1001}});
+    assert_eq!(
+        refused(&c, "listRecentAnomalies", recent).await[0].field(),
+        "limit"
+    );
+    let risk = json!({"query": {"entity_name": "u".repeat(101), "domain_name": "d", "entity_type": "user"}});
+    assert_eq!(
+        refused(&c, "getEntityRiskProfile", risk).await[0].field(),
+        "entity_name"
+    );
+    for (field, value) in [("limit", 101), ("from", 10001), ("limit", 0)] {
+        let document = json!({"query": {field: value}});
+        assert_eq!(
+            refused(&c, "listDetectionRules", document).await[0].field(),
+            field
+        );
+    }
+    let long = json!({"body": {"indicator": "x".repeat(2049)}});
+    let v = refused(&c, "searchVirusTotal", long).await;
+    assert_eq!(
+        (v[0].field(), v[0].rule.as_str()),
+        ("indicator", "maxLength")
+    );
+}
+
+/// The typed face refuses the same requests with the same typed error: a range only the spec
+/// knows, from the validator; a length typify's newtype already refuses, naming the field.
+#[tokio::test]
+async fn the_typed_builders_refuse_with_a_validation_error() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = call(c.list_detection_rules().limit(101u64).send())
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Validation(v) => {
+            assert_eq!((v[0].field(), v[0].rule.as_str()), ("limit", "maximum"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = virustotal(&c, &"x".repeat(2049)).await.unwrap_err();
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
+    assert!(err.to_string().contains("indicator"), "{err}");
+    assert_eq!(err.exit_code(), 2);
 }
 
 #[tokio::test]
@@ -510,37 +525,40 @@ async fn boundary_values_are_accepted_and_sent() {
     let now = chrono::Utc::now();
     let days = chrono::Duration::days;
     // Exactly 180 days, starting 200 days ago (within the year).
-    c.threat_analytics(
-        &ThreatQuery::history("https://example.com", now - days(200), now - days(20))
-            .indicator_type(IndicatorType::Url),
-    )
-    .await
-    .unwrap();
-    c.threat_analytics(&ThreatQuery::connections(
+    let history = threat::history("https://example.com", now - days(200), now - days(20))
+        .indicator_type(Some(IndicatorType::Url));
+    call(c.search_threat_analytics().body(history).send())
+        .await
+        .unwrap();
+    let connections = threat::connections(
         "8.8.8.8",
         IndicatorType::Ip,
         ConnectionSection::Asn,
         4,
-        100,
+        limit(100),
         1000,
-    ))
-    .await
-    .unwrap();
-    c.virustotal(&"x".repeat(2048)).await.unwrap();
+    );
+    call(c.search_threat_analytics().body(connections).send())
+        .await
+        .unwrap();
+    virustotal(&c, &"x".repeat(2048)).await.unwrap();
 }
 
 #[tokio::test]
 async fn validation_errors_name_the_field_and_the_rule() {
     let server = MockServer::start().await;
-    let q = ThreatQuery::connections(
+    let c = client(&server);
+    let q = threat::connections(
         "8.8.8.8",
         IndicatorType::Ip,
         ConnectionSection::SubDomains,
         0,
-        10,
+        limit(10),
         0,
     );
-    let err = client(&server).threat_analytics(&q).await.unwrap_err();
+    let err = call(c.search_threat_analytics().body(q).send())
+        .await
+        .unwrap_err();
     let line = err.to_string();
     assert!(line.starts_with("invalid request: filter.section: x-rules:section-for-ip: \"sub_domains\" is not allowed here"), "{line}");
     assert_eq!(err.exit_code(), 2);
@@ -593,16 +611,11 @@ async fn a_refresh_token_is_exchanged_reused_and_renewed_after_a_401() {
         .settings(fast_settings())
         .build()
         .unwrap();
-    let rules = c
-        .detection_rules(&DetectionRulesQuery::default())
-        .await
-        .unwrap();
-    assert_eq!(rules.data.len(), 2);
+    let answer = rules(&c).await.unwrap();
+    assert_eq!(answer.data.len(), 2);
     // The renewed token is reused: three more calls, no more refreshes.
     for _ in 0..3 {
-        c.detection_rules(&DetectionRulesQuery::default())
-            .await
-            .unwrap();
+        rules(&c).await.unwrap();
     }
     assert_eq!(*issued.lock().unwrap(), 2);
     assert!(
@@ -629,7 +642,7 @@ async fn a_failed_refresh_is_an_auth_error_without_secrets() {
         .settings(fast_settings())
         .build()
         .unwrap();
-    let err = c.virustotal("8.8.8.8").await.unwrap_err();
+    let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err}");
     let text = format!("{err} {err:?}");
     assert!(
@@ -668,12 +681,10 @@ async fn server_errors_and_429_are_retried_other_4xx_are_not() {
         .mount(&server)
         .await;
     let c = client(&server);
-    c.detection_rules(&DetectionRulesQuery::default())
-        .await
-        .unwrap();
+    rules(&c).await.unwrap();
     let rules_calls = server.received_requests().await.unwrap().len();
     assert_eq!(rules_calls, 3);
-    let err = c.virustotal("8.8.8.8").await.unwrap_err();
+    let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     assert!(matches!(err, Error::Api { status: 400, .. }), "{err}");
     assert_eq!(err.exit_code(), 3);
 }
@@ -690,7 +701,7 @@ async fn connection_errors_are_transport_errors() {
         .settings(fast_settings())
         .build()
         .unwrap();
-    let err = c.virustotal("8.8.8.8").await.unwrap_err();
+    let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err}");
     assert_eq!(err.exit_code(), 4);
     assert!(!format!("{err:?}").contains(TOKEN));
@@ -718,12 +729,11 @@ async fn detection_rules_are_walked_across_pages() {
             .await;
     }
     let c = client(&server);
-    let q = DetectionRulesQuery {
-        limit: Some(2),
-        rule_type: Some(RuleType::Anomaly),
-        ..Default::default()
-    };
-    let rules: Vec<_> = c.all_detection_rules(q).try_collect().await.unwrap();
+    let q = c
+        .list_detection_rules()
+        .limit(2u64)
+        .rule_type(RuleType::Anomaly);
+    let rules: Vec<types::DetectionRule> = c.items(q.send()).try_collect().await.unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r.rule_id.as_str()).collect();
     assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5"]);
 }
@@ -740,11 +750,9 @@ async fn ueba_pages_are_walked_until_has_more_is_false() {
             .mount(&server)
             .await;
     }
-    let pages: Vec<_> = client(&server)
-        .recent_anomalies_pages(RecentAnomaliesQuery::new("u", "d"))
-        .try_collect()
-        .await
-        .unwrap();
+    let c = client(&server);
+    let q = c.list_recent_anomalies().entity_name("u").domain_name("d");
+    let pages: Vec<types::RecentAnomaliesResponse> = c.pages(q.send()).try_collect().await.unwrap();
     let froms: Vec<i64> = pages
         .iter()
         .map(|p| p.meta.as_ref().unwrap().from.unwrap())
@@ -817,7 +825,7 @@ async fn the_account_quota_holds_under_20_concurrent_tasks() {
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let c = if i % 2 == 0 { a.clone() } else { b.clone() };
-            tokio::spawn(async move { c.virustotal("8.8.8.8").await })
+            tokio::spawn(async move { virustotal(&c, "8.8.8.8").await })
         })
         .collect();
     for t in tasks {
@@ -938,12 +946,8 @@ async fn a_token_about_to_expire_is_renewed_before_use() {
         .settings(fast_settings())
         .build()
         .unwrap();
-    c.detection_rules(&DetectionRulesQuery::default())
-        .await
-        .unwrap();
-    c.detection_rules(&DetectionRulesQuery::default())
-        .await
-        .unwrap();
+    rules(&c).await.unwrap();
+    rules(&c).await.unwrap();
     assert_eq!(*issued.lock().unwrap(), 2);
     let tokens: Vec<String> = api
         .received_requests()

@@ -7,13 +7,22 @@ use common::{error_fixtures, fast_settings, fixture, vars};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use threatbind::nameshield_cti::generated::open_enums::CriticalityLevel;
-use threatbind::nameshield_cti::generated::types::CriticalityFilter;
+use threatbind::nameshield_cti::generated::types::{self, CriticalityFilter};
 use threatbind::nameshield_cti::*;
-use threatbind::{Error, RetryPolicy, Settings};
+use threatbind::spec::Api;
+use threatbind::{call, Error, RetryPolicy, Settings};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "6f1c3c1e-1111-4000-8000-000000000042";
+
+fn sort(keys: &[&str]) -> Vec<types::ListThreatEventsSortItem> {
+    keys.iter().map(|k| k.parse().unwrap()).collect()
+}
+
+async fn events(c: &NameshieldClient) -> threatbind::Result<types::ThreatEventPage> {
+    call(c.generated().list_threat_events().send()).await
+}
 
 fn client(server: &MockServer) -> NameshieldClient {
     NameshieldClient::builder()
@@ -38,12 +47,14 @@ async fn events_send_repeated_sort_and_the_space_in_started_at() {
         .expect(1)
         .mount(&server)
         .await;
-    let q = EventsQuery::default()
+    let c = client(&server);
+    let q = c
+        .generated()
+        .list_threat_events()
         .criticality(CriticalityFilter::Low)
         .started_at("2024-12-31 15:30:45")
-        .sort("date,desc")
-        .sort("id,asc");
-    let page = client(&server).events(&q).await.unwrap();
+        .sort(sort(&["date,desc", "id,asc"]));
+    let page = call(q.send()).await.unwrap();
     assert_eq!(
         page.data[0].criticality.as_ref().unwrap().level,
         Some(CriticalityLevel::Low)
@@ -87,11 +98,9 @@ async fn all_events_walks_pages_until_has_next_is_false() {
             .mount(&server)
             .await;
     }
-    let q = EventsQuery {
-        size: Some(2),
-        ..Default::default()
-    };
-    let events: Vec<_> = client(&server).all_events(q).try_collect().await.unwrap();
+    let c = client(&server);
+    let q = c.generated().list_threat_events().size(2u64);
+    let events: Vec<types::ThreatEvent> = c.items(q.send()).try_collect().await.unwrap();
     assert_eq!(events.len(), 6);
     assert!(events[5].id.ends_with('5'));
 }
@@ -109,7 +118,8 @@ async fn v1_search_posts_the_documented_body_and_walks_offsets() {
             .and(path("/cti/v1/events/search"))
             .and(body_json(json!({
                 "query_parameters": [{"name": "domain", "operator": "ENDS_WITH", "value": ".com"}],
-                // What the caller set, no more: the server applies its documented defaults.
+                // The typed body carries the documented default it holds.
+                "include_customer_children_events": true,
                 "limit": 2, "offset": offset, "started_at": "2023-10-01 00:00:00", "ended_at": "2023-10-31 00:00:00"
             })))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "OK", "data": {"limit": 2, "offset": offset, "total": 3, "results": results(offset, n)}})))
@@ -117,18 +127,20 @@ async fn v1_search_posts_the_documented_body_and_walks_offsets() {
             .mount(&server)
             .await;
     }
-    let q = SearchV1Query {
-        query_parameters: vec![criterion("domain", "ENDS_WITH", ".com")],
-        limit: Some(2),
-        started_at: Some("2023-10-01 00:00:00".into()),
-        ended_at: Some("2023-10-31 00:00:00".into()),
+    let c = client(&server);
+    let criterion = types::SearchCriteria {
+        name: Some("domain".into()),
+        operator: Some("ENDS_WITH".into()),
+        value: Some(".com".into()),
         ..Default::default()
     };
-    let events: Vec<_> = client(&server)
-        .all_search_v1(q)
-        .try_collect()
-        .await
-        .unwrap();
+    let q = c.generated().search_threat_events_v1().body_map(|b| {
+        b.query_parameters(vec![criterion])
+            .limit(std::num::NonZeroU64::new(2).unwrap())
+            .started_at(Some("2023-10-01 00:00:00".parse().unwrap()))
+            .ended_at(Some("2023-10-31 00:00:00".parse().unwrap()))
+    });
+    let events: Vec<types::ThreatEvent> = c.items(q.send()).try_collect().await.unwrap();
     let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
     assert_eq!(ids, ["e0", "e1", "e2"]);
 }
@@ -142,98 +154,59 @@ async fn documented_constraints_are_enforced_before_sending() {
         .mount(&server)
         .await;
     let c = client(&server);
-    let cases: Vec<(&str, &str, EventsQuery)> = vec![
-        (
-            "size",
-            "maximum",
-            EventsQuery {
-                size: Some(501),
-                ..Default::default()
-            },
-        ),
-        (
-            "size",
-            "minimum",
-            EventsQuery {
-                size: Some(0),
-                ..Default::default()
-            },
-        ),
-        (
-            "page",
-            "minimum",
-            EventsQuery {
-                page: Some(-1),
-                ..Default::default()
-            },
-        ),
-        (
-            "sort.0",
-            "pattern",
-            EventsQuery::default().sort("name,desc"),
-        ),
-        (
-            "sort.1",
-            "pattern",
-            EventsQuery::default().sort("date").sort("id,upward"),
-        ),
+    let refused = |operation: &'static str, document: Value| {
+        let c = c.clone();
+        async move {
+            let op = Api::NameshieldCti.operation(operation).unwrap();
+            match c.raw().send(op, &document).await {
+                Err(Error::Validation(v)) => v,
+                other => panic!("{operation} {document}: {other:?}"),
+            }
+        }
+    };
+    let cases: Vec<(&str, &str, Value)> = vec![
+        ("size", "maximum", json!({"size": 501})),
+        ("size", "minimum", json!({"size": 0})),
+        ("page", "minimum", json!({"page": -1})),
+        ("sort.0", "pattern", json!({"sort": ["name,desc"]})),
+        ("sort.1", "pattern", json!({"sort": ["date", "id,upward"]})),
         (
             "startedAt",
             "pattern",
-            EventsQuery::default().started_at("2024-12-31T15:30:45Z"),
+            json!({"startedAt": "2024-12-31T15:30:45Z"}),
         ),
         (
             "endedAt",
             "pattern",
-            EventsQuery::default().ended_at("31/12/2024 15:30:45"),
+            json!({"endedAt": "31/12/2024 15:30:45"}),
         ),
     ];
-    for (field, rule, q) in cases {
-        match c.events(&q).await {
-            Err(Error::Validation(v)) => assert!(
-                v.iter().any(|v| v.field() == field && v.rule == rule),
-                "{field}: {v:?}"
-            ),
-            other => panic!("{field}: {other:?}"),
-        }
+    for (field, rule, query) in cases {
+        let v = refused("listThreatEvents", json!({ "query": query })).await;
+        assert!(
+            v.iter().any(|v| v.field() == field && v.rule == rule),
+            "{field}: {v:?}"
+        );
     }
-    let v1: Vec<(&str, &str, SearchV1Query)> = vec![
-        (
-            "limit",
-            "maximum",
-            SearchV1Query {
-                limit: Some(501),
-                ..Default::default()
-            },
-        ),
-        (
-            "offset",
-            "minimum",
-            SearchV1Query {
-                offset: Some(-1),
-                ..Default::default()
-            },
-        ),
-        (
-            "started_at",
-            "pattern",
-            SearchV1Query {
-                started_at: Some("2023-10-01".into()),
-                ..Default::default()
-            },
-        ),
+    let v1: Vec<(&str, &str, Value)> = vec![
+        ("limit", "maximum", json!({"limit": 501})),
+        ("offset", "minimum", json!({"offset": -1})),
+        ("started_at", "pattern", json!({"started_at": "2023-10-01"})),
     ];
-    for (field, rule, q) in v1 {
-        match c.search_v1(&q).await {
-            Err(Error::Validation(v)) => assert!(
-                v.iter().any(|v| v.field() == field && v.rule == rule),
-                "{field}: {v:?}"
-            ),
-            other => panic!("{field}: {other:?}"),
-        }
+    for (field, rule, body) in v1 {
+        let v = refused("searchThreatEventsV1", json!({ "body": body })).await;
+        assert!(
+            v.iter().any(|v| v.field() == field && v.rule == rule),
+            "{field}: {v:?}"
+        );
     }
+    let v = refused("getThreatEvent", json!({"path": {"id": "not-a-uuid"}})).await;
+    assert_eq!((v[0].field(), v[0].rule.as_str()), ("id", "format"));
+    // The typed face: a range only the spec knows is refused by the same validator.
+    let err = call(c.generated().list_threat_events().size(501u64).send()).await;
     assert!(
-        matches!(c.event("not-a-uuid").await, Err(Error::Validation(v)) if v[0].field() == "id" && v[0].rule == "format")
+        matches!(&err, Err(Error::Validation(v)) if v[0].field() == "size"),
+        "{err:?}"
     );
 }
 
@@ -257,12 +230,19 @@ async fn both_error_shapes_become_typed_errors_and_429_honours_retry_after() {
                 .build()
                 .unwrap();
             let result = match op {
-                "listThreatEvents" => c.events(&EventsQuery::default()).await.map(drop),
-                "getThreatEvent" => c
-                    .event("2fc25065-4766-5fa1-93a3-471f36599f1d")
-                    .await
-                    .map(drop),
-                _ => c.search_v1(&SearchV1Query::default()).await.map(drop),
+                "listThreatEvents" => events(&c).await.map(drop),
+                "getThreatEvent" => {
+                    let id = "2fc25065-4766-5fa1-93a3-471f36599f1d";
+                    call(c.generated().get_threat_event().id(id).send())
+                        .await
+                        .map(drop)
+                }
+                _ => {
+                    let q = c.generated().search_threat_events_v1();
+                    call(q.body(types::SearchRequest::builder()).send())
+                        .await
+                        .map(drop)
+                }
             };
             let err = result.unwrap_err();
             let first = match &body["errors"] {
@@ -293,10 +273,7 @@ async fn both_error_shapes_become_typed_errors_and_429_honours_retry_after() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
         .mount(&server)
         .await;
-    client(&server)
-        .events(&EventsQuery::default())
-        .await
-        .unwrap();
+    events(&client(&server)).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
@@ -313,10 +290,7 @@ async fn unknown_criticality_levels_are_kept() {
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
-    let page = client(&server)
-        .events(&EventsQuery::default())
-        .await
-        .unwrap();
+    let page = events(&client(&server)).await.unwrap();
     assert_eq!(
         page.data[0].criticality.as_ref().unwrap().level,
         Some(CriticalityLevel::Other("CRITICAL".into()))

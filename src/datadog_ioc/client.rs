@@ -3,7 +3,7 @@
 use super::generated::{self, types};
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
-use crate::spec::{Api, Document, Operation};
+use crate::spec::Api;
 use crate::transport::Authorizer;
 use crate::Secret;
 use futures::future::BoxFuture;
@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 const API: Api = Api::DatadogIoc;
-const IOC: &str = "getIndicatorOfCompromise";
 
 /// A Datadog client for one pair of keys. Beta operations must be enabled first, as in Datadog's
 /// own clients.
@@ -109,15 +108,14 @@ impl DatadogBuilder {
     /// Reads `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE` (default datadoghq.com) and `DD_BASE_URL`
     /// through `get`.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let api_key = var("DD_API_KEY").ok_or_else(|| Error::config("DD_API_KEY", "not set"))?;
-        let app_key = var("DD_APP_KEY").ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
-        let mut builder = Self::default().keys(api_key, app_key);
-        if let Some(site) = var("DD_SITE") {
+        let vars = common::Vars::new(get);
+        let api_key = vars.require("DD_API_KEY", "")?;
+        let mut builder = Self::default().keys(api_key, vars.require("DD_APP_KEY", "")?);
+        if let Some(site) = vars.get("DD_SITE") {
             builder = builder.site(site.trim())?;
         }
-        if let Some(url) = var("DD_BASE_URL") {
-            builder = builder.base_url(common::check_url("DD_BASE_URL", &url)?);
+        if let Some(url) = vars.url("DD_BASE_URL")? {
+            builder = builder.base_url(url);
         }
         Ok(builder)
     }
@@ -165,11 +163,6 @@ impl Authorizer for DatadogKeys {
     }
 }
 
-fn op(id: &str) -> &'static Operation {
-    API.operation(id)
-        .expect("operation is in specs/datadog-ioc.yaml")
-}
-
 impl DatadogClient {
     /// A builder for the default site, datadoghq.com.
     pub fn builder() -> DatadogBuilder {
@@ -199,7 +192,6 @@ impl DatadogClient {
     /// # Ok(()) }
     /// ```
     pub async fn indicator(&self, indicator: &str) -> Result<types::GetIoCIndicatorResponse> {
-        let doc = Document::new().query("indicator", indicator);
-        self.raw().call(op(IOC), doc.into_value()).await
+        crate::call(self.inner.get_indicator_of_compromise().indicator(indicator).send()).await
     }
 }

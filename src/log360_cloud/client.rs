@@ -1,15 +1,11 @@
 //! The Log360 Cloud client: construction, validation before sending, pagination.
 
 use super::auth::{Log360Auth, ZohoAuthorizer, DEFAULT_REFRESH_COOLDOWN};
-use super::generated::{self, types};
-use super::queries::{
-    AnomalyDetailsQuery, DetectionRulesQuery, RecentAnomaliesQuery, RiskProfileQuery, ThreatQuery,
-};
+use super::generated;
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
-use crate::spec::{Api, Document, Operation};
+use crate::spec::Api;
 use crate::Secret;
-use futures::Stream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,12 +14,22 @@ const API: Api = Api::Log360Cloud;
 /// A Log360 Cloud client for one account. Cheap to clone; clones share the connection pool,
 /// the access token and the account's rate limiter (50 requests per minute by default).
 ///
+/// Its requests are the generated builders with the account filled in ([`Prefill`](generated::Prefill)): set what
+/// the call is about, send with [`crate::call`] (validated against the spec and its rules,
+/// within the quota, signed, retried, the answer checked), or walk every page with
+/// [`Self::items`].
+///
 /// ```no_run
 /// # async fn run() -> threatbind::Result<()> {
-/// use threatbind::log360_cloud::{Log360Client, ThreatQuery};
+/// use futures::TryStreamExt;
+/// use threatbind::log360_cloud::{threat, generated::types, Log360Client, Prefill};
 /// let client = Log360Client::from_env()?.build()?;
-/// let answer = client.threat_analytics(&ThreatQuery::info("8.8.8.8")).await?;
-/// println!("{answer:?}");
+/// let answer = threatbind::call(client.search_threat_analytics().body(threat::info("8.8.8.8")).send()).await?;
+/// println!("{:?}", answer.data);
+/// let rules: Vec<types::DetectionRule> = client
+///     .items(client.list_detection_rules().rule_type(types::RuleType::Anomaly).send())
+///     .try_collect()
+///     .await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -159,36 +165,25 @@ impl Log360Builder {
 
     /// Reads `LOG360_*` variables through `get` (see [`Log360Client::from_env`]).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let account_id = var("LOG360_ACCOUNT_ID")
-            .ok_or_else(|| Error::config("LOG360_ACCOUNT_ID", "not set"))?;
-        let mut builder = Self::default().account_id(account_id);
-        if let Some(region) = var("LOG360_REGION") {
+        let vars = common::Vars::new(get);
+        let mut builder = Self::default().account_id(vars.require("LOG360_ACCOUNT_ID", "")?);
+        if let Some(region) = vars.get("LOG360_REGION") {
             builder = builder.region(&region)?;
         }
-        if let Some(url) = var("LOG360_BASE_URL") {
-            builder = builder.base_url(common::check_url("LOG360_BASE_URL", &url)?);
+        if let Some(url) = vars.url("LOG360_BASE_URL")? {
+            builder = builder.base_url(url);
         }
-        if let Some(url) = var("LOG360_ACCOUNTS_URL") {
-            builder = builder.accounts_url(common::check_url("LOG360_ACCOUNTS_URL", &url)?);
+        if let Some(url) = vars.url("LOG360_ACCOUNTS_URL")? {
+            builder = builder.accounts_url(url);
         }
+        let with_refresh = " (needed with LOG360_REFRESH_TOKEN)";
         builder.auth = Some(
-            match (var("LOG360_ACCESS_TOKEN"), var("LOG360_REFRESH_TOKEN")) {
+            match (vars.get("LOG360_ACCESS_TOKEN"), vars.get("LOG360_REFRESH_TOKEN")) {
                 (Some(token), _) => Log360Auth::access_token(token),
                 (None, Some(refresh)) => Log360Auth::refresh_token(
                     refresh,
-                    var("LOG360_CLIENT_ID").ok_or_else(|| {
-                        Error::config(
-                            "LOG360_CLIENT_ID",
-                            "not set (needed with LOG360_REFRESH_TOKEN)",
-                        )
-                    })?,
-                    Secret::new(var("LOG360_CLIENT_SECRET").ok_or_else(|| {
-                        Error::config(
-                            "LOG360_CLIENT_SECRET",
-                            "not set (needed with LOG360_REFRESH_TOKEN)",
-                        )
-                    })?),
+                    vars.require("LOG360_CLIENT_ID", with_refresh)?,
+                    Secret::new(vars.require("LOG360_CLIENT_SECRET", with_refresh)?),
                 ),
                 (None, None) => return Err(Error::config(
                     "LOG360_ACCESS_TOKEN",
@@ -244,11 +239,6 @@ impl Log360Builder {
     }
 }
 
-fn op(id: &str) -> &'static Operation {
-    API.operation(id)
-        .expect("operation is in specs/log360-cloud.yaml")
-}
-
 impl Log360Client {
     /// A builder with the US data centre and default settings.
     pub fn builder() -> Log360Builder {
@@ -274,187 +264,17 @@ impl Log360Client {
     pub fn token_cache_file(&self) -> Option<&std::path::Path> {
         self.authorizer.cache_file()
     }
+}
 
-    /// The client's limiter, shared with every client of the same account.
-    ///
-    /// ```
-    /// let client = threatbind::log360_cloud::Log360Client::builder()
-    ///     .account_id("18XXXXX4")
-    ///     .auth(threatbind::log360_cloud::Log360Auth::access_token("t"))
-    ///     .build()
-    ///     .unwrap();
-    /// assert_eq!(client.rate_limiter().unwrap().limit().requests, 50);
-    /// ```
-    pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
-        progenitor_client::ClientInfo::inner(&self.inner).runtime.limiter.as_ref()
+impl generated::Prefill for Log360Client {
+    fn client(&self) -> &generated::Client {
+        &self.inner
     }
 
-    /// Sends a query operation of this account and decodes its answer.
-    async fn query<Q: serde::Serialize, T: serde::de::DeserializeOwned>(
-        &self,
-        operation: &str,
-        query: &Q,
-    ) -> Result<T> {
-        let doc = self.document().query_object(common::to_json(query)?);
-        self.raw().call(op(operation), doc.into_value()).await
-    }
-
-    fn document(&self) -> Document {
-        Document::new().header("account_id", self.account_id.as_str())
-    }
-
-    /// L3C Threat Analytics lookup (`searchThreatAnalytics`).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use threatbind::log360_cloud::ThreatQuery;
-    /// use threatbind::log360_cloud::generated::types::{ConnectionSection, IndicatorType};
-    /// let q = ThreatQuery::connections("8.8.8.8", IndicatorType::Ip, ConnectionSection::HostedUrls, 0, 100, 0);
-    /// let answer = client.threat_analytics(&q).await?;
-    /// println!("{:?}", answer.data.and_then(|d| d.indicator_type));
-    /// # Ok(()) }
-    /// ```
-    pub async fn threat_analytics(
-        &self,
-        query: &ThreatQuery,
-    ) -> Result<types::ThreatAnalyticsResponse> {
-        let doc = self.document().body(common::to_json(query)?);
-        self.raw().call(op("searchThreatAnalytics"), doc.into_value()).await
-    }
-
-    /// VirusTotal lookup (`searchVirusTotal`); the type of `indicator` is detected by the server.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// let answer = client.virustotal("https://example.com/download.exe").await?;
-    /// let sections = answer.data.map(|d| d.html_info.is_some());
-    /// # Ok(()) }
-    /// ```
-    pub async fn virustotal(&self, indicator: &str) -> Result<types::VirusTotalResponse> {
-        let doc = self
-            .document()
-            .body(serde_json::json!({ "indicator": indicator }));
-        self.raw().call(op("searchVirusTotal"), doc.into_value()).await
-    }
-
-    /// Anomalies of an entity for one rule (`listEntityRuleAnomalies`), one page.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use threatbind::log360_cloud::AnomalyDetailsQuery;
-    /// let q = AnomalyDetailsQuery::new("john.doe", "example.com", "1000XXXXXXXXXXX78").limit(200);
-    /// let page = client.anomaly_details(&q).await?;
-    /// println!("{:?}", page.data.pattern_anomalies.map(|g| g.count));
-    /// # Ok(()) }
-    /// ```
-    pub async fn anomaly_details(
-        &self,
-        query: &AnomalyDetailsQuery,
-    ) -> Result<types::EntityRuleAnomaliesResponse> {
-        self.query("listEntityRuleAnomalies", query).await
-    }
-
-    /// Risk profile of an entity (`getEntityRiskProfile`).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use threatbind::log360_cloud::RiskProfileQuery;
-    /// use threatbind::log360_cloud::generated::types::EntityType;
-    /// let q = RiskProfileQuery { entity_name: "john.doe".into(), domain_name: "example.com".into(), entity_type: EntityType::User };
-    /// println!("risk score {:?}", client.risk_profile(&q).await?.data.risk_score);
-    /// # Ok(()) }
-    /// ```
-    pub async fn risk_profile(
-        &self,
-        query: &RiskProfileQuery,
-    ) -> Result<types::RiskProfileResponse> {
-        self.query("getEntityRiskProfile", query).await
-    }
-
-    /// Recent anomalies of an entity (`listRecentAnomalies`), one page.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use threatbind::log360_cloud::RecentAnomaliesQuery;
-    /// let page = client.recent_anomalies(&RecentAnomaliesQuery::new("john.doe", "example.com")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn recent_anomalies(
-        &self,
-        query: &RecentAnomaliesQuery,
-    ) -> Result<types::RecentAnomaliesResponse> {
-        self.query("listRecentAnomalies", query).await
-    }
-
-    /// Detection rules (`listDetectionRules`), one page.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use threatbind::log360_cloud::DetectionRulesQuery;
-    /// use threatbind::log360_cloud::generated::types::RuleType;
-    /// let q = DetectionRulesQuery { rule_type: Some(RuleType::Anomaly), ..Default::default() };
-    /// for rule in client.detection_rules(&q).await?.data {
-    ///     println!("{}", rule.rule_id);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn detection_rules(
-        &self,
-        query: &DetectionRulesQuery,
-    ) -> Result<types::DetectionRulesResponse> {
-        self.query("listDetectionRules", query).await
-    }
-
-    /// Every detection rule matching `query`, page after page (`from`/`limit`, until
-    /// `meta.has_more` is false).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use futures::TryStreamExt;
-    /// use threatbind::log360_cloud::DetectionRulesQuery;
-    /// let rules: Vec<_> = client.all_detection_rules(DetectionRulesQuery::default()).try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn all_detection_rules(
-        &self,
-        query: DetectionRulesQuery,
-    ) -> impl Stream<Item = Result<types::DetectionRule>> + '_ {
-        let doc = common::to_json(&query).map(|q| self.document().query_object(q).into_value());
-        self.raw().items(op("listDetectionRules"), doc)
-    }
-
-    /// Every page of recent anomalies of an entity (`from`/`limit`, until `meta.has_more` is false).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use futures::TryStreamExt;
-    /// use threatbind::log360_cloud::RecentAnomaliesQuery;
-    /// let pages: Vec<_> = client.recent_anomalies_pages(RecentAnomaliesQuery::new("john.doe", "example.com")).try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn recent_anomalies_pages(
-        &self,
-        query: RecentAnomaliesQuery,
-    ) -> impl Stream<Item = Result<types::RecentAnomaliesResponse>> + '_ {
-        let doc = common::to_json(&query).map(|q| self.document().query_object(q).into_value());
-        self.raw().items(op("listRecentAnomalies"), doc)
-    }
-
-    /// Every page of anomaly details of an entity and rule.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::log360_cloud::Log360Client) -> threatbind::Result<()> {
-    /// use futures::TryStreamExt;
-    /// use threatbind::log360_cloud::AnomalyDetailsQuery;
-    /// let q = AnomalyDetailsQuery::new("john.doe", "example.com", "1000XXXXXXXXXXX78");
-    /// let pages: Vec<_> = client.anomaly_details_pages(q).try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn anomaly_details_pages(
-        &self,
-        query: AnomalyDetailsQuery,
-    ) -> impl Stream<Item = Result<types::EntityRuleAnomaliesResponse>> + '_ {
-        let doc = common::to_json(&query).map(|q| self.document().query_object(q).into_value());
-        self.raw().items(op("listEntityRuleAnomalies"), doc)
+    fn configured(&self, parameter: &str) -> &str {
+        match parameter {
+            "account_id" => &self.account_id,
+            _ => "",
+        }
     }
 }

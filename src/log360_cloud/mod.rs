@@ -12,14 +12,11 @@
 
 mod auth;
 mod client;
-mod queries;
+pub mod threat;
 
 pub use auth::Log360Auth;
 pub use client::{Log360Builder, Log360Client};
-pub use queries::{
-    AnomalyDetailsQuery, DetectionRulesQuery, RecentAnomaliesQuery, RiskProfileQuery, ThreatFilter,
-    ThreatQuery,
-};
+pub use generated::Prefill;
 
 /// The client progenitor generates from `specs/log360-cloud.yaml` (do not edit: edit the spec).
 #[allow(missing_docs, clippy::all, unused_imports)]

@@ -1,14 +1,12 @@
 //! The Nameshield CTI client.
 
-use super::generated::{self, types};
-use super::queries::{EventsQuery, SearchV1Query};
+use super::generated;
 use crate::common::{self, Settings};
 use crate::error::{Error, Result};
-use crate::spec::{Api, Document, Operation};
+use crate::spec::Api;
 use crate::transport::Authorizer;
 use crate::Secret;
 use futures::future::BoxFuture;
-use futures::Stream;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use std::sync::Arc;
 
@@ -17,12 +15,20 @@ const API: Api = Api::NameshieldCti;
 /// A Nameshield CTI client for one token. Clones share the token's rate limiter (600 requests
 /// per 5 minutes by default).
 ///
+/// Its requests are the generated builders ([`Self::generated`]): send one with
+/// [`crate::call`], walk every page with [`Self::items`].
+///
 /// ```no_run
 /// # async fn run() -> threatbind::Result<()> {
 /// use futures::TryStreamExt;
-/// use threatbind::nameshield_cti::{EventsQuery, NameshieldClient};
+/// use threatbind::nameshield_cti::{generated::types, NameshieldClient};
 /// let client = NameshieldClient::from_env()?.build()?;
-/// let events: Vec<_> = client.all_events(EventsQuery::default().sort("date,desc")).try_collect().await?;
+/// let api = client.generated();
+/// let event = threatbind::call(api.get_threat_event().id("2fc25065-4766-5fa1-93a3-471f36599f1d").send()).await?;
+/// let events: Vec<types::ThreatEvent> = client
+///     .items(api.list_threat_events().size(500u64).send())
+///     .try_collect()
+///     .await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
@@ -111,20 +117,19 @@ impl NameshieldBuilder {
 
     /// Reads `NAMESHIELD_TOKEN`, `NAMESHIELD_ENV` (prod, ote) and `NAMESHIELD_BASE_URL` through `get`.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let token =
-            var("NAMESHIELD_TOKEN").ok_or_else(|| Error::config("NAMESHIELD_TOKEN", "not set"))?;
+        let vars = common::Vars::new(get);
+        let token = vars.require("NAMESHIELD_TOKEN", "")?;
         let token = token.trim();
         let token = match token.get(..7) {
             Some(head) if head.eq_ignore_ascii_case("bearer ") => token[7..].trim_start(),
             _ => token,
         };
         let mut builder = Self::default().token(token);
-        if let Some(env) = var("NAMESHIELD_ENV") {
+        if let Some(env) = vars.get("NAMESHIELD_ENV") {
             builder = builder.environment(env.trim())?;
         }
-        if let Some(url) = var("NAMESHIELD_BASE_URL") {
-            builder = builder.base_url(common::check_url("NAMESHIELD_BASE_URL", &url)?);
+        if let Some(url) = vars.url("NAMESHIELD_BASE_URL")? {
+            builder = builder.base_url(url);
         }
         Ok(builder)
     }
@@ -150,11 +155,6 @@ impl NameshieldBuilder {
     }
 }
 
-fn op(id: &str) -> &'static Operation {
-    API.operation(id)
-        .expect("operation is in specs/nameshield-cti.yaml")
-}
-
 impl NameshieldClient {
     /// A builder for production.
     pub fn builder() -> NameshieldBuilder {
@@ -168,87 +168,4 @@ impl NameshieldClient {
     }
 
     crate::raw::client_accessors!("threatbind::nameshield_cti::NameshieldClient", |_c| Vec::new());
-
-
-    /// The token's limiter, shared with every client of the same token.
-    pub fn rate_limiter(&self) -> Option<&Arc<crate::RateLimiter>> {
-        progenitor_client::ClientInfo::inner(&self.inner).runtime.limiter.as_ref()
-    }
-
-    /// One page of threat events (`listThreatEvents`).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
-    /// use threatbind::nameshield_cti::EventsQuery;
-    /// let q = EventsQuery::default().sort("date,desc").sort("id,asc").started_at("2024-12-31 15:30:45");
-    /// let page = client.events(&q).await?;
-    /// println!("{} events, more: {:?}", page.data.len(), page.has_next);
-    /// # Ok(()) }
-    /// ```
-    pub async fn events(&self, query: &EventsQuery) -> Result<types::ThreatEventPage> {
-        let doc = Document::new().query_object(common::to_json(query)?);
-        self.raw().call(op("listThreatEvents"), doc.into_value()).await
-    }
-
-    /// Every threat event matching `query`, page after page until `has_next` is false.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
-    /// use futures::TryStreamExt;
-    /// use threatbind::nameshield_cti::EventsQuery;
-    /// let events: Vec<_> = client.all_events(EventsQuery { size: Some(500), ..Default::default() }).try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn all_events(
-        &self,
-        query: EventsQuery,
-    ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
-        let doc = common::to_json(&query).map(|q| Document::new().query_object(q).into_value());
-        self.raw().items(op("listThreatEvents"), doc)
-    }
-
-    /// One threat event by id (`getThreatEvent`).
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
-    /// let event = client.event("2fc25065-4766-5fa1-93a3-471f36599f1d").await?;
-    /// println!("{:?}", event.domain);
-    /// # Ok(()) }
-    /// ```
-    pub async fn event(&self, id: &str) -> Result<types::ThreatEvent> {
-        let doc = Document::new().path("id", id);
-        self.raw().call(op("getThreatEvent"), doc.into_value()).await
-    }
-
-    /// One page of the deprecated v1 search (`searchThreatEventsV1`); prefer [`Self::events`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
-    /// use threatbind::nameshield_cti::{criterion, SearchV1Query};
-    /// let q = SearchV1Query { query_parameters: vec![criterion("domain", "ENDS_WITH", ".com")], limit: Some(10), ..Default::default() };
-    /// let answer = client.search_v1(&q).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn search_v1(&self, query: &SearchV1Query) -> Result<types::SearchResponse> {
-        let doc = Document::new().body(common::to_json(query)?);
-        self.raw().call(op("searchThreatEventsV1"), doc.into_value()).await
-    }
-
-    /// Every result of the deprecated v1 search, walking `offset` by `limit` until `total`.
-    ///
-    /// ```no_run
-    /// # async fn run(client: threatbind::nameshield_cti::NameshieldClient) -> threatbind::Result<()> {
-    /// use futures::TryStreamExt;
-    /// use threatbind::nameshield_cti::{criterion, SearchV1Query};
-    /// let q = SearchV1Query { query_parameters: vec![criterion("domain", "CONTAINS", "exampl")], ..Default::default() };
-    /// let events: Vec<_> = client.all_search_v1(q).try_collect().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn all_search_v1(
-        &self,
-        query: SearchV1Query,
-    ) -> impl Stream<Item = Result<types::ThreatEvent>> + '_ {
-        let doc = common::to_json(&query).map(|q| Document::new().body(q).into_value());
-        self.raw().items(op("searchThreatEventsV1"), doc)
-    }
 }

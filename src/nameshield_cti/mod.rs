@@ -7,10 +7,8 @@
 //! ```
 
 mod client;
-mod queries;
 
 pub use client::{NameshieldBuilder, NameshieldClient};
-pub use queries::{criterion, EventsQuery, SearchV1Query};
 
 /// The client progenitor generates from `specs/nameshield-cti.yaml` (do not edit: edit the spec).
 #[allow(missing_docs, clippy::all, unused_imports)]
