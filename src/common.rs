@@ -368,7 +368,7 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             .ok_or_else(|| Error::config(name, format!("not set{why}")))
     }
 
-    /// A server URL from the variable, checked ([`check_url`]), if it is set.
+    /// A server URL from the variable, checked (an absolute http or https URL without user or password), if it is set.
     pub fn url(&self, name: &str) -> Result<Option<String>> {
         self.get(name).map(|url| check_url(name, &url)).transpose()
     }
