@@ -929,7 +929,8 @@ fn help_marks_exactly_the_operations_the_specs_mark() {
             .collect()
     };
     let mut seen = 0;
-    for api in names(&help(&[])) {
+    // `spec` holds the tools for spec editors, not an API.
+    for api in names(&help(&[])).into_iter().filter(|n| n != "spec") {
         for command in names(&help(&[&api])) {
             let text = help(&[&api, &command]);
             let first = text.lines().next().unwrap_or("");

@@ -8,6 +8,8 @@
 //! assert_eq!(op.rate_limit.unwrap().requests, 50);
 //! ```
 
+pub mod diff;
+pub mod lint;
 mod rules;
 mod schema;
 mod validator;

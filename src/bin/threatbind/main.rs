@@ -10,6 +10,9 @@ mod connect;
 mod derive;
 mod json_text;
 mod run;
+mod spec_diff;
+mod spec_lint;
+mod spec_tools;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use std::ffi::OsString;
@@ -261,7 +264,7 @@ fn cli() -> Command {
         }
         cli = cli.subcommand(command);
     }
-    cli
+    cli.subcommand(spec_tools::command())
 }
 
 const EXIT_CODES: &str = "\
@@ -324,6 +327,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Some(("spec", spec)) = matches.subcommand() {
+        return spec_tools::run(spec);
+    }
     let verbose = matches.get_count("verbose");
     if verbose > 0 {
         let level = if verbose > 1 {

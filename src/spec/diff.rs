@@ -1,0 +1,1 @@
+//! The breaking-change diff of two specs (being written).
