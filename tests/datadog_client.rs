@@ -181,3 +181,43 @@ fn sites_come_from_the_spec_and_keys_never_print() {
     let debug = format!("{c:?}");
     assert!(!debug.contains("very-secret"), "{debug}");
 }
+
+/// Real answers carry `null` in the source lists (Datadog's spec marks them nullable), and the
+/// newer triage fields; both decode, and a triage state this version does not know is kept.
+#[tokio::test]
+async fn null_source_lists_and_triage_fields_decode() {
+    use threatbind::datadog_ioc::generated::open_enums::IoCTriageState;
+    let server = MockServer::start().await;
+    let unknown = fixture(
+        "datadog-ioc",
+        OP,
+        "invalid-response.200.unknown-triage-state.json",
+    )["document"]
+        .clone();
+    Mock::given(query_param("indicator", "cdn-update.example.org"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture(
+            "datadog-ioc",
+            OP,
+            "response.200.null-sources-triaged.json",
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(query_param("indicator", "198.51.100.7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(unknown))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let answer = c.indicator("cdn-update.example.org").await.unwrap();
+    let ioc = answer.data.unwrap().attributes.unwrap().data.unwrap();
+    assert_eq!(ioc.benign_sources, None);
+    assert_eq!(ioc.suspicious_sources.map(|s| s.len()), Some(1));
+    assert_eq!(ioc.triage_state, Some(IoCTriageState::Reviewed));
+    assert!(ioc.triaged_at.is_some());
+    let answer = c.indicator("198.51.100.7").await.unwrap();
+    let ioc = answer.data.unwrap().attributes.unwrap().data.unwrap();
+    assert_eq!(
+        ioc.triage_state,
+        Some(IoCTriageState::Other("escalated".into()))
+    );
+    assert_eq!(ioc.triage_history.len(), 1);
+}
