@@ -105,6 +105,12 @@ pub async fn pre(
         }
     } else {
         let document = op.request_document(request);
+        if let Some(variable) = op.unset_variable(&document) {
+            let error = Error::config(&variable, format!("not set (needed by {})", op.id));
+            let message = error.to_string();
+            record(|a| a.error = Some(error));
+            return Err(message);
+        }
         match op.validate_request(&document, chrono::Utc::now()) {
             Ok(()) => {
                 warn_deprecated(op);

@@ -951,3 +951,44 @@ fn help_marks_exactly_the_operations_the_specs_mark() {
     let total: usize = Api::ALL.iter().map(|a| a.operations().count()).sum();
     assert_eq!(seen, total, "every operation has a command");
 }
+
+/// `log360 whoami` (`GET /api/v2/account`) needs no account id: it is how one finds it. Every
+/// other command names the missing variable, exit 2, and sends nothing.
+#[tokio::test]
+async fn whoami_needs_no_account_id_and_the_others_name_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/account"))
+        .and(header(
+            "authorization",
+            format!("Zoho-oauthtoken {SECRET}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"data":{"account_id":["18XXXXX4","18XXXXX5"]}}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env: Vec<(&str, String)> = log360_env(&server)
+        .into_iter()
+        .filter(|(k, _)| *k != "LOG360_ACCOUNT_ID")
+        .collect();
+    let out = run(&env_refs(&env), &["log360", "whoami"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        r#"{"data":{"account_id":["18XXXXX4","18XXXXX5"]}}"#
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].headers.get("account_id").is_none());
+
+    let out = run(&env_refs(&env), &["log360", "detection-rules"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("LOG360_ACCOUNT_ID"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}

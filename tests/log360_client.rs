@@ -844,9 +844,10 @@ async fn the_account_quota_holds_under_20_concurrent_tasks() {
 
 #[test]
 fn from_env_names_the_missing_or_malformed_variable() {
+    // The account id is optional until a call needs it (whoami finds it); a token is not.
     let err = Log360Builder::from_vars(vars(&[])).unwrap_err();
     assert!(
-        matches!(&err, Error::Config { name, .. } if name == "LOG360_ACCOUNT_ID"),
+        matches!(&err, Error::Config { name, .. } if name == "LOG360_ACCESS_TOKEN"),
         "{err}"
     );
     let err = Log360Builder::from_vars(vars(&[("LOG360_ACCOUNT_ID", "1")])).unwrap_err();
@@ -994,4 +995,31 @@ fn the_documented_quota_is_50_a_minute_per_account() {
         a.rate_limiter().unwrap(),
         other.rate_limiter().unwrap()
     ));
+}
+
+/// `getAccount` (`GET /api/v2/account`) from a client that has no account id yet, typed.
+#[tokio::test]
+async fn the_account_id_is_found_without_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/account"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"account_id": "18XXXXX4"}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = Log360Client::builder()
+        .base_url(format!("{}/api/v2", server.uri()))
+        .auth(Log360Auth::access_token(TOKEN))
+        .settings(fast_settings())
+        .build()
+        .unwrap();
+    assert_eq!(c.account_id(), None);
+    let answer = call(c.get_account().send()).await.unwrap();
+    assert_eq!(answer.0["data"]["account_id"], "18XXXXX4");
+    // A call that needs the account id is refused before sending.
+    let err = call(c.list_detection_rules().send()).await.unwrap_err();
+    assert_eq!(err.exit_code(), 2, "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

@@ -35,7 +35,8 @@ const API: Api = Api::Log360Cloud;
 #[derive(Clone, Debug)]
 pub struct Log360Client {
     inner: generated::Client,
-    account_id: String,
+    /// Unset only for calls that take none (`getAccount`, which finds it).
+    account_id: Option<String>,
     authorizer: Arc<ZohoAuthorizer>,
 }
 
@@ -166,7 +167,11 @@ impl Log360Builder {
     /// Reads `LOG360_*` variables through `get` (see [`Log360Client::from_env`]).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let vars = common::Vars::new(get);
-        let mut builder = Self::default().account_id(vars.require("LOG360_ACCOUNT_ID", "")?);
+        // Optional here: `getAccount` (whoami) finds it; the calls that need it say so.
+        let mut builder = Self {
+            account_id: vars.get("LOG360_ACCOUNT_ID"),
+            ..Self::default()
+        };
         if let Some(region) = vars.get("LOG360_REGION") {
             builder = builder.region(&region)?;
         }
@@ -196,10 +201,10 @@ impl Log360Builder {
 
     /// The client.
     pub fn build(self) -> Result<Log360Client> {
-        let account_id = self
-            .account_id
-            .ok_or_else(|| Error::config("LOG360_ACCOUNT_ID", "not set"))?;
-        crate::secret::check_header_value("LOG360_ACCOUNT_ID", &account_id)?;
+        let account_id = self.account_id;
+        if let Some(id) = &account_id {
+            crate::secret::check_header_value("LOG360_ACCOUNT_ID", id)?;
+        }
         let auth = self
             .auth
             .ok_or_else(|| Error::config("LOG360_ACCESS_TOKEN", "not set"))?;
@@ -222,7 +227,11 @@ impl Log360Builder {
             self.refresh_cooldown,
             self.token_cache.as_deref(),
         ));
-        let ids = [("account", account_id.clone())];
+        // The quota is the account's; a client without one (whoami) has a bucket of its own.
+        let ids = [(
+            "account",
+            account_id.clone().unwrap_or_else(|| "(unset)".to_owned()),
+        )];
         let c = common::connect(
             API,
             &ids,
@@ -254,10 +263,22 @@ impl Log360Client {
         Log360Builder::from_vars(|name| std::env::var(name).ok())
     }
 
-    crate::raw::client_accessors!("threatbind::log360_cloud::Log360Client", |c| vec![(
-        "account_id".to_owned(),
-        c.account_id.clone()
-    )]);
+    crate::raw::client_accessors!("threatbind::log360_cloud::Log360Client", |c| c
+        .account_id
+        .iter()
+        .map(|id| ("account_id".to_owned(), id.clone()))
+        .collect());
+
+    /// The account id sent in the `account_id` header, if one was configured.
+    ///
+    /// ```
+    /// use threatbind::log360_cloud::{Log360Auth, Log360Client};
+    /// let client = Log360Client::builder().auth(Log360Auth::access_token("t")).build().unwrap();
+    /// assert_eq!(client.account_id(), None);
+    /// ```
+    pub fn account_id(&self) -> Option<&str> {
+        self.account_id.as_deref()
+    }
 
 
     /// Where the access token is cached, if the client has a token cache and a refresh token.
@@ -273,7 +294,7 @@ impl generated::Prefill for Log360Client {
 
     fn configured(&self, parameter: &str) -> &str {
         match parameter {
-            "account_id" => &self.account_id,
+            "account_id" => self.account_id.as_deref().unwrap_or(""),
             _ => "",
         }
     }

@@ -162,6 +162,32 @@ impl Operation {
             })
     }
 
+    /// The first required parameter the client fills from its configuration (`x-env`) that
+    /// `document` lacks, as its variable's name: the caller left that variable unset.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::Log360Cloud.operation("listDetectionRules").unwrap();
+    /// assert_eq!(op.unset_variable(&serde_json::json!({})).as_deref(), Some("LOG360_ACCOUNT_ID"));
+    /// let account = Api::Log360Cloud.operation("getAccount").unwrap();
+    /// assert_eq!(account.unset_variable(&serde_json::json!({})), None);
+    /// ```
+    pub fn unset_variable(&self, document: &Value) -> Option<String> {
+        let document_of_api = self.api.document();
+        schema::parameters(document_of_api, &self.raw)
+            .into_iter()
+            .filter(|p| p.get("required").and_then(Value::as_bool) == Some(true))
+            .find_map(|p| {
+                let variable = p.get("x-env").and_then(Value::as_str)?;
+                let (part, name) = (p.get("in")?.as_str()?, p.get("name")?.as_str()?);
+                let given = document
+                    .get(part)
+                    .and_then(|values| values.get(name))
+                    .is_some_and(|v| v.as_str() != Some(""));
+                (!given).then(|| variable.to_owned())
+            })
+    }
+
     /// The `default` of a query or body field, from the schema.
     ///
     /// ```
