@@ -1,7 +1,7 @@
 # threatbind — the tasks a developer and CI run. `make test` is the README's test command.
 CARGO ?= cargo
 
-.PHONY: build test lint features expand doc bench clean
+.PHONY: build test lint features expand doc bench clean snapshot
 
 build:
 	$(CARGO) build --release
@@ -23,6 +23,11 @@ features:
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+
+# Accept the generated public API as it is now (tests/snapshots/api.txt; review the diff).
+snapshot:
+	THREATBIND_UPDATE_SNAPSHOT=1 $(CARGO) test --test snapshot
+	@git --no-pager diff --stat -- tests/snapshots/ || true
 
 # The generated code of every spec, for reading (git-ignored).
 expand:

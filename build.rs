@@ -8,6 +8,9 @@
 
 use std::{env, fmt::Write as _, fs, path::Path, process};
 
+#[path = "build/surface.rs"]
+mod surface;
+
 /// Every `specs/*.yaml`, by stem, sorted: the list of APIs is the folder, not a table here.
 fn spec_stems() -> Vec<String> {
     let mut stems: Vec<String> = fs::read_dir("specs")
@@ -43,6 +46,7 @@ fn main() {
         .ok()
         .filter(|d| !d.is_empty());
     let mut registry = Vec::new();
+    let mut surface = String::new();
     for stem in spec_stems() {
         let path = format!("specs/{stem}.yaml");
         println!("cargo:rerun-if-changed={path}");
@@ -59,12 +63,17 @@ fn main() {
             }
         };
         write(&Path::new(&out_dir).join(format!("{module}.rs")), &code);
+        match syn::parse_file(&code) {
+            Ok(file) => surface.push_str(&surface::render(&module, &file)),
+            Err(e) => fail(&path, &format!("generated code does not parse: {e}")),
+        }
         if let Some(dir) = &expand_dir {
             fs::create_dir_all(dir).unwrap_or_else(|e| fail(dir, &e.to_string()));
             write(&Path::new(dir).join(format!("{module}.rs")), &code);
         }
         registry.push((stem.clone(), module));
     }
+    write(&Path::new(&out_dir).join("surface.txt"), &surface);
     write(
         &Path::new(&out_dir).join("apis.rs"),
         &registry_source(&registry),
