@@ -124,6 +124,7 @@ fn registry_source(apis: &[(String, String)]) -> String {
         String::new(),
         String::new(),
     );
+    let mut roundtrips = String::new();
     for (stem, module) in apis {
         let v = variant(stem);
         let title = fs::read_to_string(format!("specs/{stem}.yaml"))
@@ -145,6 +146,10 @@ fn registry_source(apis: &[(String, String)]) -> String {
         let _ = writeln!(
             decoders,
             "Api::{v} => crate::{module}::generated::decode_success,"
+        );
+        let _ = writeln!(
+            roundtrips,
+            "Api::{v} => crate::{module}::generated::roundtrip_success(operation_id, body),"
         );
     }
     let n = apis.len();
@@ -177,6 +182,20 @@ impl Api {{
     /// The spec as written (YAML).
     pub fn source(self) -> &'static str {{
         match self {{ {sources} }}
+    }}
+
+    /// Decodes a success answer of `operation_id` into its generated type, re-encodes it and
+    /// checks the typed value survives the trip; the re-encoded JSON, or why not. `None` when
+    /// the answer has no named type.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let body = b"{{\"data\": [], \"has_next\": false}}";
+    /// let again = Api::NameshieldCti.roundtrip("listThreatEvents", body).unwrap().unwrap();
+    /// assert_eq!(again["has_next"], false);
+    /// ```
+    pub fn roundtrip(self, operation_id: &str, body: &[u8]) -> Option<Result<serde_json::Value, String>> {{
+        match self {{ {roundtrips} }}
     }}
 
     /// The generated decode check of this API's success answers.
@@ -438,6 +457,7 @@ fn decode_source(raw: &serde_json::Value) -> String {
         }
     };
     let (mut success, mut request, mut error) = (String::new(), String::new(), String::new());
+    let mut roundtrip = String::new();
     for item in raw
         .get("paths")
         .and_then(|p| p.as_object())
@@ -466,6 +486,7 @@ fn decode_source(raw: &serde_json::Value) -> String {
                 };
                 if status.starts_with('2') {
                     let _ = writeln!(success, "{id:?} => Some(check::<types::{name}>(body)),");
+                    let _ = writeln!(roundtrip, "{id:?} => Some(again::<types::{name}>(body)),");
                 } else if let Ok(code) = status.parse::<u16>() {
                     let _ = writeln!(
                         error,
@@ -490,6 +511,29 @@ fn check<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), String> {{
 pub fn decode_success(operation_id: &str, body: &[u8]) -> Option<Result<(), String>> {{
     match operation_id {{
         {success}
+        _ => None,
+    }}
+}}
+
+fn again<T: serde::de::DeserializeOwned + serde::Serialize + PartialEq>(
+    body: &[u8],
+) -> Result<serde_json::Value, String> {{
+    let first: T = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let text = serde_json::to_vec(&first).map_err(|e| e.to_string())?;
+    let second: T = serde_json::from_slice(&text).map_err(|e| format!("re-encoded: {{e}}"))?;
+    if first != second {{
+        return Err("decoding the re-encoded value gives another value".to_owned());
+    }}
+    serde_json::from_slice(&text).map_err(|e| e.to_string())
+}}
+
+/// Decodes a success answer of `operation_id` into its generated type, encodes it again, and
+/// checks that decoding that gives the same value: the typed model round-trips. The re-encoded
+/// JSON is returned. `None` when the answer has no named type.
+#[allow(unused_variables)]
+pub fn roundtrip_success(operation_id: &str, body: &[u8]) -> Option<Result<serde_json::Value, String>> {{
+    match operation_id {{
+        {roundtrip}
         _ => None,
     }}
 }}

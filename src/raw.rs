@@ -357,6 +357,21 @@ impl RawClient {
         })
     }
 
+    /// The request `send` would send for `op` and `document`, built and not sent (nothing is
+    /// validated yet: the hooks do that on sending). For inspecting how a document is encoded.
+    ///
+    /// ```no_run
+    /// # fn f(raw: threatbind::raw::RawClient) -> threatbind::Result<()> {
+    /// use threatbind::spec::{Api, Document};
+    /// let op = Api::NameshieldCti.operation("listThreatEvents").unwrap();
+    /// let request = raw.request(op, &Document::new().query("size", 10).into_value())?;
+    /// assert_eq!(request.url().query(), Some("size=10"));
+    /// # Ok(()) }
+    /// ```
+    pub fn request(&self, op: &Operation, document: &Value) -> Result<reqwest::Request> {
+        self.build(op, document)
+    }
+
     fn build(&self, op: &Operation, document: &Value) -> Result<reqwest::Request> {
         let text = |v: &Value| match v {
             Value::String(s) => s.clone(),

@@ -227,6 +227,46 @@ fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<Violat
 }
 
 impl Operation {
+    /// The JSON Schema (2020-12, self-contained: the spec's components under `components`) of
+    /// this operation's request document `{"header":..,"query":..,"path":..,"body":..}`: what
+    /// [`Self::validate_request`] checks before the `x-rules`.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::NameshieldCti.operation("listThreatEvents").unwrap();
+    /// let schema = op.request_schema();
+    /// assert!(schema.pointer("/allOf/0/properties/query/properties/size").is_some());
+    /// ```
+    pub fn request_schema(&self) -> Value {
+        let document = self.api.document();
+        schema::standalone(document, schema::request_schema(document, &self.raw))
+    }
+
+    /// The JSON Schema of the `application/json` answer documented for `status` (exact, then
+    /// `2XX`-style, then `default`), self-contained like [`Self::request_schema`].
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let op = Api::NameshieldCti.operation("listThreatEvents").unwrap();
+    /// assert!(op.response_schema(200).is_some());
+    /// assert!(op.response_schema(302).is_none());
+    /// ```
+    pub fn response_schema(&self, status: u16) -> Option<Value> {
+        let document = self.api.document();
+        let responses = self.raw.get("responses")?;
+        let response = [
+            status.to_string(),
+            format!("{}XX", status / 100),
+            "default".into(),
+        ]
+        .iter()
+        .find_map(|k| responses.get(k))?;
+        let schema = schema::resolve(document, response)
+            .pointer("/content/application~1json/schema")?
+            .clone();
+        Some(schema::standalone(document, schema))
+    }
+
     fn compiled(&self) -> Result<&Compiled, Violation> {
         self.validators
             .get_or_init(|| Compiled::new(self))
