@@ -165,40 +165,63 @@ impl RateLimiter {
     pub async fn acquire(&self) -> Result<Permit> {
         let id = rand::random::<u64>();
         loop {
-            let wait = match &self.backend {
-                Backend::Memory(log) => {
-                    let now = tokio::time::Instant::now();
-                    let period = self.limit.period;
-                    let mut slots = log.lock().unwrap_or_else(|e| e.into_inner());
-                    slots.retain(|(_, t)| now.duration_since(*t) < period);
-                    if slots.len() < self.limit.requests as usize {
-                        slots.push_back((id, now));
-                        return Ok(Permit {
-                            id,
-                            backend: Some(Backend::Memory(log.clone())),
-                        });
-                    }
-                    // Slots are re-stamped on completion: the oldest is the minimum, not the front.
-                    let oldest = slots.iter().map(|(_, t)| *t).min().unwrap_or(now);
-                    (oldest + period).saturating_duration_since(now)
+            match self.attempt(id).await? {
+                Ok(permit) => return Ok(permit),
+                Err(wait) => {
+                    tokio::time::sleep(wait.min(self.limit.period) + Duration::from_millis(1)).await
                 }
-                Backend::File(file) => {
-                    let state = file.clone();
-                    let taken = tokio::task::spawn_blocking(move || state.take(id))
-                        .await
-                        .map_err(|e| Error::config("quota store", e.to_string()))??;
-                    match taken {
-                        None => {
-                            return Ok(Permit {
-                                id,
-                                backend: Some(Backend::File(file.clone())),
-                            })
-                        }
-                        Some(wait) => wait,
-                    }
+            }
+        }
+    }
+
+    /// Takes a slot if one is free now; otherwise says how long until one frees, taking none.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// use threatbind::{spec::RateLimit, RateLimiter};
+    /// let limiter = RateLimiter::new(RateLimit { requests: 1, period: Duration::from_secs(60) });
+    /// let first = limiter.try_acquire().await.unwrap();
+    /// assert!(first.is_ok());
+    /// let wait = limiter.try_acquire().await.unwrap().unwrap_err();
+    /// assert!(wait > Duration::from_secs(59));
+    /// # }
+    /// ```
+    pub async fn try_acquire(&self) -> Result<std::result::Result<Permit, Duration>> {
+        self.attempt(rand::random::<u64>()).await
+    }
+
+    async fn attempt(&self, id: u64) -> Result<std::result::Result<Permit, Duration>> {
+        match &self.backend {
+            Backend::Memory(log) => {
+                let now = tokio::time::Instant::now();
+                let period = self.limit.period;
+                let mut slots = log.lock().unwrap_or_else(|e| e.into_inner());
+                slots.retain(|(_, t)| now.duration_since(*t) < period);
+                if slots.len() < self.limit.requests as usize {
+                    slots.push_back((id, now));
+                    return Ok(Ok(Permit {
+                        id,
+                        backend: Some(Backend::Memory(log.clone())),
+                    }));
                 }
-            };
-            tokio::time::sleep(wait.min(self.limit.period) + Duration::from_millis(1)).await;
+                // Slots are re-stamped on completion: the oldest is the minimum, not the front.
+                let oldest = slots.iter().map(|(_, t)| *t).min().unwrap_or(now);
+                Ok(Err((oldest + period).saturating_duration_since(now)))
+            }
+            Backend::File(file) => {
+                let state = file.clone();
+                let taken = tokio::task::spawn_blocking(move || state.take(id))
+                    .await
+                    .map_err(|e| Error::config("quota store", e.to_string()))??;
+                Ok(match taken {
+                    None => Ok(Permit {
+                        id,
+                        backend: Some(Backend::File(file.clone())),
+                    }),
+                    Some(wait) => Err(wait),
+                })
+            }
         }
     }
 }

@@ -1023,3 +1023,53 @@ async fn the_account_id_is_found_without_one() {
     assert_eq!(err.exit_code(), 2, "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// Zoho issues at most 10 access tokens per refresh token per 10 minutes (the spec's
+/// `x-token-limits`): an 11th exchange is not attempted; the error says why and when.
+#[tokio::test]
+async fn the_zoho_exchange_limit_from_the_spec_is_kept() {
+    let api = MockServer::start().await;
+    let accounts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "1000.fresh", "expires_in": 3600})),
+        )
+        .expect(10)
+        .mount(&accounts)
+        .await;
+    Mock::given(path("/api/v2/detection/rules"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
+        .mount(&api)
+        .await;
+    let limit = threatbind::spec::Api::Log360Cloud
+        .document()
+        .pointer("/components/securitySchemes/zohoOAuth/x-token-limits/tokens_per_refresh_token/requests")
+        .and_then(Value::as_u64)
+        .unwrap();
+    let mut refused = None;
+    for attempt in 0..=limit {
+        // A new client each time, without a token cache: each must exchange the refresh token.
+        let c = Log360Client::builder()
+            .account_id("18XXXXX4")
+            .base_url(format!("{}/api/v2", api.uri()))
+            .accounts_url(accounts.uri())
+            .auth(Log360Auth::refresh_token(
+                "1000.refresh-limit-test",
+                "1000.CLIENT",
+                "client-secret",
+            ))
+            .settings(fast_settings())
+            .build()
+            .unwrap();
+        if let Err(e) = rules(&c).await {
+            refused = Some((attempt, e));
+            break;
+        }
+    }
+    let (attempt, err) = refused.expect("the exchange after the limit is refused");
+    assert_eq!(attempt, limit, "{err}");
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert!(err.to_string().contains("x-token-limits"), "{err}");
+}

@@ -9,6 +9,7 @@ use crate::Secret;
 use futures::future::BoxFuture;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -193,6 +194,25 @@ pub(crate) struct ZohoAuthorizer {
     cache: Option<TokenCache>,
     /// A token the API refused (401): never taken from the cache again.
     rejected: Mutex<Option<Secret>>,
+    /// Zoho's limit on token exchanges per refresh token (the spec's `x-token-limits`), kept
+    /// where the account's quota is kept (across processes in the CLI).
+    exchanges: Option<Arc<crate::RateLimiter>>,
+}
+
+/// The limit on access tokens per refresh token that a spec states on its OAuth scheme
+/// (`x-token-limits.tokens_per_refresh_token`), if any.
+pub(crate) fn exchange_limit(document: &serde_json::Value) -> Option<crate::spec::RateLimit> {
+    document
+        .pointer("/components/securitySchemes")?
+        .as_object()?
+        .values()
+        .find_map(|scheme| {
+            let limit = scheme.pointer("/x-token-limits/tokens_per_refresh_token")?;
+            Some(crate::spec::RateLimit {
+                requests: u32::try_from(limit.get("requests")?.as_u64()?).ok()?,
+                period: Duration::from_secs(limit.get("period_seconds")?.as_u64()?),
+            })
+        })
 }
 
 #[derive(serde::Deserialize)]
@@ -209,6 +229,7 @@ impl ZohoAuthorizer {
         http: reqwest::Client,
         cooldown: Duration,
         cache_dir: Option<&Path>,
+        exchanges: Option<Arc<crate::RateLimiter>>,
     ) -> Self {
         let token_url = format!("{}/oauth/v2/token", accounts_server.trim_end_matches('/'));
         let cache = match (&auth, cache_dir) {
@@ -231,6 +252,7 @@ impl ZohoAuthorizer {
             cooldown,
             cache,
             rejected: Mutex::new(None),
+            exchanges,
         }
     }
 
@@ -294,6 +316,23 @@ impl ZohoAuthorizer {
         if let Some(token) = self.adopt_cached() {
             return Ok(token);
         }
+        // Zoho refuses the refresh token for a while once its limit is spent: say so instead.
+        let _exchange = match &self.exchanges {
+            Some(limiter) => match limiter.try_acquire().await? {
+                Ok(permit) => Some(permit),
+                Err(wait) => {
+                    let limit = limiter.limit();
+                    return Err(Error::Auth(format!(
+                        "not refreshing the Zoho access token: Zoho issues at most {} per refresh \
+                         token per {} s (x-token-limits) and they are spent; the next in {} s",
+                        limit.requests,
+                        limit.period.as_secs(),
+                        wait.as_secs().max(1)
+                    )));
+                }
+            },
+            None => None,
+        };
         tracing::info!("POST {} (refreshing the Zoho access token)", self.token_url);
         let form = [
             ("grant_type", "refresh_token"),

@@ -183,7 +183,10 @@ impl Log360Builder {
         }
         let with_refresh = " (needed with LOG360_REFRESH_TOKEN)";
         builder.auth = Some(
-            match (vars.get("LOG360_ACCESS_TOKEN"), vars.get("LOG360_REFRESH_TOKEN")) {
+            match (
+                vars.get("LOG360_ACCESS_TOKEN"),
+                vars.get("LOG360_REFRESH_TOKEN"),
+            ) {
                 (Some(token), _) => Log360Auth::access_token(token),
                 (None, Some(refresh)) => Log360Auth::refresh_token(
                     refresh,
@@ -220,12 +223,33 @@ impl Log360Builder {
         // Token refreshes use their own plain client: they are not API calls and do not wait on
         // the account's quota.
         let token_http = self.settings.http_client()?;
+        let exchanges = match (&auth, super::auth::exchange_limit(API.document())) {
+            (
+                Log360Auth::RefreshToken {
+                    refresh_token,
+                    client_id,
+                    ..
+                },
+                Some(limit),
+            ) => {
+                let who =
+                    crate::secret::fingerprint(&format!("{client_id}|{}", refresh_token.expose()));
+                let key = format!("zoho-token:{}:{who:x}", self.accounts_url);
+                Some(crate::RateLimiter::shared(
+                    &key,
+                    limit,
+                    &self.settings.quota_store,
+                )?)
+            }
+            _ => None,
+        };
         let authorizer = Arc::new(ZohoAuthorizer::new(
             auth,
             &self.accounts_url,
             token_http,
             self.refresh_cooldown,
             self.token_cache.as_deref(),
+            exchanges,
         ));
         // The quota is the account's; a client without one (whoami) has a bucket of its own.
         let ids = [(
@@ -279,7 +303,6 @@ impl Log360Client {
     pub fn account_id(&self) -> Option<&str> {
         self.account_id.as_deref()
     }
-
 
     /// Where the access token is cached, if the client has a token cache and a refresh token.
     pub fn token_cache_file(&self) -> Option<&std::path::Path> {
