@@ -1,0 +1,186 @@
+//! Every example and default checked against its own schema: media-type `example`/`examples`
+//! (JSON media types), parameter and header `example`/`examples`, schema `example` and
+//! `default`. Schemas are turned from OpenAPI 3.0 into JSON Schema the way the run-time
+//! validator does (`nullable`, local `$ref`s), plus the draft-4 boolean `exclusiveMinimum` /
+//! `exclusiveMaximum` that JSON Schema 2020-12 writes as numbers.
+
+use super::project::is_json;
+use super::structure::Sites;
+use super::{child, last_segment, refs, Report, MAX_DEPTH};
+use crate::spec::schema::convert;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+/// Checks every example and default of `document`.
+pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
+    let mut validators = Validators::new(document);
+    for at in &sites.schemas {
+        let Some(schema) = document.pointer(at) else {
+            continue;
+        };
+        for (key, rule) in [
+            ("default", "invalid-default"),
+            ("example", "invalid-example"),
+        ] {
+            if let Some(value) = schema.get(key) {
+                validators.check(schema, at, value, &child(at, key), rule, report);
+            }
+        }
+    }
+    let media = sites.media.iter().filter(|at| is_json(&last_segment(at)));
+    for at in media.chain(&sites.parameters) {
+        let Some(object) = document.pointer(at) else {
+            continue;
+        };
+        let Some(schema) = object.get("schema") else {
+            continue;
+        };
+        let schema_at = child(at, "schema");
+        if let Some(example) = object.get("example") {
+            let here = child(at, "example");
+            validators.check(
+                schema,
+                &schema_at,
+                example,
+                &here,
+                "invalid-example",
+                report,
+            );
+        }
+        let examples = object.get("examples").and_then(Value::as_object);
+        for (name, entry) in examples.into_iter().flatten() {
+            let entry_at = child(&child(at, "examples"), name);
+            let Some((example, target)) = refs::follow(document, entry, &entry_at) else {
+                continue; // unresolved-ref says so
+            };
+            let Some(value) = example.get("value") else {
+                continue;
+            };
+            // A referenced example is reported where it is used: it may suit another schema.
+            let here = if target == entry_at {
+                child(&entry_at, "value")
+            } else {
+                entry_at
+            };
+            validators.check(schema, &schema_at, value, &here, "invalid-example", report);
+        }
+    }
+}
+
+/// OpenAPI 3.0's `exclusiveMinimum: true` beside `minimum: N` is 2020-12's
+/// `exclusiveMinimum: N` (the same for maximum); `false` is just dropped.
+fn draft4_bounds(value: &mut Value, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (flag, bound) in [
+                ("exclusiveMinimum", "minimum"),
+                ("exclusiveMaximum", "maximum"),
+            ] {
+                if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
+                    map.remove(flag);
+                    if exclusive {
+                        if let Some(n) = map.remove(bound) {
+                            map.insert(flag.to_owned(), n);
+                        }
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                draft4_bounds(v, depth + 1);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                draft4_bounds(v, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn to_json_schema(schema: &Value) -> Value {
+    let mut out = convert(schema);
+    draft4_bounds(&mut out, 0);
+    out
+}
+
+/// Compiled schemas, by the pointer of the schema; `None` where one does not compile (an
+/// unresolved `$ref` or a bad pattern, which other rules report).
+struct Validators {
+    components: Value,
+    compiled: HashMap<String, Option<jsonschema::Validator>>,
+}
+
+impl Validators {
+    fn new(document: &Value) -> Self {
+        Validators {
+            components: document
+                .get("components")
+                .map(to_json_schema)
+                .unwrap_or(Value::Null),
+            compiled: HashMap::new(),
+        }
+    }
+
+    fn compile(&self, schema: &Value) -> Option<jsonschema::Validator> {
+        let mut root = Map::new();
+        root.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
+        if !self.components.is_null() {
+            root.insert("components".into(), self.components.clone());
+        }
+        root.insert("allOf".into(), json!([to_json_schema(schema)]));
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&Value::Object(root))
+            .ok()
+    }
+
+    /// Reports the first way `value` (at `here`) breaks `schema` (at `schema_at`).
+    fn check(
+        &mut self,
+        schema: &Value,
+        schema_at: &str,
+        value: &Value,
+        here: &str,
+        rule: &'static str,
+        report: &mut Report,
+    ) {
+        if !self.compiled.contains_key(schema_at) {
+            let compiled = self.compile(schema);
+            self.compiled.insert(schema_at.to_owned(), compiled);
+        }
+        let Some(Some(validator)) = self.compiled.get(schema_at) else {
+            return;
+        };
+        let Some(error) = validator.iter_errors(value).next() else {
+            return;
+        };
+        let inside = error.instance_path().as_str().to_owned();
+        let mut message = error.to_string();
+        if message.chars().count() > 200 {
+            message = message.chars().take(200).collect::<String>() + "…";
+        }
+        let what = if rule == "invalid-default" {
+            "default"
+        } else {
+            "example"
+        };
+        let place = if inside.is_empty() {
+            String::new()
+        } else {
+            format!(" at {inside}")
+        };
+        report.add(
+            &format!("{here}{inside}"),
+            rule,
+            format!("the {what} breaks its schema{place}: {message}"),
+        );
+    }
+}
