@@ -13,7 +13,8 @@ test:
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) test --test specs --test contract
+	$(CARGO) run --quiet -- spec lint
+	$(CARGO) test --test specs --test contract --test lint
 
 # Each API compiles on its own (Cargo features), without the CLI.
 features:
