@@ -1,1 +1,0 @@
-//! The breaking-change diff of two specs (being written).
