@@ -112,6 +112,18 @@ impl Operation {
                 _ => {}
             }
         }
+        // Query names the operation does not declare are read back too (as text), so that the
+        // validator sees, and refuses, a mistyped or unknown parameter instead of it being sent.
+        let declared: Vec<String> = schema::parameters(document, &self.raw)
+            .into_iter()
+            .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+            .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        for (name, value) in url.query_pairs() {
+            if !declared.iter().any(|d| *d == name) {
+                doc = doc.query(&name, Value::String(value.into_owned()));
+            }
+        }
         if let Some(bytes) = request.body().and_then(reqwest::Body::as_bytes) {
             if !bytes.is_empty() {
                 let body = serde_json::from_slice(bytes)
