@@ -467,27 +467,7 @@ fn answering_server() -> String {
 
 /// The commands of the binary, as found in its help: `[["log360", "virustotal"], ...]`.
 fn commands() -> Vec<Vec<String>> {
-    let help = |args: &[&str]| {
-        let out = binary().args(args).arg("--help").output().unwrap();
-        text(&out.stdout)
-    };
-    let names = |text: &str| -> Vec<String> {
-        text.lines()
-            .skip_while(|l| !l.starts_with("Commands:"))
-            .skip(1)
-            .take_while(|l| l.starts_with("  "))
-            .filter_map(|l| l.split_whitespace().next())
-            .filter(|n| *n != "help")
-            .map(str::to_owned)
-            .collect()
-    };
-    let mut out = Vec::new();
-    for api in names(&help(&[])) {
-        for op in names(&help(&[&api])) {
-            out.push(vec![api.clone(), op]);
-        }
-    }
-    out
+    common::cli_commands(env!("CARGO_BIN_EXE_threatbind"))
 }
 
 /// The flags of a command and which of them are required, from its help.

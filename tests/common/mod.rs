@@ -65,3 +65,33 @@ pub fn vars(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> 
             .map(|(_, v)| v.to_string())
     }
 }
+
+/// The commands of a `threatbind` binary, as its help lists them: `[["log360", "whoami"], ...]`.
+pub fn cli_commands(binary: &str) -> Vec<Vec<String>> {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(binary)
+            .env_clear()
+            .args(args)
+            .arg("--help")
+            .output()
+            .expect("the binary runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip_while(|l| !l.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|l| l.starts_with("  "))
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|n| *n != "help")
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for group in names(&help(&[])) {
+        for command in names(&help(&[&group])) {
+            out.push(vec![group.clone(), command]);
+        }
+    }
+    out
+}

@@ -41,14 +41,9 @@ pub(crate) fn command() -> Command {
                 .value_parser(clap::builder::OsStringValueParser::new())
                 .help("The new spec (YAML or JSON file; - for stdin)"),
         )
-        .arg(
-            Arg::new("format")
-                .long("format")
-                .value_name("FORMAT")
-                .value_parser(["text", "json"])
-                .default_value("text")
-                .help("text: a report grouped by operation with a summary line; json: one JSON object per change and line (kind, location, pointer, breaking, detail)"),
-        )
+        .arg(crate::spec_tools::format_arg(
+            "text: a report grouped by operation with a summary line; json: one JSON object per change and line (kind, location, pointer, breaking, detail)",
+        ))
 }
 
 /// Runs `spec diff`: 0 nothing breaks, 1 something breaks, 2 an input is unusable.

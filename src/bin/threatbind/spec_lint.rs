@@ -36,14 +36,9 @@ pub(crate) fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("List every x-assumed statement (FILE:LINE: JSON-POINTER: WHY) instead of linting"),
         )
-        .arg(
-            Arg::new("format")
-                .long("format")
-                .value_name("FORMAT")
-                .value_parser(["text", "json"])
-                .default_value("text")
-                .help("text (one line per finding) or json (one JSON object per line)"),
-        )
+        .arg(crate::spec_tools::format_arg(
+            "text (one line per finding) or json (one JSON object per line)",
+        ))
 }
 
 /// One spec to check: its name as shown, and its text (or why it could not be read).
