@@ -82,7 +82,7 @@ pub(crate) fn quota_of(api: Api, settings: &Settings) -> Option<RateLimit> {
 
 /// Everything a generated client needs to be built and sent through the shared transport:
 /// the HTTP client, the checked base URL and the hooks (credentials, the limiter keyed by
-/// `limiter_key`, the retry policy, the bounds).
+/// `quota_key`, the retry policy, the bounds).
 pub(crate) struct Connection {
     pub http: reqwest::Client,
     pub base_url: String,
@@ -90,17 +90,23 @@ pub(crate) struct Connection {
 }
 
 /// Who a quota belongs to: the identity named by the `per:` of the spec's `x-rate-limit`
-/// (`account`, `token`, `api-key`) among those the client has, else the first of them.
-pub(crate) fn limiter_key(api: Api, identities: &[(&str, String)]) -> String {
+/// (`account`, `token`, `api-key`) among those the client has, else the first of them. With
+/// `per: server` the quota is the server's, whatever API of it is called (an on-premises
+/// product's V1 and V2 share one).
+pub(crate) fn quota_key(api: Api, host: &str, identities: &[(&str, String)]) -> String {
     let per = api.operations().find_map(|op| {
         op.raw
             .pointer("/x-rate-limit/per")
             .and_then(serde_json::Value::as_str)
     });
+    if per == Some("server") {
+        return format!("server:{host}");
+    }
     let chosen = per
         .and_then(|p| identities.iter().find(|(name, _)| *name == p))
         .or(identities.first());
-    chosen.map_or_else(String::new, |(name, value)| format!("{name}:{value}"))
+    let who = chosen.map_or_else(String::new, |(name, value)| format!("{name}:{value}"));
+    format!("{api}:{host}:{who}")
 }
 
 pub(crate) fn connect(
@@ -122,7 +128,7 @@ pub(crate) fn connect(
         .unwrap_or_default();
     let limiter = quota_of(api, settings)
         .map(|q| {
-            let key = format!("{api}:{host}:{}", limiter_key(api, identities));
+            let key = quota_key(api, &host, identities);
             crate::RateLimiter::shared(&key, q, &settings.quota_store)
         })
         .transpose()?;
@@ -446,12 +452,14 @@ mod tests {
             let per = api
                 .operations()
                 .find_map(|op| op.raw.pointer("/x-rate-limit/per").and_then(|v| v.as_str()));
-            let key = limiter_key(*api, &ids);
+            let key = quota_key(*api, "h:443", &ids);
             match per {
-                Some("account") => assert_eq!(key, "account:a1"),
-                Some("token") => assert_eq!(key, "token:t1"),
+                Some("account") => assert_eq!(key, format!("{api}:h:443:account:a1")),
+                Some("token") => assert_eq!(key, format!("{api}:h:443:token:t1")),
+                // One quota per server, whichever API of it is called.
+                Some("server") => assert_eq!(key, "server:h:443"),
                 // No quota documented: the first identity.
-                _ => assert_eq!(key, "token:t1"),
+                _ => assert_eq!(key, format!("{api}:h:443:token:t1")),
             }
         }
     }

@@ -246,20 +246,48 @@ fn cli() -> Command {
         .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
         .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
         .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr (-vv for more)"));
+    // One command group per CLI name: specs that share one (an API's V2 and V1) share a group.
+    let mut names: Vec<String> = Vec::new();
     for api in Api::ALL {
         let name = derive::api_name(*api);
-        let title = api
-            .document()
-            .pointer("/info/title")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("");
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        let apis: Vec<Api> = Api::ALL
+            .iter()
+            .copied()
+            .filter(|a| derive::api_name(*a) == name)
+            .collect();
+        let title = apis
+            .iter()
+            .filter_map(|a| {
+                a.document()
+                    .pointer("/info/title")
+                    .and_then(serde_json::Value::as_str)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut env = String::new();
+        for line in apis.iter().flat_map(|a| {
+            connect::env_help(*a)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        }) {
+            if !env.lines().any(|l| l == line) {
+                env.push_str(&line);
+                env.push('\n');
+            }
+        }
         let mut command = Command::new(name.clone())
-            .about(title.to_owned())
+            .about(title)
             .subcommand_required(true)
             .arg_required_else_help(true)
-            .after_help(connect::env_help(*api));
-        let help = format!("{}{EXIT_CODES}", connect::env_help(*api));
-        for op in api.operations() {
+            .after_help(env.clone());
+        let help = format!("{env}{EXIT_CODES}");
+        for op in apis.iter().flat_map(|a| a.operations()) {
             command = command.subcommand(derive::command(op, &name, &help));
         }
         cli = cli.subcommand(command);
@@ -280,15 +308,18 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
     let Some((op_name, op_matches)) = api_matches.subcommand() else {
         return Err(Error::config("command", "missing"));
     };
-    let api = Api::ALL
+    let op = Api::ALL
         .iter()
-        .copied()
-        .find(|a| derive::api_name(*a) == api_name)
-        .ok_or_else(|| Error::config("command", format!("{api_name} is not an API")))?;
-    let op = api
-        .operations()
+        .filter(|a| derive::api_name(**a) == api_name)
+        .flat_map(|a| a.operations())
         .find(|op| derive::op_name(op) == op_name)
-        .ok_or_else(|| Error::config("command", format!("{op_name} is not an operation")))?;
+        .ok_or_else(|| {
+            Error::config(
+                "command",
+                format!("{api_name} {op_name} is not an operation"),
+            )
+        })?;
+    let api = op.api;
     let (document, servers) = run::document(op, op_matches)?;
     let mut raw = connect::connect(api, global, &servers)?;
     run::notices(op);

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 /// The extensions checked here, wherever they appear.
 const WATCHED: &[&str] = &["x-assumed", "x-env", "x-cli", "x-unstable", "x-handwritten"];
 
-/// The quota owners `x-rate-limit.per` may name (src/common.rs `limiter_key`).
-const PER: &[&str] = &["account", "token", "api-key"];
+/// The quota owners `x-rate-limit.per` may name (src/common.rs `quota_key`).
+const PER: &[&str] = &["account", "token", "api-key", "server"];
 
 /// Checks every extension of `document`.
 pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
