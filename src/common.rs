@@ -38,6 +38,13 @@ pub struct Settings {
     /// Where the quota's log lives: this process (default), or state files shared by every
     /// process of the machine ([`crate::ratelimit::QuotaStore::Machine`]; the CLI's choice).
     pub quota_store: crate::ratelimit::QuotaStore,
+    /// A PEM file of certificate authorities to trust besides the system's (self-signed
+    /// on-premises servers). An unreadable or invalid file is a configuration error.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Accepts any certificate, expired, self-signed or for another host: anyone on the path can
+    /// then read the credentials. Off by default; the CLI's `--insecure-skip-tls-verify` warns
+    /// on every run.
+    pub insecure_skip_tls_verify: bool,
 }
 
 impl Default for Settings {
@@ -51,6 +58,8 @@ impl Default for Settings {
             max_pages: 10_000,
             allow_http: false,
             quota_store: crate::ratelimit::QuotaStore::InProcess,
+            ca_file: None,
+            insecure_skip_tls_verify: false,
         }
     }
 }
@@ -60,11 +69,30 @@ impl Settings {
     /// (none of the bound APIs documents one, and following would carry the credentials and the
     /// body to another host).
     pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
-        reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("threatbind/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("threatbind/", env!("CARGO_PKG_VERSION")));
+        if let Some(file) = &self.ca_file {
+            let shown = file.display().to_string();
+            let pem = std::fs::read(file)
+                .map_err(|e| Error::config("ca file", format!("{shown}: {e}")))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    Error::config("ca file", format!("{shown}: no PEM certificate in it"))
+                })?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        if self.insecure_skip_tls_verify {
+            tracing::warn!("TLS certificates are not verified (insecure_skip_tls_verify)");
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        builder
             .build()
             .map_err(|e| Error::config("http client", e.to_string()))
     }

@@ -65,11 +65,33 @@ pub fn variables(api: Api) -> Vec<(String, String)> {
     }
     if let Some(prefix) = doc.pointer("/x-cli/env-prefix").and_then(Value::as_str) {
         out.push((
+            format!("{prefix}_URL"),
+            "the server, scheme://host:port (the spec's path is added)".to_owned(),
+        ));
+        out.push((
             format!("{prefix}_BASE_URL"),
-            "replaces the server URL".to_owned(),
+            "replaces the whole server URL".to_owned(),
+        ));
+        out.push((
+            format!("{prefix}_CA_FILE"),
+            "PEM certificate authorities to trust (self-signed servers; --ca-file)".to_owned(),
         ));
     }
     out
+}
+
+/// The path of the spec's first server URL (`/api/v2` of `https://{host}:{port}/api/v2`).
+fn server_path(api: Api) -> String {
+    let Some(server) = api.servers().first() else {
+        return String::new();
+    };
+    let mut url = server.url.clone();
+    for (name, (default, _)) in &server.variables {
+        url = url.replace(&format!("{{{name}}}"), default);
+    }
+    reqwest::Url::parse(&url)
+        .map(|u| u.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
 }
 
 /// A client for `api` from the environment (`get` reads a variable), with `settings`, the server
@@ -125,7 +147,31 @@ pub fn connect(
         headers.push((name, prefix, secret));
     }
     let prefix = doc.pointer("/x-cli/env-prefix").and_then(Value::as_str);
-    let from_env = prefix.and_then(|p| get(&format!("{p}_BASE_URL")).filter(|v| !v.is_empty()));
+    let var = |suffix: &str| {
+        prefix.and_then(|p| {
+            let name = format!("{p}_{suffix}");
+            get(&name)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (name, v.trim().to_owned()))
+        })
+    };
+    let from_env = match (var("BASE_URL"), var("URL")) {
+        (Some((_, url)), _) => Some(url),
+        (None, Some((name, root))) => {
+            let root = crate::common::check_url(&name, &root)?;
+            Some(format!(
+                "{}{}",
+                root.trim_end_matches('/'),
+                server_path(api)
+            ))
+        }
+        (None, None) => None,
+    };
+    let mut settings = settings.clone();
+    if settings.ca_file.is_none() {
+        settings.ca_file = var("CA_FILE").map(|(_, file)| file.into());
+    }
+    let settings = &settings;
     let url = match base_url.or(from_env) {
         Some(url) => url,
         None => {

@@ -9,6 +9,7 @@
 mod connect;
 mod derive;
 mod json_text;
+mod mock_cmd;
 mod run;
 mod spec_diff;
 mod spec_lint;
@@ -158,6 +159,11 @@ impl Global {
             settings.max_pages = pages;
         }
         settings.allow_http = m.get_flag("allow-http");
+        settings.ca_file = flag(m, "ca-file", |t| Ok(std::path::PathBuf::from(t)))?;
+        settings.insecure_skip_tls_verify = m.get_flag("insecure-skip-tls-verify");
+        if settings.insecure_skip_tls_verify {
+            note("warning: --insecure-skip-tls-verify: TLS certificates are NOT verified; anyone on the path can read the credentials and answers");
+        }
         let cache_dir = cache_dir();
         // One quota per account across every threatbind process of this machine.
         if let Some(dir) = &cache_dir {
@@ -244,6 +250,8 @@ fn cli() -> Command {
         .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
         .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise), jsonl (one item per line), table"))
         .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
+        .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like <PREFIX>_CA_FILE)"))
+        .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
         .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
         .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr (-vv for more)"));
     // One command group per CLI name: specs that share one (an API's V2 and V1) share a group.
@@ -293,6 +301,7 @@ fn cli() -> Command {
         cli = cli.subcommand(command);
     }
     cli.subcommand(spec_tools::command())
+        .subcommand(mock_cmd::command())
 }
 
 const EXIT_CODES: &str = "\
@@ -360,6 +369,9 @@ fn main() -> ExitCode {
     };
     if let Some(("spec", spec)) = matches.subcommand() {
         return spec_tools::run(spec);
+    }
+    if let Some(("mock", mock)) = matches.subcommand() {
+        return mock_cmd::run(mock);
     }
     let verbose = matches.get_count("verbose");
     if verbose > 0 {
