@@ -21,6 +21,8 @@ features:
 	$(CARGO) check --lib --no-default-features --features log360-cloud
 	$(CARGO) check --lib --no-default-features --features nameshield-cti
 	$(CARGO) check --lib --no-default-features --features datadog-ioc
+	$(CARGO) check --lib --no-default-features --features log360-onprem-v2
+	$(CARGO) check --lib --no-default-features --features log360-onprem-v1
 
 doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps

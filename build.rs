@@ -125,6 +125,8 @@ fn registry_source(apis: &[(String, String)]) -> String {
         String::new(),
     );
     let mut roundtrips = String::new();
+    let mut request_decoders = String::new();
+    let mut error_decoders = String::new();
     for (stem, module) in apis {
         let v = variant(stem);
         let title = fs::read_to_string(format!("specs/{stem}.yaml"))
@@ -146,6 +148,14 @@ fn registry_source(apis: &[(String, String)]) -> String {
         let _ = writeln!(
             decoders,
             "Api::{v} => crate::{module}::generated::decode_success,"
+        );
+        let _ = writeln!(
+            request_decoders,
+            "Api::{v} => crate::{module}::generated::decode_request(operation_id, body),"
+        );
+        let _ = writeln!(
+            error_decoders,
+            "Api::{v} => crate::{module}::generated::decode_error(operation_id, status, body),"
         );
         let _ = writeln!(
             roundtrips,
@@ -196,6 +206,41 @@ impl Api {{
     /// ```
     pub fn roundtrip(self, operation_id: &str, body: &[u8]) -> Option<Result<serde_json::Value, String>> {{
         match self {{ {roundtrips} }}
+    }}
+
+    /// Decodes a request body of `operation_id` into its generated type; the error names the
+    /// JSON path. `None` when the spec names no type for it.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let body = b"{{\"indicator\": \"8.8.8.8\"}}";
+    /// assert_eq!(Api::Log360Cloud.decode_request("searchVirusTotal", body), Some(Ok(())));
+    /// ```
+    pub fn decode_request(self, operation_id: &str, body: &[u8]) -> Option<Result<(), String>> {{
+        match self {{ {request_decoders} }}
+    }}
+
+    /// Decodes a success answer of `operation_id` into its generated type; the error names the
+    /// JSON path. `None` when the spec names no type for it.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let body = b"{{\"data\": 7}}";
+    /// assert!(Api::NameshieldCti.decode_success("listThreatEvents", body).unwrap().is_err());
+    /// ```
+    pub fn decode_success(self, operation_id: &str, body: &[u8]) -> Option<Result<(), String>> {{
+        (self.decode_check())(operation_id, body)
+    }}
+
+    /// Decodes an error answer of `operation_id` with `status` into its generated type.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let body = b"{{\"errors\": [\"Bad Request\"]}}";
+    /// assert_eq!(Api::DatadogIoc.decode_error("getIndicatorOfCompromise", 400, body), Some(Ok(())));
+    /// ```
+    pub fn decode_error(self, operation_id: &str, status: u16, body: &[u8]) -> Option<Result<(), String>> {{
+        match self {{ {error_decoders} }}
     }}
 
     /// The generated decode check of this API's success answers.

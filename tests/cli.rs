@@ -928,10 +928,16 @@ fn help_marks_exactly_the_operations_the_specs_mark() {
         {
             let text = help(&[api, command]);
             let first = text.lines().next().unwrap_or("");
+            // The operation at that method and path whose CLI name (`x-cli.name`, else its id)
+            // is the command: a V1 and a V2 spec may share a path.
+            let named = |op: &threatbind::spec::Operation| {
+                op.raw.pointer("/x-cli/name").and_then(Value::as_str) == Some(command.as_str())
+                    || op.id.eq_ignore_ascii_case(&command.replace('-', ""))
+            };
             let op = Api::ALL
                 .iter()
                 .flat_map(|a| a.operations())
-                .find(|op| first.contains(&format!("({} {})", op.method, op.path)))
+                .find(|op| first.contains(&format!("({} {})", op.method, op.path)) && named(op))
                 .unwrap_or_else(|| panic!("{api} {command}: no operation in {first:?}"));
             assert_eq!(
                 first.contains("[deprecated]"),

@@ -61,10 +61,14 @@ fn raw_client(api: Api) -> RawClient {
             .build()
             .expect("Datadog client")
             .raw(),
-        // A spec without a hand-written module: the generic client, any credential.
+        // A spec without a hand-written module: the generic client, any credential (and no CA
+        // file or server variable: the base URL is given).
         other => threatbind::generic::connect(
             other,
-            |_| Some("dummy".to_owned()),
+            |name| {
+                let setting = ["_CA_FILE", "_URL"].iter().any(|s| name.ends_with(s));
+                (!setting).then(|| "dummy".to_owned())
+            },
             &threatbind::Settings::default(),
             &[],
             Some(base.to_owned()),

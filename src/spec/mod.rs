@@ -242,11 +242,11 @@ impl Parsed {
                     .and_then(Value::as_str)
                     .ok_or_else(|| format!("{method} {path} has no operationId"))?
                     .to_owned();
-                let rules = match raw.get("x-rules") {
-                    None => Vec::new(),
-                    Some(v) => serde_json::from_value(v.clone())
-                        .map_err(|e| format!("{id}: x-rules: {e}"))?,
-                };
+                let rules = raw
+                    .get("x-rules")
+                    .and_then(Value::as_array)
+                    .map(|list| list.iter().map(rules::Rule::read).collect())
+                    .unwrap_or_default();
                 let rate_limit = raw.get("x-rate-limit").map(parse_rate_limit).transpose()?;
                 let op = Operation {
                     api,

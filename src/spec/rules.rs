@@ -100,6 +100,29 @@ pub enum RuleKind {
         /// Path of its stated type.
         type_path: String,
     },
+    /// Exactly one of the paths must be present (`query` unless `cursor`, never both).
+    ExactlyOne {
+        /// Document paths.
+        paths: Vec<String>,
+    },
+    /// If present, the text holds at most `max` items separated by `separator`
+    /// (`device_name`: at most 10 comma-separated names).
+    MaxListItems {
+        /// Document path.
+        path: String,
+        /// The separator between items.
+        separator: String,
+        /// The most items.
+        max: usize,
+    },
+    /// A rule this version cannot read (an unknown kind, a missing key): every request of the
+    /// operation is refused with the problem, never sent unchecked. `threatbind spec lint`
+    /// names it. Never written in a spec.
+    #[serde(skip)]
+    Unreadable {
+        /// What is wrong with the rule.
+        problem: String,
+    },
     /// Informational: the server rewrites a request value in its answer.
     ResponseNormalizes {
         /// Request path.
@@ -151,6 +174,23 @@ pub(crate) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
 }
 
 impl Rule {
+    /// Reads one `x-rules` entry; an entry that does not read becomes a rule that refuses every
+    /// request of its operation, naming the problem (a spec error is never a panic).
+    pub(crate) fn read(value: &Value) -> Self {
+        serde_json::from_value(value.clone()).unwrap_or_else(|e| Rule {
+            id: value
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("unnamed")
+                .to_owned(),
+            description: String::new(),
+            when: BTreeMap::new(),
+            kind: RuleKind::Unreadable {
+                problem: e.to_string(),
+            },
+        })
+    }
+
     fn applies(&self, document: &Value) -> bool {
         self.when
             .iter()
@@ -205,6 +245,57 @@ impl Rule {
             RuleKind::Forbid { paths } => {
                 for path in paths.iter().filter(|p| lookup(document, p).is_some()) {
                     fail(path, format!("is not accepted: {}", self.description));
+                }
+            }
+            RuleKind::Unreadable { problem } => fail(
+                "",
+                format!("the spec's rule cannot be read, so nothing is sent: {problem}"),
+            ),
+            RuleKind::ExactlyOne { paths } => {
+                let present: Vec<&String> = paths
+                    .iter()
+                    .filter(|p| lookup(document, p).is_some())
+                    .collect();
+                match present.as_slice() {
+                    [_] => {}
+                    [] if paths.is_empty() => {}
+                    [] => fail(
+                        &paths[0],
+                        format!(
+                            "one of {} is required: {}",
+                            paths.join(", "),
+                            self.description
+                        ),
+                    ),
+                    [_, second, ..] => fail(
+                        second,
+                        format!(
+                            "only one of {} may be given: {}",
+                            paths.join(", "),
+                            self.description
+                        ),
+                    ),
+                }
+            }
+            RuleKind::MaxListItems {
+                path,
+                separator,
+                max,
+            } => {
+                if let Some(text) = lookup(document, path).and_then(Value::as_str) {
+                    let count = if separator.is_empty() {
+                        1
+                    } else {
+                        text.split(separator.as_str())
+                            .filter(|item| !item.trim().is_empty())
+                            .count()
+                    };
+                    if count > *max {
+                        fail(
+                            path,
+                            format!("{count} items, at most {max}: {}", self.description),
+                        );
+                    }
                 }
             }
             RuleKind::AllowedValues { path, values } => {

@@ -186,16 +186,22 @@ pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
                 .and_then(Value::as_str)
                 .map(|v| format!(" [env: {v}]"))
                 .unwrap_or_default();
+            // A variable with an `enum` takes one of its values; one without takes any text.
+            let (kind, choices) = if values.is_empty() {
+                (Kind::Text, String::new())
+            } else {
+                (
+                    Kind::Enum(values.clone()),
+                    format!(" [one of: {}]", values.join(", ")),
+                )
+            };
             out.push(Flag {
                 long: kebab(name),
                 target: Target::Server(name.clone()),
-                kind: Kind::Enum(values.clone()),
+                kind,
                 multiple: false,
                 required: false,
-                help: format!(
-                    "Server {name} [one of: {}] [default {default}]{env}",
-                    values.join(", ")
-                ),
+                help: format!("Server {name}{choices} [default {default}]{env}"),
             });
         }
     }

@@ -13,6 +13,12 @@ const KINDS: &[(&str, &[&str], &[&str])] = &[
     ("require", &["paths"], &["paths"]),
     ("forbid", &["paths"], &["paths"]),
     ("allowed_values", &["path", "values"], &["path", "values"]),
+    ("exactly_one", &["paths"], &["paths"]),
+    (
+        "max_list_items",
+        &["path", "separator", "max"],
+        &["path", "separator", "max"],
+    ),
     (
         "datetime_not_before",
         &["path", "bound", "now_minus"],
