@@ -10,6 +10,7 @@ pub mod raw;
 pub mod retry;
 pub mod secret;
 pub mod spec;
+pub mod tokens;
 pub mod transport;
 
 pub use common::Settings;

@@ -169,8 +169,12 @@ impl RawClient {
         op: &'static Operation,
         document: Value,
     ) -> impl futures::Stream<Item = Result<RawAnswer>> + 'static {
+        use futures::StreamExt;
         let client = self.clone();
         let paging = op.raw.get("x-pagination").cloned().unwrap_or(Value::Null);
+        if paging.get("advance").and_then(Value::as_str) == Some("token") {
+            return crate::tokens::pages(client, op, document, &paging).left_stream();
+        }
         let text = |k: &str| {
             paging
                 .get(k)
@@ -251,6 +255,7 @@ impl RawClient {
                 Ok((page, has_more.then_some(next)))
             }
         })
+        .right_stream()
     }
 
     /// Every item of every page of `op` (the `items` of its `x-pagination`; a whole page when

@@ -333,6 +333,9 @@ fn pagination(document: &Value, op: &Value, paging: &Value, here: &str, report: 
         "total",
         "limit",
         "page-limit",
+        "next",
+        "without",
+        "expires-seconds",
     ];
     let Some(map) = paging.as_object() else {
         report.add(
@@ -359,15 +362,32 @@ fn pagination(document: &Value, op: &Value, paging: &Value, here: &str, report: 
             "x-pagination needs \"cursor\" (the request path of the page cursor)",
         );
     }
-    if !map.contains_key("more") && !map.contains_key("total") {
+    let token = map.get("advance").and_then(Value::as_str) == Some("token");
+    if token && !map.contains_key("next") {
+        report.add(
+            here,
+            RULE,
+            "x-pagination with advance: token needs \"next\" (where the answer carries the next cursor)",
+        );
+    }
+    if !token && !map.contains_key("more") && !map.contains_key("total") {
         report.add(
             here,
             RULE,
             "x-pagination needs \"more\" or \"total\" to know when to stop",
         );
     }
+    if let Some(v) = map.get("expires-seconds") {
+        if !v.as_u64().is_some_and(|n| n > 0) {
+            report.add(
+                &child(here, "expires-seconds"),
+                RULE,
+                format!("expires-seconds must be a whole number of seconds above 0, not {v}"),
+            );
+        }
+    }
     for (k, v) in map {
-        if !v.is_string() && allowed.contains(&k.as_str()) {
+        if !v.is_string() && allowed.contains(&k.as_str()) && k != "expires-seconds" {
             report.add(
                 &child(here, k),
                 RULE,
@@ -377,22 +397,36 @@ fn pagination(document: &Value, op: &Value, paging: &Value, here: &str, report: 
     }
     let text = |k: &str| map.get(k).and_then(Value::as_str);
     if let Some(advance) = text("advance") {
-        if !["one", "items", "limit"].contains(&advance) {
+        if !["one", "items", "limit", "token"].contains(&advance) {
             report.add(
                 &child(here, "advance"),
                 RULE,
-                format!("advance {advance:?} is not one of one, items, limit"),
+                format!("advance {advance:?} is not one of one, items, limit, token"),
             );
         }
     }
-    // Request side: where the cursor and the page size go.
-    for key in ["cursor", "limit"] {
+    // Request side: where the cursor and the page size go (a token cursor is text), and what a
+    // follow-up request leaves out.
+    let cursor_type: &[&str] = if token { &["string"] } else { &["integer"] };
+    for (key, wanted) in [("cursor", cursor_type), ("limit", &["integer"][..])] {
         let Some(path) = text(key) else {
             continue;
         };
         match request_field(document, op, path) {
             Err(message) => report.add(&child(here, key), UNKNOWN, message),
-            Ok(schema) => expect_type(&schema, &["integer"], &child(here, key), path, report),
+            Ok(schema) => expect_type(&schema, wanted, &child(here, key), path, report),
+        }
+    }
+    if let Some(path) = text("without") {
+        if let Err(message) = request_field(document, op, path) {
+            report.add(&child(here, "without"), UNKNOWN, message);
+        }
+    }
+    // Where the next token may be: paths separated by `|`, tried in order.
+    for path in text("next").into_iter().flat_map(|n| n.split('|')) {
+        match response_field(document, op, path) {
+            Err(message) => report.add(&child(here, "next"), UNKNOWN, message),
+            Ok(schema) => expect_type(&schema, &["string"], &child(here, "next"), path, report),
         }
     }
     // Answer side: the items, whether more follow, the count, the page size.

@@ -1,0 +1,207 @@
+//! Log360 on-premises (V2 and the deprecated V1) against local servers: the derived CLI group,
+//! the bearer token, the server root, token pagination, the one quota of a server, the rules.
+
+#![cfg(all(feature = "log360-onprem-v2", feature = "log360-onprem-v1"))]
+
+use serde_json::{json, Value};
+use std::process::Output;
+use std::time::{Duration, Instant};
+use threatbind::spec::{Api, RateLimit};
+use threatbind::Settings;
+use wiremock::matchers::{body_partial_json, header, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "onprem-authtoken-5f1e";
+
+async fn run(server: &MockServer, args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .env_clear()
+        .env("LOG360_ONPREM_TOKEN", TOKEN)
+        .env("LOG360_ONPREM_URL", server.uri())
+        .args(args)
+        .output()
+        .await
+        .unwrap()
+}
+
+/// Three pages: the first answer's cursor beside `data`, the second's inside it, none after.
+async fn three_pages(server: &MockServer) {
+    let page = |n: u32, cursor: Option<&str>, inside: bool| {
+        let mut data = json!({"hits": [{"n": n}]});
+        let mut body = json!({});
+        if let Some(c) = cursor {
+            if inside {
+                data["cursor"] = json!(c);
+            } else {
+                body["cursor"] = json!(c);
+            }
+        }
+        body["data"] = data;
+        ResponseTemplate::new(200).set_body_json(body)
+    };
+    Mock::given(method("POST"))
+        .and(path("/api/v2/search"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(|r: &Request| {
+            let b: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            b.get("query") == Some(&json!("error")) && b.get("cursor").is_none()
+        })
+        .respond_with(page(1, Some("c1"), false))
+        .expect(1)
+        .mount(server)
+        .await;
+    for (cursor, n, next) in [("c1", 2, Some("c2")), ("c2", 3, None)] {
+        Mock::given(method("POST"))
+            .and(path("/api/v2/search"))
+            .and(body_partial_json(json!({"cursor": cursor})))
+            .and(|r: &Request| {
+                let b: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                b.get("query").is_none()
+            })
+            .respond_with(page(n, next, true))
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+}
+
+#[tokio::test]
+async fn search_all_follows_the_cursors_without_the_query() {
+    let server = MockServer::start().await;
+    three_pages(&server).await;
+    let out = run(
+        &server,
+        &[
+            "log360-onprem",
+            "search",
+            "--query",
+            "error",
+            "--start-time",
+            "2026-11-24T00:00:00Z",
+            "--end-time",
+            "2026-11-25T00:00:00Z",
+            "--all",
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ns: Vec<&Value> = lines.iter().map(|l| &l["data"]["hits"][0]["n"]).collect();
+    assert_eq!(ns, [&json!(1), &json!(2), &json!(3)]);
+}
+
+#[tokio::test]
+async fn the_library_walks_the_same_pages() {
+    use futures::TryStreamExt;
+    let server = MockServer::start().await;
+    three_pages(&server).await;
+    let api = Api::Log360OnpremV2;
+    let raw = threatbind::generic::connect(
+        api,
+        |name| match name {
+            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
+            "LOG360_ONPREM_URL" => Some(server.uri()),
+            _ => None,
+        },
+        &Settings::default(),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(raw.base_url(), format!("{}/api/v2", server.uri()));
+    let op = api.operation("searchLogs").unwrap();
+    let doc = json!({"body": {"query": "error", "start_time": "2026-11-24T00:00:00Z", "end_time": "2026-11-25T00:00:00Z"}});
+    let pages: Vec<_> = raw.pages(op, doc).try_collect().await.unwrap();
+    assert_eq!(pages.len(), 3);
+}
+
+#[tokio::test]
+async fn v1_warns_and_the_rules_refuse_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/RestAPI/v1/product/details"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"os_type": "windows"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = run(&server, &["log360-onprem", "product-details"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("deprecated"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"os_type":"windows"}"#
+    );
+
+    let eleven = (1..=11)
+        .map(|i| format!("host{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let out = run(
+        &server,
+        &["log360-onprem", "disable-device", "--device-name", &eleven],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at-most-10-devices"));
+    let both = run(
+        &server,
+        &[
+            "log360-onprem",
+            "search",
+            "--query",
+            "x",
+            "--cursor",
+            "c1",
+            "--start-time",
+            "2026-11-24T00:00:00Z",
+            "--end-time",
+            "2026-11-25T00:00:00Z",
+        ],
+    )
+    .await;
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("query-or-cursor"));
+    // Only the product details reached the server.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// V1 and V2 of one server share one quota (`per: server`).
+#[tokio::test]
+async fn v1_and_v2_share_the_server_quota() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .mount(&server)
+        .await;
+    let settings = Settings {
+        rate_limit: Some(RateLimit {
+            requests: 2,
+            period: Duration::from_secs(1),
+        }),
+        ..Settings::default()
+    };
+    let get = |name: &str| match name {
+        "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
+        "LOG360_ONPREM_URL" => Some(server.uri()),
+        _ => None,
+    };
+    let v2 = threatbind::generic::connect(Api::Log360OnpremV2, get, &settings, &[], None).unwrap();
+    let v1 = threatbind::generic::connect(Api::Log360OnpremV1, get, &settings, &[], None).unwrap();
+    let agents = Api::Log360OnpremV2.operation("listAgents").unwrap();
+    let product = Api::Log360OnpremV1.operation("getProductDetails").unwrap();
+    let started = Instant::now();
+    v2.send(agents, &json!({})).await.unwrap();
+    v1.send(product, &json!({})).await.unwrap();
+    // The third call of the server waits for the first slot, a period later.
+    v2.send(agents, &json!({})).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+}
