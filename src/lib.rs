@@ -1,5 +1,7 @@
 //! threatbind: spec-first, typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.
 #![warn(missing_docs)]
+#[cfg(feature = "log360-onprem-v1")]
+pub mod async_jobs;
 pub mod common;
 pub mod error;
 pub mod generic;

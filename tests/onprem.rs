@@ -205,3 +205,125 @@ async fn v1_and_v2_share_the_server_quota() {
         started.elapsed()
     );
 }
+
+fn v1_client(server: &MockServer) -> threatbind::raw::RawClient {
+    let uri = server.uri();
+    threatbind::generic::connect(
+        Api::Log360OnpremV1,
+        |name| match name {
+            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
+            "LOG360_ONPREM_URL" => Some(uri.clone()),
+            _ => None,
+        },
+        &Settings::default(),
+        &[],
+        None,
+    )
+    .unwrap()
+}
+
+fn quick() -> threatbind::async_jobs::JobOptions {
+    threatbind::async_jobs::JobOptions {
+        first_wait: Duration::from_millis(5),
+        max_wait: Duration::from_millis(20),
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    }
+}
+
+/// V1 asynchronous search: submitted, polled while RUNNING, then every result page.
+#[tokio::test]
+async fn an_async_search_is_polled_then_its_pages_streamed() {
+    use futures::TryStreamExt;
+    use wiremock::matchers::query_param;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/RestAPI/v1/search/async"))
+        .and(body_partial_json(json!({"query": "error"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"request_id": 42})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let job = |status: &str| {
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"total": 1, "requests": [{"request_id": 42, "status": status}]}))
+    };
+    Mock::given(path("/RestAPI/v1/jobs"))
+        .and(query_param("request_id", "42"))
+        .respond_with(job("RUNNING"))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(path("/RestAPI/v1/jobs"))
+        .respond_with(job("SUCCESS"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    for (page, next) in [("1", json!(true)), ("2", json!(false))] {
+        Mock::given(path("/RestAPI/v1/jobs/results"))
+            .and(query_param("request_id", "42"))
+            .and(query_param("page_no", page))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "next_page": next,
+                "results": {"hits": [{"page": page}], "hits_count_in_current_page": 1}
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let body = json!({"query": "error"});
+    let pages: Vec<_> =
+        threatbind::async_jobs::run(v1_client(&server), "searchLogsAsync", body, quick())
+            .try_collect()
+            .await
+            .unwrap();
+    assert_eq!(pages.len(), 2);
+}
+
+#[tokio::test]
+async fn a_failed_or_endless_job_ends_with_an_error() {
+    use futures::StreamExt;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"request_id": "r-7"})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/RestAPI/v1/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"requests": [{"request_id": "r-7", "status": "FAILED"}]})),
+        )
+        .mount(&server)
+        .await;
+    let all: Vec<_> =
+        threatbind::async_jobs::run(v1_client(&server), "searchAlertsAsync", json!({}), quick())
+            .collect()
+            .await;
+    assert_eq!(all.len(), 1);
+    let err = all.into_iter().next().unwrap().unwrap_err();
+    assert!(err.to_string().contains("FAILED"), "{err}");
+
+    let running = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"request_id": 9})))
+        .mount(&running)
+        .await;
+    Mock::given(path("/RestAPI/v1/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"requests": [{"request_id": 9, "status": "RUNNING"}]})),
+        )
+        .mount(&running)
+        .await;
+    let options = threatbind::async_jobs::JobOptions {
+        timeout: Duration::from_millis(100),
+        ..quick()
+    };
+    let all: Vec<_> =
+        threatbind::async_jobs::run(v1_client(&running), "searchLogsAsync", json!({}), options)
+            .collect()
+            .await;
+    let err = all.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(err.exit_code(), 5, "{err}");
+}
