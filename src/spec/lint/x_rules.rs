@@ -378,7 +378,7 @@ fn pagination(document: &Value, op: &Value, paging: &Value, here: &str, report: 
         );
     }
     if let Some(v) = map.get("expires-seconds") {
-        if !v.as_u64().is_some_and(|n| n > 0) {
+        if v.as_u64().is_none_or(|n| n == 0) {
             report.add(
                 &child(here, "expires-seconds"),
                 RULE,
