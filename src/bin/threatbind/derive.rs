@@ -150,8 +150,13 @@ pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
         let schema = p.get("schema").unwrap_or(&Value::Null);
         let (kind, multiple) = kind_of(doc, schema);
         let has_default = resolve(doc, schema).get("default").is_some();
+        // `x-cli: {flag: id}` on a parameter names its flag (the documented command line).
+        let long = p
+            .pointer("/x-cli/flag")
+            .and_then(Value::as_str)
+            .map_or_else(|| kebab(name), str::to_owned);
         out.push(Flag {
-            long: kebab(name),
+            long,
             target: Target::Param {
                 part,
                 name: name.to_owned(),

@@ -28,10 +28,11 @@ pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
             "x-cli" if sites.schemas.contains(&at) => {
                 property_cli(document, document.pointer(&at), value, &here, report)
             }
+            "x-cli" if sites.parameters.contains(&at) => parameter_cli(value, &here, report),
             "x-cli" => report.add(
                 &here,
                 "x-cli-malformed",
-                "x-cli is read at the root, on operations and on body properties only",
+                "x-cli is read at the root, on operations, parameters and body properties only",
             ),
             "x-unstable" => flag(
                 value,
@@ -302,6 +303,23 @@ fn operation_cli(value: &Value, here: &str, report: &mut Report) {
 }
 
 /// `x-cli` of a body property: an array of objects written `A:B:C` on one flag.
+/// `x-cli: {flag: NAME}` on a parameter: the flag's name when it is not the parameter's.
+fn parameter_cli(value: &Value, here: &str, report: &mut Report) {
+    const RULE: &str = "x-cli-malformed";
+    let Some(map) = shape(value, here, &["flag"], &["flag"], RULE, report) else {
+        return;
+    };
+    string_in(
+        map,
+        "flag",
+        here,
+        is_kebab,
+        "a flag name (a-z, 0-9, -)",
+        RULE,
+        report,
+    );
+}
+
 fn property_cli(
     document: &Value,
     schema: Option<&Value>,
