@@ -6,6 +6,8 @@ pub mod common;
 pub mod error;
 pub mod generic;
 pub mod indicator;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod private_fs;
 pub mod ratelimit;
 pub mod raw;
