@@ -37,8 +37,15 @@ expand:
 	THREATBIND_EXPAND_DIR=$(CURDIR)/expanded $(CARGO) build
 	@ls -l expanded/
 
+# Benchmarks; the report is target/bench-report.md. Prism (the usual spec-driven mock) is
+# installed from npm under target/prism to be measured beside `threatbind mock`; if npm cannot
+# install it, the report says so.
 bench:
+	rm -f target/bench-report.md
+	-npm install --silent --prefix target/prism @stoplight/prism-cli@5 >/dev/null 2>&1
 	$(CARGO) bench --bench validate
+	$(CARGO) bench --bench mock
+	@cat target/bench-report.md
 
 clean:
 	$(CARGO) clean
