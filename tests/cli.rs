@@ -828,7 +828,11 @@ async fn every_parameter_of_every_spec_is_a_flag() {
                     assert!(help.contains(p["x-env"].as_str().unwrap()), "{op_name}");
                     continue;
                 }
-                let flag = format!("--{}", threatbind::raw::kebab(p["name"].as_str().unwrap()));
+                // The spec may name the flag (`x-cli: {flag}`), else it is the parameter's name.
+                let flag = match p.pointer("/x-cli/flag").and_then(Value::as_str) {
+                    Some(named) => format!("--{named}"),
+                    None => format!("--{}", threatbind::raw::kebab(p["name"].as_str().unwrap())),
+                };
                 // As clap shows a flag with a value: `--page <N>`.
                 assert!(
                     help.contains(&format!("{flag} <")),
