@@ -335,6 +335,15 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
 /// The hooks of every generated client: credentials before sending, and the one `exec` that
 /// refuses redirects and bounds the answer's size.
 const HOOKS: &str = r#"
+impl Client {
+    /// The typed client of this API over a client of its generic face
+    /// (`threatbind::generic::connect`, a typed client's `raw()`): the same credentials,
+    /// quota, settings and hooks.
+    pub fn from_raw(raw: &crate::raw::RawClient) -> Self {
+        Self::new_with_client(raw.base_url(), raw.http.clone(), raw.hooks.clone())
+    }
+}
+
 impl progenitor_client::ClientHooks<crate::transport::Hooks> for Client {
     async fn pre<E>(
         &self,

@@ -327,3 +327,45 @@ async fn a_failed_or_endless_job_ends_with_an_error() {
     let err = all.into_iter().next().unwrap().unwrap_err();
     assert_eq!(err.exit_code(), 5, "{err}");
 }
+
+/// The typed client of a generic API: the generated builders over the generic connection, on
+/// the same send path (validation before sending, the bearer token).
+#[tokio::test]
+async fn the_typed_client_of_an_on_premises_api() {
+    use threatbind::log360_onprem_v2::generated::{types, Client};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/incident/7"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": 7}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let raw = threatbind::generic::connect(
+        Api::Log360OnpremV2,
+        |name| match name {
+            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
+            "LOG360_ONPREM_URL" => Some(server.uri()),
+            _ => None,
+        },
+        &Settings::default(),
+        &[],
+        None,
+    )
+    .unwrap();
+    let client = Client::from_raw(&raw);
+    threatbind::call(client.get_incident().incident_id(7).send())
+        .await
+        .unwrap();
+    // Both query and cursor: refused by the spec's rule before anything is sent.
+    let body = types::SearchRequest::builder()
+        .query(Some("x".to_owned()))
+        .cursor(Some("c1".to_owned()))
+        .start_time(chrono::Utc::now() - chrono::Duration::hours(1))
+        .end_time(chrono::Utc::now());
+    let err = threatbind::call(client.search_logs().body(body).send())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("query-or-cursor"), "{err}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
