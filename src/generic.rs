@@ -80,19 +80,6 @@ pub fn variables(api: Api) -> Vec<(String, String)> {
     out
 }
 
-/// The path of the spec's first server URL (`/api/v2` of `https://{host}:{port}/api/v2`).
-fn server_path(api: Api) -> String {
-    let Some(server) = api.servers().first() else {
-        return String::new();
-    };
-    let mut url = server.url.clone();
-    for (name, (default, _)) in &server.variables {
-        url = url.replace(&format!("{{{name}}}"), default);
-    }
-    reqwest::Url::parse(&url)
-        .map(|u| u.path().trim_end_matches('/').to_owned())
-        .unwrap_or_default()
-}
 
 /// A client for `api` from the environment (`get` reads a variable), with `settings`, the server
 /// variables given (`[("host", "siem.example")]`) and an optional base URL that replaces the
@@ -162,7 +149,7 @@ pub fn connect(
             Some(format!(
                 "{}{}",
                 root.trim_end_matches('/'),
-                server_path(api)
+                api.server_path()
             ))
         }
         (None, None) => None,

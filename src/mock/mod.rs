@@ -151,7 +151,7 @@ pub struct ApiStats {
 /// assert_eq!(threatbind::mock::path_of(op), "/api/v2/security/siem/ioc-explorer/indicator");
 /// ```
 pub fn path_of(op: &Operation) -> String {
-    format!("{}{}", plan::server_prefix(op.api), op.path)
+    format!("{}{}", op.api.server_path(), op.path)
 }
 
 /// A running mock server. Dropping it stops the server too (without waiting).

@@ -74,25 +74,6 @@ impl Plan {
     }
 }
 
-/// The path of the spec's first server URL (`/api/v2`; empty for `https://api.{site}`), its
-/// variables at their defaults.
-pub(crate) fn server_prefix(api: Api) -> String {
-    let Some(server) = api.servers().first() else {
-        return String::new();
-    };
-    let after_scheme = server
-        .url
-        .split_once("://")
-        .map_or(server.url.as_str(), |(_, rest)| rest);
-    let mut path = after_scheme
-        .find('/')
-        .map_or(String::new(), |i| after_scheme[i..].to_owned());
-    for (name, (default, _)) in &server.variables {
-        path = path.replace(&format!("{{{name}}}"), default);
-    }
-    path.trim_end_matches('/').to_owned()
-}
-
 fn account_header(op: &Operation) -> Option<String> {
     let document = op.api.document();
     op.raw

@@ -60,6 +60,32 @@ impl Api {
         self.parsed().operations.values()
     }
 
+    /// The path of the spec's first server URL, its variables at their defaults: `/api/v2` of
+    /// `https://{host}:{port}/api/v2`, empty for `https://api.{site}`. Where an API's operations
+    /// live on a server.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// assert_eq!(Api::Log360Cloud.server_path(), "/api/v2");
+    /// assert_eq!(Api::DatadogIoc.server_path(), "");
+    /// ```
+    pub fn server_path(self) -> String {
+        let Some(server) = self.servers().first() else {
+            return String::new();
+        };
+        let after_scheme = server
+            .url
+            .split_once("://")
+            .map_or(server.url.as_str(), |(_, rest)| rest);
+        let mut path = after_scheme
+            .find('/')
+            .map_or(String::new(), |i| after_scheme[i..].to_owned());
+        for (name, (default, _)) in &server.variables {
+            path = path.replace(&format!("{{{name}}}"), default);
+        }
+        path.trim_end_matches('/').to_owned()
+    }
+
     /// The spec's `servers`, in order.
     pub fn servers(self) -> &'static [Server] {
         &self.parsed().servers
