@@ -1,6 +1,7 @@
 //! `threatbind mock` throughput under a loopback load, and the same spec served by Prism
 //! (`@stoplight/prism-cli`, the usual spec-driven mock) in the same run when it is installed
-//! (`make bench` installs it under `target/prism`). Both get the same load: 16 connections
+//! (`make bench` installs it under `target/prism`). Both get the same load: 16 keep-alive
+//! HTTP/1.1 connections (a minimal generator, so that the client is not what is measured)
 //! sending `GET /cti/v2/events?size=10` with a bearer token for a few seconds. Prints a
 //! Markdown table and appends it to `target/bench-report.md`.
 //!
@@ -8,7 +9,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -22,41 +22,95 @@ struct Load {
     seconds: f64,
 }
 
-async fn load(url: String) -> Load {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONNECTIONS)
-        .build()
-        .expect("client");
-    // Warm up (connections, caches).
-    for _ in 0..50 {
-        let _ = client.get(&url).bearer_auth(TOKEN).send().await;
+/// One keep-alive HTTP/1.1 connection sending the same request until `end`: a load generator
+/// light enough not to be what is measured (reqwest's client costs more than a fast server).
+async fn connection(addr: String, request: Arc<Vec<u8>>, end: Instant) -> (u64, u64) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
+        return (0, 1);
+    };
+    let _ = stream.set_nodelay(true);
+    let (mut ok, mut other) = (0, 0);
+    let mut buffer = Vec::with_capacity(64 << 10);
+    let mut chunk = vec![0u8; 64 << 10];
+    while Instant::now() < end {
+        if stream.write_all(&request).await.is_err() {
+            return (ok, other + 1);
+        }
+        buffer.clear();
+        // Read the head, then exactly Content-Length bytes of body.
+        let (head_end, length) = loop {
+            let Ok(n) = stream.read(&mut chunk).await else {
+                return (ok, other + 1);
+            };
+            if n == 0 {
+                return (ok, other + 1);
+            }
+            buffer.extend_from_slice(&chunk[..n]);
+            if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buffer[..i]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                break (i + 4, length);
+            }
+        };
+        while buffer.len() < head_end + length {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return (ok, other + 1),
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        if buffer.starts_with(b"HTTP/1.1 2") {
+            ok += 1;
+        } else {
+            other += 1;
+        }
     }
-    let (ok, other) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    (ok, other)
+}
+
+async fn load(url: String) -> Load {
+    let parsed = reqwest::Url::parse(&url).expect("url");
+    let addr = format!(
+        "{}:{}",
+        parsed.host_str().unwrap_or("127.0.0.1"),
+        parsed.port_or_known_default().unwrap_or(80)
+    );
+    let target = match parsed.query() {
+        Some(q) => format!("{}?{q}", parsed.path()),
+        None => parsed.path().to_owned(),
+    };
+    let request = Arc::new(
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nAccept: application/json\r\n\r\n"
+        )
+        .into_bytes(),
+    );
+    // Warm up (connections, caches).
+    let _ = connection(
+        addr.clone(),
+        request.clone(),
+        Instant::now() + Duration::from_millis(300),
+    )
+    .await;
     let started = Instant::now();
     let end = started + Duration::from_secs(SECONDS);
-    let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let (client, url, ok, other) = (client.clone(), url.clone(), ok.clone(), other.clone());
-        tasks.push(tokio::spawn(async move {
-            while Instant::now() < end {
-                match client.get(&url).bearer_auth(TOKEN).send().await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = r.bytes().await;
-                        ok.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => {
-                        other.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-        }));
-    }
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|_| tokio::spawn(connection(addr.clone(), request.clone(), end)))
+        .collect();
+    let (mut ok, mut other) = (0, 0);
     for t in tasks {
-        let _ = t.await;
+        if let Ok((o, e)) = t.await {
+            ok += o;
+            other += e;
+        }
     }
     Load {
-        ok: ok.load(Ordering::Relaxed),
-        other: other.load(Ordering::Relaxed),
+        ok,
+        other,
         seconds: started.elapsed().as_secs_f64(),
     }
 }
