@@ -80,7 +80,6 @@ pub fn variables(api: Api) -> Vec<(String, String)> {
     out
 }
 
-
 /// A client for `api` from the environment (`get` reads a variable), with `settings`, the server
 /// variables given (`[("host", "siem.example")]`) and an optional base URL that replaces the
 /// server's.

@@ -369,3 +369,42 @@ async fn the_typed_client_of_an_on_premises_api() {
     assert!(err.to_string().contains("query-or-cursor"), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// The documented command line: `search --log-source-id ID...` fills `log_source_ids`.
+#[tokio::test]
+async fn list_flags_carry_the_documented_singular_names() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/search"))
+        .and(body_partial_json(
+            json!({"log_source_ids": ["301", "302"], "query": "x"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = run(
+        &server,
+        &[
+            "log360-onprem",
+            "search",
+            "--query",
+            "x",
+            "--log-source-id",
+            "301",
+            "--log-source-id",
+            "302",
+            "--start-time",
+            "2026-11-24T00:00:00Z",
+            "--end-time",
+            "2026-11-25T00:00:00Z",
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

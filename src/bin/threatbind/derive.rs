@@ -229,7 +229,7 @@ fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, ou
         if is_object && top {
             // One level of nesting (Log360's `filter`): its fields are flags of their own.
             body_flags(doc, resolved, path, false, out);
-        } else if let Some(cli) = prop.get("x-cli") {
+        } else if let Some(cli) = prop.get("x-cli").filter(|c| c.get("fields").is_some()) {
             let text = |k: &str| cli.get(k).and_then(Value::as_str).unwrap_or("");
             out.push(Flag {
                 long: text("flag").to_owned(),
@@ -254,7 +254,11 @@ fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, ou
             });
         } else if !is_object {
             let (kind, multiple) = kind_of(doc, prop);
-            let long = if out.iter().any(|f| f.long == kebab(name)) {
+            // `x-cli: {flag}` names the flag (a list's singular: `--log-source-id ID...`).
+            let named = prop.pointer("/x-cli/flag").and_then(Value::as_str);
+            let long = if let Some(named) = named {
+                named.to_owned()
+            } else if out.iter().any(|f| f.long == kebab(name)) {
                 kebab(&path.join("-"))
             } else {
                 kebab(name)

@@ -329,8 +329,13 @@ fn property_cli(
 ) {
     const RULE: &str = "x-cli-malformed";
     let allowed = ["flag", "fields", "separator", "help"];
-    let required = ["flag", "fields", "separator"];
-    let Some(map) = shape(value, here, &allowed, &required, RULE, report) else {
+    // `{flag}` alone names a field's flag; with `fields` it is a list written `A:B:C`.
+    let required: &[&str] = if value.get("fields").is_some() {
+        &["flag", "fields", "separator"]
+    } else {
+        &["flag"]
+    };
+    let Some(map) = shape(value, here, &allowed, required, RULE, report) else {
         return;
     };
     string_in(
