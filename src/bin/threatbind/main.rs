@@ -237,7 +237,7 @@ fn cli() -> Command {
     let defaults = Settings::default();
     let mut cli = Command::new("threatbind")
         .version(env!("CARGO_PKG_VERSION"))
-        .about("Typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.")
+        .about("Typed clients for Log360 Cloud, Log360 on-premises, Nameshield CTI and Datadog IoC Explorer, and a mock of them all.")
         .after_help(after_help())
         .subcommand_required(true)
         .arg_required_else_help(true)
