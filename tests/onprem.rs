@@ -13,6 +13,23 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TOKEN: &str = "onprem-authtoken-5f1e";
 
+/// The generic client of `api` for `server`, from the variables a user sets.
+fn connect(api: Api, server: &MockServer, settings: &Settings) -> threatbind::raw::RawClient {
+    let uri = server.uri();
+    threatbind::generic::connect(
+        api,
+        |name| match name {
+            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
+            "LOG360_ONPREM_URL" => Some(uri.clone()),
+            _ => None,
+        },
+        settings,
+        &[],
+        None,
+    )
+    .unwrap()
+}
+
 async fn run(server: &MockServer, args: &[&str]) -> Output {
     tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"))
         .env_clear()
@@ -100,18 +117,7 @@ async fn the_library_walks_the_same_pages() {
     let server = MockServer::start().await;
     three_pages(&server).await;
     let api = Api::Log360OnpremV2;
-    let raw = threatbind::generic::connect(
-        api,
-        |name| match name {
-            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
-            "LOG360_ONPREM_URL" => Some(server.uri()),
-            _ => None,
-        },
-        &Settings::default(),
-        &[],
-        None,
-    )
-    .unwrap();
+    let raw = connect(api, &server, &Settings::default());
     assert_eq!(raw.base_url(), format!("{}/api/v2", server.uri()));
     let op = api.operation("searchLogs").unwrap();
     let doc = json!({"body": {"query": "error", "start_time": "2026-11-24T00:00:00Z", "end_time": "2026-11-25T00:00:00Z"}});
@@ -185,13 +191,8 @@ async fn v1_and_v2_share_the_server_quota() {
         }),
         ..Settings::default()
     };
-    let get = |name: &str| match name {
-        "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
-        "LOG360_ONPREM_URL" => Some(server.uri()),
-        _ => None,
-    };
-    let v2 = threatbind::generic::connect(Api::Log360OnpremV2, get, &settings, &[], None).unwrap();
-    let v1 = threatbind::generic::connect(Api::Log360OnpremV1, get, &settings, &[], None).unwrap();
+    let v2 = connect(Api::Log360OnpremV2, &server, &settings);
+    let v1 = connect(Api::Log360OnpremV1, &server, &settings);
     let agents = Api::Log360OnpremV2.operation("listAgents").unwrap();
     let product = Api::Log360OnpremV1.operation("getProductDetails").unwrap();
     let started = Instant::now();
@@ -207,19 +208,7 @@ async fn v1_and_v2_share_the_server_quota() {
 }
 
 fn v1_client(server: &MockServer) -> threatbind::raw::RawClient {
-    let uri = server.uri();
-    threatbind::generic::connect(
-        Api::Log360OnpremV1,
-        |name| match name {
-            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
-            "LOG360_ONPREM_URL" => Some(uri.clone()),
-            _ => None,
-        },
-        &Settings::default(),
-        &[],
-        None,
-    )
-    .unwrap()
+    connect(Api::Log360OnpremV1, server, &Settings::default())
 }
 
 fn quick() -> threatbind::async_jobs::JobOptions {
@@ -341,18 +330,7 @@ async fn the_typed_client_of_an_on_premises_api() {
         .expect(1)
         .mount(&server)
         .await;
-    let raw = threatbind::generic::connect(
-        Api::Log360OnpremV2,
-        |name| match name {
-            "LOG360_ONPREM_TOKEN" => Some(TOKEN.to_owned()),
-            "LOG360_ONPREM_URL" => Some(server.uri()),
-            _ => None,
-        },
-        &Settings::default(),
-        &[],
-        None,
-    )
-    .unwrap();
+    let raw = connect(Api::Log360OnpremV2, &server, &Settings::default());
     let client = Client::from_raw(&raw);
     threatbind::call(client.get_incident().incident_id(7).send())
         .await

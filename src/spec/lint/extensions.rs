@@ -248,15 +248,7 @@ fn root_cli(value: &Value, here: &str, report: &mut Report) {
     ) else {
         return;
     };
-    string_in(
-        map,
-        "name",
-        here,
-        is_kebab,
-        "a command name (a-z, 0-9, -)",
-        RULE,
-        report,
-    );
+    command_name(map, here, report);
     string_in(
         map,
         "env-prefix",
@@ -290,19 +282,24 @@ fn operation_cli(value: &Value, here: &str, report: &mut Report) {
     let Some(map) = shape(value, here, &["name", "table"], &[], RULE, report) else {
         return;
     };
+    command_name(map, here, report);
+    string_list(map, "table", here, RULE, report);
+}
+
+/// `x-cli` of a body property: an array of objects written `A:B:C` on one flag.
+/// The `name` of a root or operation `x-cli`: a command name.
+fn command_name(map: &Map<String, Value>, here: &str, report: &mut Report) {
     string_in(
         map,
         "name",
         here,
         is_kebab,
         "a command name (a-z, 0-9, -)",
-        RULE,
+        "x-cli-malformed",
         report,
     );
-    string_list(map, "table", here, RULE, report);
 }
 
-/// `x-cli` of a body property: an array of objects written `A:B:C` on one flag.
 /// `x-cli: {flag: NAME}` on a parameter: the flag's name when it is not the parameter's.
 fn parameter_cli(value: &Value, here: &str, report: &mut Report) {
     const RULE: &str = "x-cli-malformed";
