@@ -17,7 +17,7 @@ pub mod spec;
 pub mod tokens;
 pub mod transport;
 
-pub use common::Settings;
+pub use common::{install_crypto_provider, Settings};
 pub use error::{Error, Result};
 pub use ratelimit::{QuotaStore, RateLimiter};
 pub use retry::RetryPolicy;

@@ -1,7 +1,9 @@
 //! build.rs, seen from outside: a bad spec stops the build with one line naming the file and the
 //! problem (not a panic), and an edited spec regenerates the code while other edits do not.
-//! Builds a copy of the crate in its own target directory (`target/spec-failure`), so the first
-//! run compiles the dependencies once (one to two minutes on 2 cores).
+//! Builds copies of the crate in the tests' own target directory, so the dependencies the suite
+//! has already compiled (`make features` checks each API alone; `make test` builds them all) are
+//! reused rather than built again beside them: no second copy of every dependency on disk. The
+//! copies name their binary `threatbind-copy`, so the suite's own `threatbind` is never replaced.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,8 +21,14 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of the crate (sources, specs, manifest) under `target/spec-failure/<name>`; every copy
-/// shares the target directory `target/spec-failure/target`.
+/// The target directory this test binary was built in (`<target>/debug/deps/build_script-…`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).unwrap().to_path_buf()
+}
+
+/// A copy of the crate (sources, specs, manifest) under `target/spec-failure/<name>`, built in
+/// the suite's own target directory, its binary named `threatbind-copy`.
 fn crate_copy(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = root.join("target/spec-failure").join(name);
@@ -31,6 +39,13 @@ fn crate_copy(name: &str) -> PathBuf {
     for file in ["Cargo.toml", "Cargo.lock", "build.rs", "README.md"] {
         std::fs::copy(root.join(file), copy.join(file)).unwrap();
     }
+    edit(&copy.join("Cargo.toml"), |t| {
+        t.replacen(
+            "[[bin]]\nname = \"threatbind\"\n",
+            "[[bin]]\nname = \"threatbind-copy\"\n",
+            1,
+        )
+    });
     copy
 }
 
@@ -44,7 +59,7 @@ fn cargo_check(copy: &Path, features: &str) -> (bool, String) {
             "--features",
             features,
         ])
-        .env("CARGO_TARGET_DIR", copy.parent().unwrap().join("target"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .env("THREATBIND_EXPAND_DIR", copy.join("expanded"))
         .current_dir(copy)
         .output()
@@ -149,11 +164,11 @@ fn a_new_spec_and_a_feature_line_are_a_new_api() {
             "build",
             "--offline",
             "--bin",
-            "threatbind",
+            "threatbind-copy",
             "--features",
             "cli,probe-api",
         ])
-        .env("CARGO_TARGET_DIR", copy.parent().unwrap().join("target"))
+        .env("CARGO_TARGET_DIR", target_dir())
         .current_dir(&copy)
         .output()
         .unwrap();
@@ -162,7 +177,7 @@ fn a_new_spec_and_a_feature_line_are_a_new_api() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let binary = copy.parent().unwrap().join("target/debug/threatbind");
+    let binary = target_dir().join("debug/threatbind-copy");
 
     // A loopback server that checks the bearer token and answers.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -106,7 +106,7 @@ fn request(
         return None;
     }
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
-    let mut builder = reqwest::Client::new().request(method, &url);
+    let mut builder = plain_http().request(method, &url);
     if let Some(Value::Object(query)) = document.get("query") {
         let mut pairs = Vec::new();
         for (name, value) in query {
@@ -158,7 +158,7 @@ fn fixtures(op: &Operation, prefix: &str) -> Vec<(String, Value)> {
 
 /// Sends and reads the answer: status, headers, JSON body (`Null` when empty).
 async fn send(request: reqwest::Request) -> (u16, reqwest::header::HeaderMap, Value) {
-    let answer = reqwest::Client::new().execute(request).await.unwrap();
+    let answer = plain_http().execute(request).await.unwrap();
     let status = answer.status().as_u16();
     let headers = answer.headers().clone();
     let bytes = answer.bytes().await.unwrap();
@@ -863,7 +863,7 @@ async fn faults_and_latency() {
 #[tokio::test]
 async fn no_input_makes_it_fall_over() {
     let mock = start(Options::default()).await;
-    let http = reqwest::Client::new();
+    let http = plain_http();
     let base = mock.base_url().to_owned();
     let bearer = format!("Bearer {NAMESHIELD_TOKEN}");
     let zoho = format!("Zoho-oauthtoken {LOG360_TOKEN}");
@@ -1126,7 +1126,7 @@ async fn throughput() {
         ..Options::default()
     })
     .await;
-    let http = reqwest::Client::new();
+    let http = plain_http();
     for (label, url) in [
         (
             "getIndicatorOfCompromise",
@@ -1182,4 +1182,11 @@ async fn throughput() {
             "{label}: {sequential:.0} req/s sequential, {concurrent:.0} req/s with 16 connections"
         );
     }
+}
+
+/// A bare reqwest client for raw requests to the mock (rustls needs a crypto provider: threatbind
+/// builds with `ring` and no default one).
+fn plain_http() -> reqwest::Client {
+    threatbind::install_crypto_provider();
+    reqwest::Client::new()
 }

@@ -13,6 +13,7 @@
 //! ```
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! use threatbind::mock::{serve, Options};
+//! threatbind::install_crypto_provider(); // for the bare reqwest client below
 //! let mock = serve("127.0.0.1:0".parse().unwrap(), Options::default()).await.unwrap();
 //! let answer = reqwest::Client::new()
 //!     .get(format!("{}/cti/v2/events?size=10", mock.base_url()))
@@ -217,6 +218,7 @@ impl MockHandle {
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// threatbind::install_crypto_provider(); // for the bare reqwest client below
     /// let mock = threatbind::mock::serve("127.0.0.1:0".parse().unwrap(), Default::default()).await.unwrap();
     /// reqwest::get(format!("{}/nowhere", mock.base_url())).await.unwrap();
     /// assert_eq!(mock.stats().requests, 1);
@@ -246,6 +248,7 @@ impl MockHandle {
     ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// threatbind::install_crypto_provider(); // for the bare reqwest client below
     /// let mock = threatbind::mock::serve("127.0.0.1:0".parse().unwrap(), Default::default()).await.unwrap();
     /// let url = mock.base_url().to_owned();
     /// mock.shutdown().await;

@@ -43,11 +43,11 @@ impl Operation {
     /// ```
     /// use threatbind::spec::Api;
     /// let op = Api::Log360Cloud.operation("listDetectionRules").unwrap();
-    /// let request = reqwest::Client::new()
-    ///     .get("https://host/api/v2/detection/rules?limit=5000&is_new=true")
-    ///     .header("account_id", "18XXXXX4")
-    ///     .build()
-    ///     .unwrap();
+    /// let mut request = reqwest::Request::new(
+    ///     reqwest::Method::GET,
+    ///     "https://host/api/v2/detection/rules?limit=5000&is_new=true".parse().unwrap(),
+    /// );
+    /// request.headers_mut().insert("account_id", "18XXXXX4".parse().unwrap());
     /// let doc = op.request_document(&request);
     /// assert_eq!(doc["query"]["limit"], 5000);
     /// assert_eq!(doc["query"]["is_new"], true);
