@@ -8,6 +8,7 @@
 
 mod connect;
 mod derive;
+mod enrich;
 mod json_text;
 mod mock_cmd;
 mod run;
@@ -302,6 +303,7 @@ fn cli() -> Command {
     }
     cli.subcommand(spec_tools::command())
         .subcommand(mock_cmd::command())
+        .subcommand(enrich::command())
 }
 
 const EXIT_CODES: &str = "\
@@ -314,6 +316,9 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
     let Some((api_name, api_matches)) = matches.subcommand() else {
         return Err(Error::config("command", "missing"));
     };
+    if api_name == "enrich" {
+        return enrich::run(api_matches, global).await;
+    }
     let Some((op_name, op_matches)) = api_matches.subcommand() else {
         return Err(Error::config("command", "missing"));
     };

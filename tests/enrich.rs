@@ -1,0 +1,325 @@
+//! `threatbind enrich` against loopback servers: one record per input in input order whatever
+//! the concurrency, a resumed run that keeps finished records and redoes a torn last line, a
+//! SIGKILL mid-run that loses and duplicates nothing, and bad input refused before sending.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const IOC_PATH: &str = "/api/v2/security/siem/ioc-explorer/indicator";
+
+fn enrich(base: &str, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .env_clear()
+        .env("DD_API_KEY", "dd-secret-api")
+        .env("DD_APP_KEY", "dd-secret-app")
+        .env("THREATBIND_CACHE_DIR", dir.join("cache"))
+        .args([
+            "--base-url",
+            base,
+            "--retries",
+            "0",
+            "enrich",
+            "--provider",
+            "datadog-ioc",
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Records of a JSON Lines file: (indicator, ok).
+fn records(text: &str) -> Vec<(String, bool)> {
+    text.lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}"));
+            (v["indicator"].as_str().unwrap().to_owned(), v["ok"] == true)
+        })
+        .collect()
+}
+
+/// A server whose answer for `ioc-<i>` takes longer the earlier the indicator is, so that with
+/// concurrency the answers arrive in reverse order.
+async fn slow_first_server(n: usize) -> MockServer {
+    let server = MockServer::start().await;
+    for i in 0..n {
+        Mock::given(method("GET"))
+            .and(path(IOC_PATH))
+            .and(query_param("indicator", format!("ioc-{i}.example.com")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(
+                        format!("{{\"data\": {{\"id\": \"{i}\", \"score\": 1.50}}}}"),
+                        "application/json",
+                    )
+                    .set_delay(Duration::from_millis(((n - i) * 15) as u64)),
+            )
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+fn input(dir: &Path, n: usize) -> std::path::PathBuf {
+    let mut text = String::from("# incident 42\n\n");
+    for i in 0..n {
+        text.push_str(&format!("ioc-{i}.example.com\n"));
+        if i % 5 == 0 {
+            text.push_str("   \n# a comment\n");
+        }
+    }
+    let file = dir.join("indicators.txt");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+fn expected(n: usize) -> Vec<(String, bool)> {
+    (0..n)
+        .map(|i| (format!("ioc-{i}.example.com"), true))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_come_in_input_order_whatever_the_concurrency() {
+    let n = 12;
+    let server = slow_first_server(n).await;
+    let dir = tempdir("order");
+    let file = input(&dir, n);
+    let out = enrich(
+        &server.uri(),
+        &dir,
+        &["--input", file.to_str().unwrap(), "--concurrency", "8"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(records(&stdout), expected(n));
+    // The vendor's answer as sent: `1.50` is not re-encoded to `1.5`.
+    assert!(
+        stdout.lines().next().unwrap().contains(r#""score":1.50"#),
+        "{stdout}"
+    );
+    // Concurrency was real: the answers arrived out of order, so some were in flight together.
+    assert_eq!(server.received_requests().await.unwrap().len(), n);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{n} records ({n} ok, 0 failed)")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dd-secret") && !stdout.contains("dd-secret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vendor_error_is_a_record_and_the_run_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(r#"{"errors":["indicator not found"]}"#, "application/json"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempdir("failures");
+    let file = dir.join("in.txt");
+    std::fs::write(&file, "unknown.example.com\n").unwrap();
+    let out = enrich(&server.uri(), &dir, &["--input", file.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a not-found is a record, not a failed run"
+    );
+    let line: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["ok"], false);
+    assert_eq!(line["error"]["status"], 404);
+    assert!(line["error"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("not found"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_arguments_exit_2_and_send_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let dir = tempdir("bad");
+    let missing = dir.join("missing.txt");
+    let out = enrich(&server.uri(), &dir, &["--input", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--input") && stderr.contains("missing.txt"),
+        "{stderr}"
+    );
+
+    let file = input(&dir, 2);
+    let out = enrich(
+        &server.uri(),
+        &dir,
+        &["--input", file.to_str().unwrap(), "--resume"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--resume"));
+
+    let out = enrich(
+        &server.uri(),
+        &dir,
+        &["--input", file.to_str().unwrap(), "--action", "STATS"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--action"));
+
+    // An output that is not this input's is refused rather than continued.
+    let records = dir.join("other.jsonl");
+    std::fs::write(
+        &records,
+        "{\"indicator\":\"someone-else.example.com\",\"ok\":true,\"result\":{}}\n",
+    )
+    .unwrap();
+    let out = enrich(
+        &server.uri(),
+        &dir,
+        &[
+            "--input",
+            file.to_str().unwrap(),
+            "--out",
+            records.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the output of this input"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_keeps_whole_records_and_redoes_a_torn_last_line() {
+    let n = 10;
+    let server = slow_first_server(n).await;
+    let dir = tempdir("torn");
+    let file = input(&dir, n);
+    let records_file = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        records_file.to_str().unwrap(),
+    ];
+    let out = enrich(&server.uri(), &dir, &args);
+    assert_eq!(out.status.code(), Some(0));
+    let full = std::fs::read_to_string(&records_file).unwrap();
+    // Cut the file in the middle of record 7: six whole records and a torn seventh.
+    let cut = full.match_indices('\n').nth(5).unwrap().0 + 1 + 20;
+    std::fs::write(&records_file, &full[..cut]).unwrap();
+    let before = server.received_requests().await.unwrap().len();
+
+    let out = enrich(&server.uri(), &dir, &[&args[..], &["--resume"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("torn last line"));
+    let resumed = std::fs::read_to_string(&records_file).unwrap();
+    assert_eq!(records(&resumed), expected(n));
+    // Only the four unfinished indicators (the torn one included) were asked for again.
+    let after = server.received_requests().await.unwrap().len();
+    assert_eq!(after - before, 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sigkill_mid_run_loses_and_duplicates_nothing_after_resume() {
+    let n = 30;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"data":{}}"#, "application/json")
+                .set_delay(Duration::from_millis(40)),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempdir("kill");
+    let file = input(&dir, n);
+    let records_file = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        records_file.to_str().unwrap(),
+        "--concurrency",
+        "2",
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .env_clear()
+        .env("DD_API_KEY", "k")
+        .env("DD_APP_KEY", "a")
+        .env("THREATBIND_CACHE_DIR", dir.join("cache"))
+        .args([
+            "--base-url",
+            &server.uri(),
+            "enrich",
+            "--provider",
+            "datadog-ioc",
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once some records are written, well before all 30 (about 0.6 s in all).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let written = std::fs::read_to_string(&records_file).unwrap_or_default();
+        if written.lines().count() >= 5 || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let partial = records(
+        &std::fs::read_to_string(&records_file)
+            .unwrap()
+            .lines()
+            .filter(|l| l.ends_with('}'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    assert!(
+        partial.len() >= 5 && partial.len() < n,
+        "killed after {} records",
+        partial.len()
+    );
+
+    let out = enrich(&server.uri(), &dir, &[&args[..], &["--resume"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = std::fs::read_to_string(&records_file).unwrap();
+    assert_eq!(records(&all), expected(n));
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("threatbind-enrich-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
