@@ -11,8 +11,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const IOC_PATH: &str = "/api/v2/security/siem/ioc-explorer/indicator";
 
-fn enrich(base: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_threatbind"))
+/// `threatbind enrich --provider datadog-ioc ARGS` against `base`, with keys and its own cache.
+fn command(base: &str, dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_threatbind"));
+    command
         .env_clear()
         .env("DD_API_KEY", "dd-secret-api")
         .env("DD_APP_KEY", "dd-secret-app")
@@ -27,9 +29,12 @@ fn enrich(base: &str, dir: &Path, args: &[&str]) -> Output {
             "datadog-ioc",
         ])
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    command
+}
+
+fn enrich(base: &str, dir: &Path, args: &[&str]) -> Output {
+    command(base, dir, args).output().unwrap()
 }
 
 /// Records of a JSON Lines file: (indicator, ok).
@@ -264,20 +269,7 @@ async fn a_sigkill_mid_run_loses_and_duplicates_nothing_after_resume() {
         "--concurrency",
         "2",
     ];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_threatbind"))
-        .env_clear()
-        .env("DD_API_KEY", "k")
-        .env("DD_APP_KEY", "a")
-        .env("THREATBIND_CACHE_DIR", dir.join("cache"))
-        .args([
-            "--base-url",
-            &server.uri(),
-            "enrich",
-            "--provider",
-            "datadog-ioc",
-        ])
-        .args(args)
-        .stdin(Stdio::null())
+    let mut child = command(&server.uri(), &dir, &args)
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
