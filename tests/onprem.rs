@@ -149,7 +149,7 @@ async fn v1_warns_and_the_rules_refuse_before_sending() {
         .join(",");
     let out = run(
         &server,
-        &["log360-onprem", "disable-device", "--device-name", &eleven],
+        &["log360-onprem", "disable-device", "--name", &eleven],
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
@@ -385,4 +385,46 @@ async fn list_flags_carry_the_documented_singular_names() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `disable-device --name A --name B` sends one comma-separated `device_name` (the spec's
+/// `x-cli: {flag, separator}`), and the at-most-10 rule counts across repeated flags.
+#[tokio::test]
+async fn disable_device_joins_repeated_names() {
+    let server = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/RestAPI/v1/device/disable"))
+        .and(wiremock::matchers::body_json(
+            json!({"device_name": "ws-fin-07,ws-fin-08"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": "done"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = run(
+        &server,
+        &[
+            "log360-onprem",
+            "disable-device",
+            "--name",
+            "ws-fin-07",
+            "--name",
+            "ws-fin-08",
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut args = vec!["log360-onprem", "disable-device"];
+    let names: Vec<String> = (1..=11).map(|i| format!("host{i}")).collect();
+    for name in &names {
+        args.extend(["--name", name.as_str()]);
+    }
+    let out = run(&server, &args).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at-most-10-devices"));
 }

@@ -22,6 +22,12 @@ pub(crate) enum Target {
         fields: Vec<String>,
         separator: String,
     },
+    /// A text body field that lists values with a separator (`x-cli: {flag, separator}` on a
+    /// string property): the flag is repeatable and its values are joined.
+    Joined {
+        path: Vec<String>,
+        separator: String,
+    },
     /// A server variable (Datadog's `site`).
     Server(String),
 }
@@ -54,7 +60,9 @@ impl Flag {
     pub fn pointer(&self) -> String {
         match &self.target {
             Target::Param { part, name } => format!("/{part}/{name}"),
-            Target::Body(path) | Target::Items { path, .. } => format!("/body/{}", path.join("/")),
+            Target::Body(path) | Target::Items { path, .. } | Target::Joined { path, .. } => {
+                format!("/body/{}", path.join("/"))
+            }
             Target::Server(name) => format!("/server/{name}"),
         }
     }
@@ -256,6 +264,8 @@ fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, ou
             let (kind, multiple) = kind_of(doc, prop);
             // `x-cli: {flag}` names the flag (a list's singular: `--log-source-id ID...`).
             let named = prop.pointer("/x-cli/flag").and_then(Value::as_str);
+            // `x-cli: {flag, separator}` on a text field: repeatable, the values joined.
+            let joined = prop.pointer("/x-cli/separator").and_then(Value::as_str);
             let long = if let Some(named) = named {
                 named.to_owned()
             } else if out.iter().any(|f| f.long == kebab(name)) {
@@ -265,7 +275,13 @@ fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, ou
             };
             out.push(Flag {
                 long,
-                target: Target::Body(path.clone()),
+                target: match joined {
+                    Some(separator) => Target::Joined {
+                        path: path.clone(),
+                        separator: separator.to_owned(),
+                    },
+                    None => Target::Body(path.clone()),
+                },
                 help: help_of(
                     doc,
                     prop.get("description").and_then(Value::as_str),
@@ -273,7 +289,7 @@ fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, ou
                     &kind,
                 ),
                 kind,
-                multiple,
+                multiple: multiple || joined.is_some(),
                 required: top && required.contains(&name.as_str()),
             });
         }

@@ -111,6 +111,9 @@ pub(crate) fn document(
                     servers.push((name.clone(), t.trim().to_owned()));
                 }
             }
+            Target::Joined { path, separator } => {
+                insert(&mut doc, &in_body(path), Value::from(texts.join(separator)));
+            }
             Target::Items {
                 path,
                 fields,

@@ -326,7 +326,8 @@ fn property_cli(
 ) {
     const RULE: &str = "x-cli-malformed";
     let allowed = ["flag", "fields", "separator", "help"];
-    // `{flag}` alone names a field's flag; with `fields` it is a list written `A:B:C`.
+    // `{flag}` alone names a field's flag; with `fields` it is a list written `A:B:C`; with
+    // `separator` alone, a text field whose repeated flag values are joined by it.
     let required: &[&str] = if value.get("fields").is_some() {
         &["flag", "fields", "separator"]
     } else {
@@ -354,6 +355,17 @@ fn property_cli(
         report,
     );
     string_in(map, "help", here, |_| true, "a string", RULE, report);
+    if map.get("fields").is_none() && map.get("separator").is_some() {
+        // `{flag, separator}`: a text field whose repeated flag values are joined.
+        if schema.and_then(|s| s.get("type")).and_then(Value::as_str) != Some("string") {
+            report.add(
+                here,
+                RULE,
+                "x-cli with a separator and no fields belongs on a string",
+            );
+        }
+        return;
+    }
     let fields = string_list(map, "fields", here, RULE, report);
     let items = schema
         .filter(|s| s.get("type").and_then(Value::as_str) == Some("array"))
