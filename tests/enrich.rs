@@ -315,3 +315,68 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_writes_the_records_in_flight_then_exits_130() {
+    let n = 40;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"data":{}}"#, "application/json")
+                .set_delay(Duration::from_millis(60)),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempdir("sigint");
+    let file = input(&dir, n);
+    let records_file = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        records_file.to_str().unwrap(),
+        "--concurrency",
+        "4",
+    ];
+    let child = command(&server.uri(), &dir, &args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&records_file)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < 4
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    // Every line written is a whole record, in order, and fewer than all of them.
+    let written = std::fs::read_to_string(&records_file).unwrap();
+    assert!(written.ends_with('\n'));
+    let partial = records(&written);
+    assert!(partial.len() < n, "{} records", partial.len());
+    assert_eq!(partial, expected(n)[..partial.len()]);
+    // Everything the server answered before the stop was written: nothing in flight was lost.
+    let asked = server.received_requests().await.unwrap().len();
+    assert_eq!(asked, partial.len(), "lookups sent but not written");
+
+    let out = enrich(&server.uri(), &dir, &[&args[..], &["--resume"]].concat());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        records(&std::fs::read_to_string(&records_file).unwrap()),
+        expected(n)
+    );
+}
