@@ -187,6 +187,30 @@ async fn bad_arguments_exit_2_and_send_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--action"));
 
+    // Missing credentials: exit 2, and an earlier run's output is left as it was.
+    let kept = dir.join("kept.jsonl");
+    std::fs::write(
+        &kept,
+        "{\"indicator\":\"ioc-0.example.com\",\"ok\":true,\"result\":{}}\n",
+    )
+    .unwrap();
+    let out = command(
+        &server.uri(),
+        &dir,
+        &[
+            "--input",
+            file.to_str().unwrap(),
+            "--out",
+            kept.to_str().unwrap(),
+        ],
+    )
+    .env_remove("DD_API_KEY")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DD_API_KEY"));
+    assert_eq!(std::fs::read_to_string(&kept).unwrap().lines().count(), 1);
+
     // An output that is not this input's is refused rather than continued.
     let records = dir.join("other.jsonl");
     std::fs::write(

@@ -310,6 +310,13 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             .map_err(|e| Error::config("--input", format!("{}: {e}", input_path.display())))?;
         Box::new(std::io::BufReader::new(file))
     };
+    // Credentials before the output is touched: a configuration error leaves it as it was.
+    let mut raw = connect::connect(provider.api, global, &[])?;
+    crate::run::notices(provider.op);
+    if provider.op.unstable {
+        // Asking for this provider is the user's opt-in to its beta operation.
+        raw.enable_unstable(&provider.op.id);
+    }
     let done = if resume {
         resume_from(&output_path)?
     } else {
@@ -330,12 +337,6 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
                 .map_err(|e| Error::config("--out", format!("{}: {e}", output_path.display())))?,
         )
     };
-    let mut raw = connect::connect(provider.api, global, &[])?;
-    crate::run::notices(provider.op);
-    if provider.op.unstable {
-        // Asking for this provider is the user's opt-in to its beta operation.
-        raw.enable_unstable(&provider.op.id);
-    }
 
     // The inputs an earlier run finished are checked against its records, then skipped.
     let mut lines = inputs(reader);
