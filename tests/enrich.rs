@@ -13,11 +13,18 @@ const IOC_PATH: &str = "/api/v2/security/siem/ioc-explorer/indicator";
 
 /// `threatbind enrich --provider datadog-ioc ARGS` against `base`, with keys and its own cache.
 fn command(base: &str, dir: &Path, args: &[&str]) -> Command {
+    command_for("datadog-ioc", base, dir, args)
+}
+
+/// `threatbind enrich --provider PROVIDER ARGS`, with every API's credentials.
+fn command_for(provider: &str, base: &str, dir: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_threatbind"));
     command
         .env_clear()
         .env("DD_API_KEY", "dd-secret-api")
         .env("DD_APP_KEY", "dd-secret-app")
+        .env("LOG360_ACCOUNT_ID", "18XXXXX4")
+        .env("LOG360_ACCESS_TOKEN", "1000.log360-secret")
         .env("THREATBIND_CACHE_DIR", dir.join("cache"))
         .args([
             "--base-url",
@@ -26,7 +33,7 @@ fn command(base: &str, dir: &Path, args: &[&str]) -> Command {
             "0",
             "enrich",
             "--provider",
-            "datadog-ioc",
+            provider,
         ])
         .args(args)
         .stdin(Stdio::null());
@@ -187,6 +194,22 @@ async fn bad_arguments_exit_2_and_send_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--action"));
 
+    // An action the spec does not list is refused once, before any lookup.
+    let out = command_for(
+        "log360-threat-analytics",
+        &server.uri(),
+        &dir,
+        &["--input", file.to_str().unwrap(), "--action", "EVERYTHING"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--action") && stderr.contains("WHOIS_INFO"),
+        "{stderr}"
+    );
+
     // Missing credentials: exit 2, and an earlier run's output is left as it was.
     let kept = dir.join("kept.jsonl");
     std::fs::write(
@@ -272,16 +295,7 @@ async fn resume_keeps_whole_records_and_redoes_a_torn_last_line() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sigkill_mid_run_loses_and_duplicates_nothing_after_resume() {
     let n = 30;
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(IOC_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(r#"{"data":{}}"#, "application/json")
-                .set_delay(Duration::from_millis(40)),
-        )
-        .mount(&server)
-        .await;
+    let server = uniform_server(Duration::from_millis(40)).await;
     let dir = tempdir("kill");
     let file = input(&dir, n);
     let records_file = dir.join("out.jsonl");
@@ -298,14 +312,7 @@ async fn a_sigkill_mid_run_loses_and_duplicates_nothing_after_resume() {
         .spawn()
         .unwrap();
     // Kill once some records are written, well before all 30 (about 0.6 s in all).
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let written = std::fs::read_to_string(&records_file).unwrap_or_default();
-        if written.lines().count() >= 5 || std::time::Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_for_lines(&records_file, 5).await;
     child.kill().unwrap();
     child.wait().unwrap();
     let partial = records(
@@ -333,6 +340,35 @@ async fn a_sigkill_mid_run_loses_and_duplicates_nothing_after_resume() {
     assert_eq!(records(&all), expected(n));
 }
 
+/// A server answering every IoC lookup with `{"data":{}}` after `delay`.
+async fn uniform_server(delay: Duration) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"data":{}}"#, "application/json")
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Waits (at most 20 s) until `file` holds `count` lines.
+async fn wait_for_lines(file: &Path, count: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .count()
+        < count
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 fn tempdir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("threatbind-enrich-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -343,16 +379,7 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_writes_the_records_in_flight_then_exits_130() {
     let n = 40;
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(IOC_PATH))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(r#"{"data":{}}"#, "application/json")
-                .set_delay(Duration::from_millis(60)),
-        )
-        .mount(&server)
-        .await;
+    let server = uniform_server(Duration::from_millis(60)).await;
     let dir = tempdir("sigint");
     let file = input(&dir, n);
     let records_file = dir.join("out.jsonl");
@@ -368,16 +395,7 @@ async fn ctrl_c_writes_the_records_in_flight_then_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while std::fs::read_to_string(&records_file)
-        .unwrap_or_default()
-        .lines()
-        .count()
-        < 4
-        && std::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    wait_for_lines(&records_file, 4).await;
     let sent = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

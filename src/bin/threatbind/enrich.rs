@@ -47,7 +47,10 @@ pub(crate) fn command() -> Command {
             Arg::new("action")
                 .long("action")
                 .default_value("INFO")
-                .help("log360-threat-analytics only: the analysis asked for (INFO, WHOIS_INFO, STATS, INIT_DATA, ...)"),
+                .help(format!(
+                    "log360-threat-analytics only: the analysis asked for [one of: {}]",
+                    actions().join(", ")
+                )),
         )
         .arg(
             Arg::new("input")
@@ -83,6 +86,32 @@ pub(crate) fn command() -> Command {
              does not match it, nothing sent; 130 interrupted (Ctrl-C) after the records in \
              flight were written: run again with --resume.",
         )
+}
+
+/// The `action` values of threat analytics, from its spec.
+fn actions() -> Vec<String> {
+    let Some(op) = Api::Log360Cloud.operation("searchThreatAnalytics") else {
+        return Vec::new();
+    };
+    let doc = op.api.document();
+    let body = op
+        .raw
+        .pointer("/requestBody/content/application~1json/schema")
+        .map(|s| threatbind::spec::resolve(doc, s));
+    let action = body
+        .and_then(|b| b.pointer("/properties/action"))
+        .map(|a| threatbind::spec::resolve(doc, a));
+    action
+        .and_then(|a| a.get("enum"))
+        .and_then(Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// What one provider sends for an indicator.
@@ -281,6 +310,16 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         m.get_one::<String>("provider").map_or("", String::as_str),
         m.get_one::<String>("action").map_or("INFO", String::as_str),
     )?;
+    if provider.name == PROVIDERS[0] && !actions().contains(&provider.action) {
+        return Err(Error::config(
+            "--action",
+            format!(
+                "{:?} is not one of: {}",
+                provider.action,
+                actions().join(", ")
+            ),
+        ));
+    }
     if m.value_source("action") == Some(clap::parser::ValueSource::CommandLine)
         && provider.name != PROVIDERS[0]
     {
