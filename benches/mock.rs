@@ -5,6 +5,11 @@
 //! sending `GET /cti/v2/events?size=10` with a bearer token for a few seconds. Prints a
 //! Markdown table and appends it to `target/bench-report.md`.
 //!
+//! The mock remembers the answer of a request it has answered (see `src/mock/memo.rs`), so a
+//! load that repeats requests measures that path; a second load makes every request distinct
+//! (`&customerId=N`, N counting up), so every answer is built and serialised anew: both are
+//! reported, beside Prism under the repeated load.
+//!
 //! Run: `cargo bench --bench mock` (set `PRISM` to a prism binary to use another one).
 
 use std::path::PathBuf;
@@ -22,9 +27,15 @@ struct Load {
     seconds: f64,
 }
 
+impl Load {
+    fn rate(&self) -> f64 {
+        self.ok as f64 / self.seconds
+    }
+}
+
 /// One keep-alive HTTP/1.1 connection sending the same request until `end`: a load generator
 /// light enough not to be what is measured (reqwest's client costs more than a fast server).
-async fn connection(addr: String, request: Arc<Vec<u8>>, end: Instant) -> (u64, u64) {
+async fn connection(addr: String, request: Arc<Request>, end: Instant) -> (u64, u64) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let Ok(mut stream) = tokio::net::TcpStream::connect(&addr).await else {
         return (0, 1);
@@ -34,7 +45,7 @@ async fn connection(addr: String, request: Arc<Vec<u8>>, end: Instant) -> (u64, 
     let mut buffer = Vec::with_capacity(64 << 10);
     let mut chunk = vec![0u8; 64 << 10];
     while Instant::now() < end {
-        if stream.write_all(&request).await.is_err() {
+        if stream.write_all(&request.bytes()).await.is_err() {
             return (ok, other + 1);
         }
         buffer.clear();
@@ -72,7 +83,34 @@ async fn connection(addr: String, request: Arc<Vec<u8>>, end: Instant) -> (u64, 
     (ok, other)
 }
 
-async fn load(url: String) -> Load {
+/// The request a connection sends: the same every time, or made distinct by a counter.
+struct Request {
+    target: String,
+    addr: String,
+    distinct: bool,
+    /// Requests made so far, by every connection.
+    counter: std::sync::atomic::AtomicU64,
+}
+
+impl Request {
+    fn bytes(&self) -> Vec<u8> {
+        let target = if self.distinct {
+            let n = self
+                .counter
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("{}&customerId={n}", self.target)
+        } else {
+            self.target.clone()
+        };
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nAccept: application/json\r\n\r\n",
+            self.addr
+        )
+        .into_bytes()
+    }
+}
+
+async fn load(url: String, distinct: bool) -> Load {
     let parsed = reqwest::Url::parse(&url).expect("url");
     let addr = format!(
         "{}:{}",
@@ -83,12 +121,12 @@ async fn load(url: String) -> Load {
         Some(q) => format!("{}?{q}", parsed.path()),
         None => parsed.path().to_owned(),
     };
-    let request = Arc::new(
-        format!(
-            "GET {target} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nAccept: application/json\r\n\r\n"
-        )
-        .into_bytes(),
-    );
+    let request = Arc::new(Request {
+        target,
+        addr: addr.clone(),
+        distinct,
+        counter: Default::default(),
+    });
     // Warm up (connections, caches).
     let _ = connection(
         addr.clone(),
@@ -173,37 +211,57 @@ fn main() {
         let mock = threatbind::mock::serve("127.0.0.1:0".parse().unwrap(), options)
             .await
             .expect("mock");
-        let ours = load(format!("{}/cti/v2/events?size=10", mock.base_url())).await;
+        let url = format!("{}/cti/v2/events?size=10", mock.base_url());
+        let ours = [load(url.clone(), false).await, load(url, true).await];
         mock.shutdown().await;
-        let ours_rate = ours.ok as f64 / ours.seconds;
-        let mut report = format!(
-            "## Mock throughput ({} cores; {CONNECTIONS} connections, {SECONDS} s, GET /cti/v2/events?size=10)\n\n\
-             | server | 2xx answers | other | req/s |\n|---|---|---|---|\n\
-             | threatbind mock | {} | {} | {ours_rate:.0} |\n",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
-            ours.ok,
-            ours.other,
-        );
-        match prism_binary() {
-            None => report.push_str(
-                "\nPrism: not installed (`make bench` installs @stoplight/prism-cli under target/prism; \
-                 set PRISM to use another): no ratio.\n",
-            ),
+        let prism = match prism_binary() {
+            None => Err("not installed (`make bench` installs @stoplight/prism-cli under \
+                         target/prism; set PRISM to use another)"
+                .to_owned()),
             Some(binary) => match start_prism(&binary, 4010).await {
-                Err(why) => report.push_str(&format!("\nPrism could not run here: {why}.\n")),
+                Err(why) => Err(format!("could not run here: {why}")),
                 Ok(prism) => {
-                    let theirs = load("http://127.0.0.1:4010/cti/v2/events?size=10".to_owned()).await;
+                    let url = "http://127.0.0.1:4010/cti/v2/events?size=10".to_owned();
+                    let theirs = [load(url.clone(), false).await, load(url, true).await];
                     drop(prism);
-                    let theirs_rate = theirs.ok as f64 / theirs.seconds;
-                    report.push_str(&format!(
-                        "| Prism ({}) | {} | {} | {theirs_rate:.0} |\n\nRatio (threatbind mock / Prism): **{:.1}x** (target: at least 20x).\n",
-                        binary.display(),
-                        theirs.ok,
-                        theirs.other,
-                        if theirs_rate > 0.0 { ours_rate / theirs_rate } else { f64::INFINITY },
-                    ));
+                    Ok((binary, theirs))
                 }
             },
+        };
+        let mut report = format!(
+            "## Mock throughput ({} cores; {CONNECTIONS} connections, {SECONDS} s, GET /cti/v2/events?size=10)\n\n\
+             | load | server | 2xx answers | other | req/s | ratio |\n|---|---|---|---|---|---|\n",
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+        );
+        for (i, name) in ["the same request", "every request distinct"].iter().enumerate() {
+            let rate = ours[i].rate();
+            let ratio = match &prism {
+                Ok((_, theirs)) if theirs[i].rate() > 0.0 => {
+                    format!("**{:.1}x**", rate / theirs[i].rate())
+                }
+                _ => "-".to_owned(),
+            };
+            report.push_str(&format!(
+                "| {name} | threatbind mock | {} | {} | {rate:.0} | {ratio} |\n",
+                ours[i].ok, ours[i].other
+            ));
+            if let Ok((binary, theirs)) = &prism {
+                report.push_str(&format!(
+                    "| {name} | Prism ({}) | {} | {} | {:.0} | 1 |\n",
+                    binary.display(),
+                    theirs[i].ok,
+                    theirs[i].other,
+                    theirs[i].rate()
+                ));
+            }
+        }
+        match &prism {
+            Err(why) => report.push_str(&format!("\nPrism {why}: no ratio.\n")),
+            Ok(_) => report.push_str(
+                "\nRatio: threatbind mock / Prism under the same load (target: at least 20x). The mock \
+                 remembers answers to requests it has seen; under the distinct load every answer is \
+                 built anew.\n",
+            ),
         }
         println!("{report}");
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");

@@ -37,6 +37,7 @@ mod answers;
 mod auth;
 mod data;
 mod faults;
+mod memo;
 mod paging;
 mod plan;
 mod quota;
@@ -321,6 +322,7 @@ pub async fn serve(addr: SocketAddr, options: Options) -> Result<MockHandle> {
         faults: faults::Faults::new(options.seed, options.fail_rate),
         latency: options.latency,
         started: std::time::Instant::now(),
+        memo: Default::default(),
         origin: base_url.clone(),
         requests: Default::default(),
         per_api: Api::ALL.iter().map(|_| Default::default()).collect(),

@@ -280,6 +280,11 @@ impl Paging {
         Ok(start)
     }
 
+    /// Whether a page depends on the request alone (token cursors carry the clock).
+    pub fn timeless(&self) -> bool {
+        self.advance != Advance::Token
+    }
+
     /// The page `document` asks for, out of `data`, at `clock` (seconds since the start); a
     /// token cursor this mock did not hand out, or that expired, is refused.
     pub fn page(&self, data: &DataSet, document: &Value, clock: u64) -> Result<Value, Violation> {

@@ -5,6 +5,7 @@
 use super::answers::{self, small};
 use super::data::DataSets;
 use super::faults::Faults;
+use super::memo::Memo;
 use super::plan::Plan;
 use super::quota::{Quota, Refused};
 use super::routes::{Found, Router};
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub latency: Duration,
     /// When the server started (the clock of token cursors).
     pub started: Instant,
+    /// The answers of valid requests, by operation and request document.
+    pub memo: Memo,
     /// `http://127.0.0.1:PORT`, to rebuild absolute request URLs.
     pub origin: String,
     pub requests: AtomicU64,
@@ -53,13 +56,22 @@ fn count(counter: &AtomicU64) {
 
 /// A JSON answer (`Value::Null`: no body) with extra headers.
 fn json(status: u16, body: &Value, headers: &[(&str, String)]) -> Answer {
-    let bytes = if body.is_null() {
+    raw_json(status, serialized(body), headers)
+}
+
+/// The bytes of a JSON body (`Value::Null`: none).
+fn serialized(body: &Value) -> Bytes {
+    if body.is_null() {
         Bytes::new()
     } else {
         Bytes::from(serde_json::to_vec(body).unwrap_or_default())
-    };
+    }
+}
+
+/// An answer of serialised JSON (empty: no body) with extra headers.
+fn raw_json(status: u16, bytes: Bytes, headers: &[(&str, String)]) -> Answer {
     let mut builder = Response::builder().status(status);
-    if !body.is_null() {
+    if !bytes.is_empty() {
         builder = builder.header("content-type", "application/json");
     }
     for (name, value) in headers {
@@ -174,8 +186,21 @@ async fn respond(shared: &Shared, request: Request<Incoming>) -> (&str, Answer) 
         return (id, json(400, &plan.errors.bad_request(&violations), &[]));
     }
 
+    // A valid request's answer depends on the request alone (but for token cursors, which
+    // carry the clock): built once, then remembered.
+    let timeless = plan.paging.as_ref().is_none_or(|p| p.timeless());
+    let key = timeless.then(|| document.to_string());
+    if let Some(key) = &key {
+        if let Some((status, body)) = shared.memo.get(index, key) {
+            return (id, raw_json(status, body, &[]));
+        }
+    }
     let (status, body) = answer(shared, plan, &document);
-    (id, json(status, &body, &[]))
+    let body = serialized(&body);
+    if let Some(key) = key {
+        shared.memo.put(index, key, (status, body.clone()));
+    }
+    (id, raw_json(status, body, &[]))
 }
 
 /// The 429: the documented body, `Retry-After` always, and the other quota headers the
