@@ -461,7 +461,9 @@ impl Runtime {
             };
             let sent = Instant::now();
             let outcome = tokio::time::timeout_at(deadline, attempt()).await;
-            drop(permit);
+            if let Some(permit) = permit {
+                permit.release().await;
+            }
             let took = sent.elapsed();
             let note = |outcome: &str, wait: Option<Duration>| {
                 let next = wait

@@ -30,7 +30,8 @@ fn after_help() -> String {
     text.extend(Api::ALL.iter().map(|api| connect::env_lines(*api)));
     text.push_str(
         "  THREATBIND_CACHE_DIR     the shared quota state and the Zoho token cache\n\
-         \x20                          (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)\n\n\
+         \x20                          (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)\n\
+         \x20 THREATBIND_QUOTA_STORE   where quotas are kept, like --quota-store\n\n\
          Safety: redirects are never followed; credentials go over plain http only to loopback\n\
          (--allow-http to override); tokens and keys print as ***.\n\n",
     );
@@ -166,10 +167,7 @@ impl Global {
             note("warning: --insecure-skip-tls-verify: TLS certificates are NOT verified; anyone on the path can read the credentials and answers");
         }
         let cache_dir = cache_dir();
-        // One quota per account across every threatbind process of this machine.
-        if let Some(dir) = &cache_dir {
-            settings.quota_store = threatbind::QuotaStore::Machine(dir.join("quota"));
-        }
+        settings.quota_store = quota_store(m, cache_dir.as_deref())?;
         let mut output = flag(m, "output", |t| {
             match t.trim().to_ascii_lowercase().as_str() {
                 "json" => Ok(Output::Json),
@@ -189,6 +187,47 @@ impl Global {
             output,
             max_time,
         })
+    }
+}
+
+/// Where quotas are kept: --quota-store, else THREATBIND_QUOTA_STORE, else one quota per
+/// account across every threatbind process of this machine (under the cache directory).
+fn quota_store(
+    m: &ArgMatches,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<threatbind::QuotaStore, Error> {
+    use threatbind::QuotaStore;
+    let (text, name) = match flag(m, "quota-store", |t| Ok(t.to_owned()))? {
+        Some(text) => (Some(text), "--quota-store"),
+        None => (
+            std::env::var("THREATBIND_QUOTA_STORE")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            "THREATBIND_QUOTA_STORE",
+        ),
+    };
+    let machine = || match cache_dir {
+        Some(dir) => QuotaStore::Machine(dir.join("quota")),
+        None => QuotaStore::InProcess,
+    };
+    let Some(text) = text else {
+        return Ok(machine());
+    };
+    match text.trim() {
+        "machine" => Ok(machine()),
+        "process" => Ok(QuotaStore::InProcess),
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            threatbind::ratelimit::RedisUrl::new(url)
+                .map(QuotaStore::Redis)
+                .map_err(|e| Error::config(name, e.to_string()))
+        }
+        _ => Err(Error::config(
+            name,
+            format!(
+                "{:?} is not machine, process or a redis:// URL",
+                threatbind::secret::redact(&text)
+            ),
+        )),
     }
 }
 
@@ -243,7 +282,8 @@ fn cli() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .arg(global_arg("base-url", "URL", "Server URL for the chosen API, replacing the spec's (like *_BASE_URL)"))
-        .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60); shared by every threatbind process of this machine using the same account"))
+        .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60), replacing the spec's; shared by every process using the same account and --quota-store"))
+        .arg(global_arg("quota-store", "STORE", "Where quotas are kept: machine (every threatbind process of this machine; the default), process (this run only), or redis://[:PASSWORD@]HOST:PORT[/DB] (every process on every machine using that Redis server; checked at start)"))
         .arg(global_arg("timeout", "SECONDS", "Timeout of each attempt (connect and answer); retries get their own"))
         .arg(global_arg("max-time", "SECONDS", "Time budget of the whole command: quota waits, retries and pages included"))
         .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
@@ -403,6 +443,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let global = Global::new(&matches)?;
+        // A shared store that cannot be used stops the run before anything is sent.
+        if matches!(
+            global.settings.quota_store,
+            threatbind::QuotaStore::Redis(_)
+        ) {
+            global.settings.quota_store.check().await?;
+        }
         let command = dispatch(&matches, &global);
         // --max-time bounds the whole command (pages included), not only each call.
         let Some(max_time) = global.max_time else {

@@ -11,7 +11,14 @@
 //! Limiters are shared: every client built for the same account or token, and every clone of it,
 //! draws from one limiter (see [`RateLimiter::shared`]). With [`QuotaStore::Machine`], the log
 //! lives in a small state file updated under an OS file lock, so that every process of the
-//! machine (cron jobs, `xargs -P`, several terminals) shares the account's quota.
+//! machine (cron jobs, `xargs -P`, several terminals) shares the account's quota. With
+//! `QuotaStore::Redis` (the `redis` feature), the log is a sorted set in a Redis server,
+//! updated by atomic scripts on the server's clock, so that processes on many machines share it.
+
+#[cfg(feature = "redis")]
+mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::RedisUrl;
 
 use crate::error::{Error, Result};
 use crate::spec::RateLimit;
@@ -36,6 +43,33 @@ pub enum QuotaStore {
     /// In state files under this directory, shared by every process of the machine that uses
     /// it (the CLI's default, under its cache directory).
     Machine(PathBuf),
+    /// In a Redis server, shared by every process on every machine that uses it
+    /// (`--quota-store redis://HOST:PORT`).
+    #[cfg(feature = "redis")]
+    Redis(RedisUrl),
+}
+
+impl QuotaStore {
+    /// Checks that the store can be used now: a Redis server is connected to and answers
+    /// (within seconds); a machine directory is created. A run calls this at its start, so
+    /// that an unusable store stops it before anything is sent, never falling back to a
+    /// quota of its own.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use threatbind::QuotaStore;
+    /// assert!(QuotaStore::InProcess.check().await.is_ok());
+    /// # }
+    /// ```
+    pub async fn check(&self) -> Result<()> {
+        match self {
+            QuotaStore::InProcess => Ok(()),
+            QuotaStore::Machine(dir) => crate::private_fs::dir(dir)
+                .map_err(|e| Error::config("quota store", format!("{}: {e}", dir.display()))),
+            #[cfg(feature = "redis")]
+            QuotaStore::Redis(url) => self::redis::connect(url).await.map(|_| ()),
+        }
+    }
 }
 
 /// A quota and the limiter that enforces it.
@@ -62,6 +96,8 @@ pub struct RateLimiter {
 enum Backend {
     Memory(Arc<Mutex<VecDeque<(u64, tokio::time::Instant)>>>),
     File(Arc<StateFile>),
+    #[cfg(feature = "redis")]
+    Redis(Arc<self::redis::RedisLog>),
 }
 
 /// A slot taken from a limiter. Completing it (or dropping it) stamps the slot with the time
@@ -75,6 +111,30 @@ pub struct Permit {
 impl Permit {
     /// Marks the request as completed now.
     pub fn complete(mut self) {
+        self.finish();
+    }
+
+    /// Marks the request as completed now, waiting for a Redis store to record it (a
+    /// dropped permit records it in the background, best effort).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> threatbind::Result<()> {
+    /// use std::time::Duration;
+    /// use threatbind::{spec::RateLimit, RateLimiter};
+    /// let limiter = RateLimiter::new(RateLimit { requests: 1, period: Duration::from_secs(60) });
+    /// limiter.acquire().await?.release().await;
+    /// assert!(limiter.try_acquire().await?.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub async fn release(mut self) {
+        #[cfg(feature = "redis")]
+        if let Some(Backend::Redis(log)) = &self.backend {
+            let log = log.clone();
+            self.backend = None;
+            // Best effort: if it fails, the slot keeps its grant time.
+            let _ = Box::pin(log.restamp(self.id)).await;
+            return;
+        }
         self.finish();
     }
 
@@ -94,6 +154,15 @@ impl Permit {
                 // Best effort, and never a panic in a destructor: if the file cannot be
                 // written, the slot keeps its grant time and frees one period after the grant.
                 let _ = file.restamp(self.id);
+            }
+            #[cfg(feature = "redis")]
+            Some(Backend::Redis(log)) => {
+                let id = self.id;
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    runtime.spawn(async move {
+                        let _ = log.restamp(id).await;
+                    });
+                }
             }
             None => {}
         }
@@ -126,6 +195,18 @@ impl RateLimiter {
         })
     }
 
+    /// A limiter for `limit` whose log is kept for `key` in the Redis server at `url`, shared
+    /// with every process, on any machine, using the same server, key and quota. It connects
+    /// on first use; [`QuotaStore::check`] connects at once.
+    #[cfg(feature = "redis")]
+    pub fn redis(limit: RateLimit, url: &RedisUrl, key: &str) -> Self {
+        let limit = sane(limit);
+        Self {
+            limit,
+            backend: Backend::Redis(Arc::new(self::redis::RedisLog::new(url, key, limit))),
+        }
+    }
+
     /// The limiter shared by everyone in this process using `key` (e.g.
     /// `log360-cloud:host:443:account:18XXXXX4`) with this quota and store. A different quota
     /// for the same key gets its own limiter.
@@ -143,6 +224,8 @@ impl RateLimiter {
         let limiter = Arc::new(match store {
             QuotaStore::InProcess => Self::new(limit),
             QuotaStore::Machine(dir) => Self::machine(limit, dir, key)?,
+            #[cfg(feature = "redis")]
+            QuotaStore::Redis(url) => Self::redis(limit, url, key),
         });
         map.insert(full_key, limiter.clone());
         Ok(limiter)
@@ -158,6 +241,8 @@ impl RateLimiter {
         match &self.backend {
             Backend::Memory(_) => QuotaStore::InProcess,
             Backend::File(file) => QuotaStore::Machine(file.dir.clone()),
+            #[cfg(feature = "redis")]
+            Backend::Redis(log) => QuotaStore::Redis(log.url.clone()),
         }
     }
 
@@ -222,6 +307,15 @@ impl RateLimiter {
                     Some(wait) => Err(wait),
                 })
             }
+            #[cfg(feature = "redis")]
+            // Boxed: the client's futures stay shallow for the compiler.
+            Backend::Redis(log) => Ok(match Box::pin(log.take(id)).await? {
+                None => Ok(Permit {
+                    id,
+                    backend: Some(Backend::Redis(log.clone())),
+                }),
+                Some(wait) => Err(wait),
+            }),
         }
     }
 }
@@ -245,6 +339,28 @@ fn unix_nanos() -> u128 {
         .unwrap_or(0)
 }
 
+/// The name of one quota's log: the key, readable and short, and a hash of the key and the
+/// quota (a different quota for the same key is another log).
+fn file_name(key: &str, limit: RateLimit) -> String {
+    let readable: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(64)
+        .collect();
+    let hash = crate::secret::fingerprint(&format!(
+        "{key}|{}|{}",
+        limit.requests,
+        limit.period.as_nanos()
+    ));
+    format!("{readable}-{hash:016x}")
+}
+
 /// The state file of one key: one slot per line, `<id> <unix nanos>`.
 #[derive(Debug)]
 struct StateFile {
@@ -255,25 +371,9 @@ struct StateFile {
 
 impl StateFile {
     fn open(dir: &Path, key: &str, limit: RateLimit) -> Result<Self> {
-        let readable: String = key
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(64)
-            .collect();
-        let hash = crate::secret::fingerprint(&format!(
-            "{key}|{}|{}",
-            limit.requests,
-            limit.period.as_nanos()
-        ));
         let file = Self {
             dir: dir.to_owned(),
-            path: dir.join(format!("{readable}-{hash:016x}.quota")),
+            path: dir.join(format!("{}.quota", file_name(key, limit))),
             limit,
         };
         crate::private_fs::dir(dir).map_err(|e| file.problem(dir, e))?;
