@@ -422,3 +422,68 @@ async fn ctrl_c_writes_the_records_in_flight_then_exits_130() {
         expected(n)
     );
 }
+
+/// The command line of `command` as one shell-quoted string (for `script -c`).
+fn shell_line(command: &Command) -> String {
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
+    std::iter::once(quote(command.get_program()))
+        .chain(command.get_args().map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line() {
+    let server = uniform_server(Duration::from_millis(5)).await;
+    let dir = tempdir("progress");
+    let file = input(&dir, 7);
+    let out = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    // Under a pseudo-terminal (util-linux `script`), stderr is a terminal: the bar shows
+    // done/total, the rate, the ETA and the failures, then the summary line.
+    let inner = command(&server.uri(), &dir, &args);
+    let mut outer = Command::new("script");
+    outer.args(["-qec", &shell_line(&inner), "/dev/null"]);
+    for (key, value) in inner.get_envs() {
+        if let Some(value) = value {
+            outer.env(key, value);
+        }
+    }
+    let shown = outer
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux)");
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert_eq!(shown.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("7/7"), "{screen}");
+    assert!(
+        screen.contains("ETA") && screen.contains("0 failed"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("enrich: 7 records (7 ok, 0 failed)"),
+        "{screen}"
+    );
+    assert_eq!(
+        records(&std::fs::read_to_string(&out).unwrap()),
+        expected(7)
+    );
+    // Not a terminal: no bar, one summary line.
+    let piped = enrich(&server.uri(), &dir, &args);
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("ETA"), "{stderr}");
+    let summaries: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.starts_with("enrich:"))
+        .collect();
+    assert_eq!(summaries.len(), 1, "{stderr}");
+    assert!(
+        summaries[0].contains("7 records (7 ok, 0 failed)"),
+        "{stderr}"
+    );
+}

@@ -413,6 +413,19 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         }
     }
 
+    // The bar's total: the indicators of an input file still to do (counted in one streaming
+    // pass, and only when a bar is drawn); standard input has none.
+    let total = (std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && input_path.as_os_str() != "-")
+        .then(|| std::fs::File::open(&input_path).ok())
+        .flatten()
+        .map(|f| {
+            let all = inputs(std::io::BufReader::new(f))
+                .take_while(Result::is_ok)
+                .count();
+            all.saturating_sub(done.len()) as u64
+        });
+    let mut progress = crate::progress::Progress::new(total);
     let started = std::time::Instant::now();
     let read_error = std::cell::RefCell::new(None);
     let interrupted = std::cell::Cell::new(false);
@@ -444,16 +457,19 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             note(&format!("error: writing output: {e}"));
             std::process::exit(1);
         }
+        progress.record(good);
         if good {
             ok += 1;
         } else {
             failed += 1;
         }
     }
+    progress.finish();
     let summary = format!(
-        "enrich: {} records ({ok} ok, {failed} failed) in {:.1} s{}",
+        "enrich: {} records ({ok} ok, {failed} failed) in {:.1} s ({:.1}/s){}",
         ok + failed,
         started.elapsed().as_secs_f64(),
+        (ok + failed) as f64 / started.elapsed().as_secs_f64().max(1e-9),
         if done.is_empty() {
             String::new()
         } else {

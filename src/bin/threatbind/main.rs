@@ -11,6 +11,7 @@ mod derive;
 mod enrich;
 mod json_text;
 mod mock_cmd;
+mod progress;
 mod run;
 mod spec_diff;
 mod spec_lint;
