@@ -1,7 +1,12 @@
 # threatbind — the tasks a developer and CI run. `make test` is the README's test command.
 CARGO ?= cargo
 
-.PHONY: build test lint features expand doc bench clean snapshot
+.PHONY: build test lint features expand doc bench clean snapshot demo
+
+# The README's first command: the mock in-process, every operation of every API through its
+# client, then an enrich of examples/indicators.txt. No account, no network.
+demo:
+	$(CARGO) run --release --quiet -- demo
 
 build:
 	$(CARGO) build --release

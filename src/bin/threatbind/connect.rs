@@ -17,7 +17,12 @@ pub(crate) fn connect(
     let base_url = global.base_url.clone();
     match api {
         Api::Log360Cloud => {
-            let mut b = threatbind::log360_cloud::Log360Client::from_env()?.settings(settings);
+            use threatbind::log360_cloud::{Log360Builder, Log360Client};
+            let b = match global.vars {
+                None => Log360Client::from_env()?,
+                Some(_) => Log360Builder::from_vars(|name| global.var(name))?,
+            };
+            let mut b = b.settings(settings);
             if let Some(url) = base_url {
                 b = b.base_url(url);
             }
@@ -27,15 +32,24 @@ pub(crate) fn connect(
             Ok(b.build()?.raw())
         }
         Api::NameshieldCti => {
-            let mut b =
-                threatbind::nameshield_cti::NameshieldClient::from_env()?.settings(settings);
+            use threatbind::nameshield_cti::{NameshieldBuilder, NameshieldClient};
+            let b = match global.vars {
+                None => NameshieldClient::from_env()?,
+                Some(_) => NameshieldBuilder::from_vars(|name| global.var(name))?,
+            };
+            let mut b = b.settings(settings);
             if let Some(url) = base_url {
                 b = b.base_url(url);
             }
             Ok(b.build()?.raw())
         }
         Api::DatadogIoc => {
-            let mut b = threatbind::datadog_ioc::DatadogClient::from_env()?.settings(settings);
+            use threatbind::datadog_ioc::{DatadogBuilder, DatadogClient};
+            let b = match global.vars {
+                None => DatadogClient::from_env()?,
+                Some(_) => DatadogBuilder::from_vars(|name| global.var(name))?,
+            };
+            let mut b = b.settings(settings);
             if let Some((_, site)) = servers.iter().find(|(name, _)| name == "site") {
                 b = b.site(site)?;
             }
@@ -48,7 +62,7 @@ pub(crate) fn connect(
         #[allow(unreachable_patterns)]
         other => threatbind::generic::connect(
             other,
-            |name| std::env::var(name).ok(),
+            |name| global.var(name),
             &global.settings,
             servers,
             global.base_url.clone(),

@@ -7,6 +7,7 @@
 //! limit, retry or page budget exhausted.
 
 mod connect;
+mod demo;
 mod derive;
 mod enrich;
 mod json_text;
@@ -99,6 +100,19 @@ pub(crate) struct Global {
     pub output: Option<Output>,
     /// `--max-time`, if given.
     pub max_time: Option<Duration>,
+    /// Credentials and servers by variable name, in place of the process environment (the
+    /// demo's, for its mock); `None`: the environment.
+    pub vars: Option<std::collections::HashMap<String, String>>,
+}
+
+impl Global {
+    /// A variable: from `vars` when set, else the process environment.
+    pub(crate) fn var(&self, name: &str) -> Option<String> {
+        match &self.vars {
+            Some(vars) => vars.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
 }
 
 /// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`;
@@ -187,6 +201,7 @@ impl Global {
             cache_dir,
             output,
             max_time,
+            vars: None,
         })
     }
 }
@@ -345,6 +360,7 @@ fn cli() -> Command {
     cli.subcommand(spec_tools::command())
         .subcommand(mock_cmd::command())
         .subcommand(enrich::command())
+        .subcommand(demo::command())
 }
 
 const EXIT_CODES: &str = "\
@@ -359,6 +375,9 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
     };
     if api_name == "enrich" {
         return enrich::run(api_matches, global).await;
+    }
+    if api_name == "demo" {
+        return demo::run(api_matches, global).await;
     }
     let Some((op_name, op_matches)) = api_matches.subcommand() else {
         return Err(Error::config("command", "missing"));
