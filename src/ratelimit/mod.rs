@@ -94,10 +94,66 @@ pub struct RateLimiter {
 
 #[derive(Debug)]
 enum Backend {
-    Memory(Arc<Mutex<VecDeque<(u64, tokio::time::Instant)>>>),
+    Memory(Arc<Mutex<MemoryLog>>),
     File(Arc<StateFile>),
     #[cfg(feature = "redis")]
     Redis(Arc<self::redis::RedisLog>),
+}
+
+/// The in-process log: the slots of requests in flight, stamped with their grant time, and
+/// those of completed requests, stamped with their completion time. Completions are stamped
+/// "now", so they arrive in time order and expire from the front: taking and completing a slot
+/// cost O(1) (plus the requests in flight), whatever the quota's size.
+#[derive(Debug, Default)]
+struct MemoryLog {
+    in_flight: HashMap<u64, tokio::time::Instant>,
+    completed: VecDeque<tokio::time::Instant>,
+}
+
+impl MemoryLog {
+    /// Drops the slots one period old or older.
+    fn expire(&mut self, now: tokio::time::Instant, period: Duration) {
+        while self
+            .completed
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= period)
+        {
+            self.completed.pop_front();
+        }
+        if self
+            .in_flight
+            .values()
+            .any(|t| now.duration_since(*t) >= period)
+        {
+            self.in_flight
+                .retain(|_, t| now.duration_since(*t) < period);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_flight.len() + self.completed.len()
+    }
+
+    fn grant(&mut self, id: u64, now: tokio::time::Instant) {
+        self.in_flight.insert(id, now);
+    }
+
+    /// The slot of `id` is stamped again at `now` (taken again if it had expired).
+    fn complete(&mut self, id: u64, now: tokio::time::Instant) {
+        self.in_flight.remove(&id);
+        // `now` is never before the back: a clock read later under the same lock.
+        let at = self.completed.back().map_or(now, |back| now.max(*back));
+        self.completed.push_back(at);
+    }
+
+    /// The stamp that frees first.
+    fn oldest(&self) -> Option<tokio::time::Instant> {
+        let flying = self.in_flight.values().min().copied();
+        match (self.completed.front().copied(), flying) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// A slot taken from a limiter. Completing it (or dropping it) stamps the slot with the time
@@ -142,13 +198,9 @@ impl Permit {
         match self.backend.take() {
             Some(Backend::Memory(log)) => {
                 let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                let now = tokio::time::Instant::now();
                 // A request slower than the period lost its slot meanwhile: it takes one again,
                 // since the server may have counted it late.
-                match log.iter_mut().find(|(id, _)| *id == self.id) {
-                    Some(slot) => slot.1 = now,
-                    None => log.push_back((self.id, now)),
-                }
+                log.complete(self.id, tokio::time::Instant::now());
             }
             Some(Backend::File(file)) => {
                 // Best effort, and never a panic in a destructor: if the file cannot be
@@ -282,16 +334,15 @@ impl RateLimiter {
                 let now = tokio::time::Instant::now();
                 let period = self.limit.period;
                 let mut slots = log.lock().unwrap_or_else(|e| e.into_inner());
-                slots.retain(|(_, t)| now.duration_since(*t) < period);
+                slots.expire(now, period);
                 if slots.len() < self.limit.requests as usize {
-                    slots.push_back((id, now));
+                    slots.grant(id, now);
                     return Ok(Ok(Permit {
                         id,
                         backend: Some(Backend::Memory(log.clone())),
                     }));
                 }
-                // Slots are re-stamped on completion: the oldest is the minimum, not the front.
-                let oldest = slots.iter().map(|(_, t)| *t).min().unwrap_or(now);
+                let oldest = slots.oldest().unwrap_or(now);
                 Ok(Err((oldest + period).saturating_duration_since(now)))
             }
             Backend::File(file) => {
