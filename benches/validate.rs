@@ -1,6 +1,11 @@
 //! How much validating a request before sending costs, side by side with work every request does
 //! anyway (serialising its body), in one run. Prints the ratio; `make bench` runs it.
 //!
+//! Then contract validation: every fixture of `tests/fixtures` (requests and answers) checked
+//! against its operation's schema with the compiled validators, in fixtures per second,
+//! beside the same checks compiling the schema for each fixture (what a one-off validation
+//! costs). Appends to `target/bench-report.md`.
+//!
 //! Run: `cargo bench --bench validate`.
 
 use std::hint::black_box;
@@ -57,4 +62,115 @@ fn main() {
         validate.as_secs_f64() / serialise.as_secs_f64()
     );
     println!("parse log360-cloud.yaml (once) {:>10.2?}", first_parse);
+    contract(serialise, validate);
+}
+
+/// A fixture: its operation, whether it is a request, its status (answers) and document.
+type Fixture = (
+    &'static threatbind::spec::Operation,
+    Option<u16>,
+    serde_json::Value,
+);
+
+fn fixtures() -> Vec<Fixture> {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut out = Vec::new();
+    for api in Api::ALL {
+        for op in api.operations() {
+            let dir = root.join(api.stem()).join(&op.id);
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let status = if name.starts_with("request.") || name.starts_with("invalid-request.")
+                {
+                    None
+                } else if let Some(rest) = name
+                    .strip_prefix("response.")
+                    .or_else(|| name.strip_prefix("invalid-response."))
+                {
+                    match rest.split('.').next().and_then(|s| s.parse().ok()) {
+                        Some(status) => Some(status),
+                        None => continue,
+                    }
+                } else {
+                    continue;
+                };
+                let Ok(text) = std::fs::read_to_string(entry.path()) else {
+                    continue;
+                };
+                if let Ok(value) = serde_json::from_str(&text) {
+                    out.push((op, status, value));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn contract(serialise: Duration, validate: Duration) {
+    let all = fixtures();
+    let now = chrono::Utc::now();
+    let compiled = |f: &Fixture| match f.1 {
+        None => op_ok(f.0.validate_request(&f.2, now)),
+        Some(status) => op_ok(f.0.validate_response(status, &f.2)),
+    };
+    // The same schema checks, compiling the schema each time (x-rules left out on both sides
+    // would favour neither: the compiled path includes them, so this ratio is conservative).
+    let schemas: Vec<Option<serde_json::Value>> = all
+        .iter()
+        .map(|f| match f.1 {
+            None => Some(f.0.request_schema()),
+            Some(status) => f.0.response_schema(status),
+        })
+        .collect();
+    let passes = 50;
+    let started = Instant::now();
+    let mut verdicts = 0usize;
+    for _ in 0..passes {
+        for f in &all {
+            verdicts += usize::from(black_box(compiled(f)));
+        }
+    }
+    let compiled_time = started.elapsed();
+    let one_off_passes = 3;
+    let started = Instant::now();
+    for _ in 0..one_off_passes {
+        for (f, schema) in all.iter().zip(&schemas) {
+            if let Some(schema) = schema {
+                if let Ok(validator) = jsonschema::validator_for(schema) {
+                    verdicts += usize::from(black_box(validator.is_valid(&f.2)));
+                }
+            }
+        }
+    }
+    let one_off_time = started.elapsed();
+    black_box(verdicts);
+    let rate = (all.len() * passes) as f64 / compiled_time.as_secs_f64();
+    let one_off_rate = (all.len() * one_off_passes) as f64 / one_off_time.as_secs_f64();
+    let report = format!(
+        "## Validation ({} cores)\n\n\
+         | what | figure |\n|---|---|\n\
+         | serialise a request body (baseline) | {serialise:.2?} per request |\n\
+         | validate the request (schema + x-rules, compiled) | {validate:.2?} per request |\n\
+         | ratio validate / serialise | {:.1}x |\n\
+         | contract validation, {} fixtures, compiled validators | **{rate:.0} fixtures/s** |\n\
+         | the same fixtures, schema compiled per fixture | {one_off_rate:.0} fixtures/s |\n\
+         | ratio compiled / compiled per fixture | **{:.0}x** |\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        validate.as_secs_f64() / serialise.as_secs_f64(),
+        all.len(),
+        rate / one_off_rate,
+    );
+    println!("{report}");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.push('\n');
+    text.push_str(&report);
+    let _ = std::fs::write(&path, text);
+}
+
+fn op_ok<T, E>(result: Result<T, E>) -> bool {
+    result.is_ok()
 }
