@@ -254,6 +254,28 @@ async fn bad_arguments_exit_2_and_send_nothing() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not the output of this input"));
+
+    // More records than the input has indicators: refused too, and the file left whole.
+    let short = dir.join("short.txt");
+    std::fs::write(&short, "only-one.example.com\n").unwrap();
+    let longer = dir.join("longer.jsonl");
+    let two = "{\"indicator\":\"only-one.example.com\",\"ok\":true,\"result\":{}}\n\
+               {\"indicator\":\"another.example.com\",\"ok\":true,\"result\":{}}\n";
+    std::fs::write(&longer, two).unwrap();
+    let out = enrich(
+        &server.uri(),
+        &dir,
+        &[
+            "--input",
+            short.to_str().unwrap(),
+            "--out",
+            longer.to_str().unwrap(),
+            "--resume",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more records than the input"));
+    assert_eq!(std::fs::read_to_string(&longer).unwrap(), two);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@ use crate::{connect, json_text, note, Global};
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use std::io::{BufRead, Read, Seek, Write};
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use threatbind::indicator::detect;
 use threatbind::raw::RawClient;
@@ -261,48 +261,87 @@ async fn lookup(raw: &RawClient, provider: &Provider, input: Input) -> (String, 
     (record(&input.indicator, outcome), ok)
 }
 
-/// The indicators of the complete records of an earlier run's output, after cutting a torn
-/// last line (one a kill left without its newline, or that is not a whole record).
-fn resume_from(path: &PathBuf) -> Result<Vec<String>, Error> {
+/// Continues from an earlier run's output: reads its records one by one, each checked against
+/// the next input indicator (streamed, so memory stays flat however long the run), cuts a torn
+/// last line (one a kill left without its newline, or that is not a whole record) and says how
+/// many records are kept. The input is left at the first indicator still to do.
+fn resume_from(
+    path: &PathBuf,
+    input_path: &std::path::Path,
+    lines: &mut impl Iterator<Item = std::io::Result<Input>>,
+) -> Result<usize, Error> {
     let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
-    let mut file = match std::fs::OpenOptions::new()
+    let file = match std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open(path)
     {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(flag(e)),
     };
-    let mut text = Vec::new();
-    file.read_to_end(&mut text).map_err(flag)?;
-    let mut done = Vec::new();
-    let mut keep = 0usize;
-    for line in text.split_inclusive(|b| *b == b'\n') {
-        let whole = line.ends_with(b"\n");
-        let parsed: Option<Value> = serde_json::from_slice(line).ok();
-        let indicator = parsed
+    let mut reader = std::io::BufReader::new(&file);
+    let (mut kept, mut keep) = (0usize, 0u64);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(flag)?;
+        if n == 0 {
+            break;
+        }
+        let parsed: Option<Value> = line
+            .ends_with(b"\n")
+            .then(|| serde_json::from_slice(&line).ok())
+            .flatten();
+        let Some(indicator) = parsed
             .as_ref()
             .and_then(|v| v.get("indicator"))
-            .and_then(Value::as_str);
-        match (whole, indicator) {
-            (true, Some(i)) => {
-                done.push(i.to_owned());
-                keep += line.len();
+            .and_then(Value::as_str)
+        else {
+            break;
+        };
+        let input = match lines.next() {
+            Some(Ok(input)) => input,
+            Some(Err(e)) => {
+                return Err(Error::config(
+                    "--input",
+                    format!("{}: {e}", input_path.display()),
+                ))
             }
-            _ => break,
+            None => {
+                return Err(Error::config(
+                    "--resume",
+                    format!(
+                        "{} has more records than the input has indicators",
+                        path.display()
+                    ),
+                ))
+            }
+        };
+        if input.indicator != indicator {
+            return Err(Error::config(
+                "--resume",
+                format!(
+                    "record {} of {} is for {indicator:?}, but input line {} is {:?}: not the output of this input",
+                    kept + 1,
+                    path.display(),
+                    input.line,
+                    input.indicator
+                ),
+            ));
         }
+        kept += 1;
+        keep += n as u64;
     }
-    if keep < text.len() {
+    let length = file.metadata().map_err(flag)?.len();
+    if keep < length {
         note(&format!(
-            "enrich: {} bytes after record {} are not a whole record (a torn last line): redone",
-            text.len() - keep,
-            done.len()
+            "enrich: {} bytes after record {kept} are not a whole record (a torn last line): redone",
+            length - keep
         ));
-        file.set_len(keep as u64).map_err(flag)?;
-        file.seek(std::io::SeekFrom::End(0)).map_err(flag)?;
+        file.set_len(keep).map_err(flag)?;
     }
-    Ok(done)
+    Ok(kept)
 }
 
 pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
@@ -356,10 +395,12 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         // Asking for this provider is the user's opt-in to its beta operation.
         raw.enable_unstable(&provider.op.id);
     }
+    // The inputs an earlier run finished are checked against its records, then skipped.
+    let mut lines = inputs(reader);
     let done = if resume {
-        resume_from(&output_path)?
+        resume_from(&output_path, &input_path, &mut lines)?
     } else {
-        Vec::new()
+        0
     };
     let mut out: Box<dyn Write> = if to_stdout {
         Box::new(std::io::stdout().lock())
@@ -377,42 +418,6 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         )
     };
 
-    // The inputs an earlier run finished are checked against its records, then skipped.
-    let mut lines = inputs(reader);
-    for (n, indicator) in done.iter().enumerate() {
-        let input = match lines.next() {
-            Some(Ok(input)) => input,
-            Some(Err(e)) => {
-                return Err(Error::config(
-                    "--input",
-                    format!("{}: {e}", input_path.display()),
-                ))
-            }
-            None => {
-                return Err(Error::config(
-                    "--resume",
-                    format!(
-                        "{} has {} records, more than the input's indicators",
-                        output_path.display(),
-                        done.len()
-                    ),
-                ))
-            }
-        };
-        if &input.indicator != indicator {
-            return Err(Error::config(
-                "--resume",
-                format!(
-                    "record {} of {} is for {indicator:?}, but input line {} is {:?}: not the output of this input",
-                    n + 1,
-                    output_path.display(),
-                    input.line,
-                    input.indicator
-                ),
-            ));
-        }
-    }
-
     // The bar's total: the indicators of an input file still to do (counted in one streaming
     // pass, and only when a bar is drawn); standard input has none.
     let total = (std::io::IsTerminal::is_terminal(&std::io::stderr())
@@ -423,7 +428,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             let all = inputs(std::io::BufReader::new(f))
                 .take_while(Result::is_ok)
                 .count();
-            all.saturating_sub(done.len()) as u64
+            all.saturating_sub(done) as u64
         });
     let mut progress = crate::progress::Progress::new(total);
     let started = std::time::Instant::now();
@@ -470,10 +475,10 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         ok + failed,
         started.elapsed().as_secs_f64(),
         (ok + failed) as f64 / started.elapsed().as_secs_f64().max(1e-9),
-        if done.is_empty() {
+        if done == 0 {
             String::new()
         } else {
-            format!("; {} kept from the earlier run", done.len())
+            format!("; {done} kept from the earlier run")
         }
     );
     if let Some(e) = read_error.take() {
