@@ -5,6 +5,7 @@
 
 use super::faults::mix;
 use crate::spec::{resolve, Operation};
+use hyper::body::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -17,7 +18,13 @@ pub(crate) struct DataSet {
     count: usize,
     seed: u64,
     by_id: HashMap<String, usize>,
+    /// Items serialised on first use, for the first [`MAX_RENDERED`] items: a page is
+    /// assembled from them instead of building and serialising every item anew.
+    rendered: Vec<std::sync::OnceLock<Bytes>>,
 }
+
+/// How many items of a data set are kept serialised (more are serialised on each use).
+pub(crate) const MAX_RENDERED: usize = 100_000;
 
 impl DataSet {
     /// How many items.
@@ -32,6 +39,15 @@ impl DataSet {
             vary(&mut item, i, mix(self.seed ^ mix(i as u64)), 0);
         }
         item
+    }
+
+    /// Item `i`, serialised (kept after the first time for the first items).
+    pub fn rendered(&self, i: usize) -> Bytes {
+        let render = || Bytes::from(serde_json::to_vec(&self.item(i)).unwrap_or_default());
+        match self.rendered.get(i) {
+            Some(cell) => cell.get_or_init(render).clone(),
+            None => render(),
+        }
     }
 
     /// Items `range`.
@@ -81,6 +97,9 @@ impl DataSets {
             count,
             seed,
             by_id: HashMap::new(),
+            rendered: (0..count.min(MAX_RENDERED))
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         };
         set.by_id = (0..count)
             .filter_map(|i| Some((set.item(i).get("id")?.as_str()?.to_owned(), i)))

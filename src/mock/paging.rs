@@ -20,6 +20,42 @@ enum Advance {
     Token,
 }
 
+/// Where a page's list of items goes, until [`Paging::splice`] puts the serialised items there.
+pub(crate) const ITEMS_MARK: &str = "\u{0}threatbind-mock-items\u{0}";
+
+/// The serialised `body`, its [`ITEMS_MARK`] replaced by the serialised items `range` of
+/// `data` (a JSON array); `None` if the mark is not found once.
+pub(crate) fn splice(
+    body: &[u8],
+    data: &DataSet,
+    range: std::ops::Range<usize>,
+) -> Option<Vec<u8>> {
+    let mark = serde_json::to_vec(ITEMS_MARK).ok()?;
+    let at = body
+        .windows(mark.len())
+        .position(|w| w == mark.as_slice())?;
+    // Exactly once: a request value that a rule copied into the answer could carry it too.
+    if body[at + 1..]
+        .windows(mark.len())
+        .any(|w| w == mark.as_slice())
+    {
+        return None;
+    }
+    let items: Vec<_> = range.map(|i| data.rendered(i)).collect();
+    let mut out = Vec::with_capacity(body.len() + items.iter().map(|i| i.len() + 1).sum::<usize>());
+    out.extend_from_slice(&body[..at]);
+    out.push(b'[');
+    for (n, item) in items.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item);
+    }
+    out.push(b']');
+    out.extend_from_slice(&body[at + mark.len()..]);
+    Some(out)
+}
+
 /// The paging of one operation, prepared at start.
 #[derive(Debug)]
 pub(crate) struct Paging {
@@ -288,6 +324,23 @@ impl Paging {
     /// The page `document` asks for, out of `data`, at `clock` (seconds since the start); a
     /// token cursor this mock did not hand out, or that expired, is refused.
     pub fn page(&self, data: &DataSet, document: &Value, clock: u64) -> Result<Value, Violation> {
+        let (mut body, range) = self.page_parts(data, document, clock)?;
+        set_path(
+            &mut body,
+            &self.items.join("."),
+            Value::Array(data.slice(range)),
+        );
+        Ok(body)
+    }
+
+    /// The page `document` asks for, its list of items left as [`ITEMS_MARK`], and the range
+    /// of items that goes there (see [`Paging::splice`]).
+    pub fn page_parts(
+        &self,
+        data: &DataSet,
+        document: &Value,
+        clock: u64,
+    ) -> Result<(Value, std::ops::Range<usize>), Violation> {
         let number = |path: &str| lookup(document, path).and_then(Value::as_i64);
         let cursor = match self.advance {
             Advance::Token => match lookup(document, &self.cursor).and_then(Value::as_str) {
@@ -309,10 +362,10 @@ impl Paging {
             Advance::Offset | Advance::Token => (steps, steps / size),
         };
         let end = start.saturating_add(size).min(total);
-        let slice: Vec<Value> = if start < total {
-            data.slice(start as usize..end as usize)
+        let range = if start < total {
+            start as usize..end as usize
         } else {
-            Vec::new()
+            0..0
         };
         let facts = Facts {
             more: start < total && end < total,
@@ -325,12 +378,12 @@ impl Paging {
             },
             page,
             size,
-            count: slice.len() as i64,
+            count: range.len() as i64,
             cursor,
         };
         let mut body = self.template.clone();
         let path = self.items.join(".");
-        set_path(&mut body, &path, Value::Array(slice));
+        set_path(&mut body, &path, Value::String(ITEMS_MARK.to_owned()));
         // The page's own fields: at its top, in its objects (`meta`), beside the list.
         if let Value::Object(root) = &mut body {
             tell(root, &facts);
@@ -364,7 +417,7 @@ impl Paging {
                 set_path(&mut body, path, Value::String(self.token(end, clock)));
             }
         }
-        Ok(body)
+        Ok((body, range))
     }
 }
 
@@ -382,4 +435,41 @@ fn lookup_mut<'a>(value: &'a mut Value, path: &str) -> Option<&'a mut Value> {
     path.split('.')
         .filter(|k| !k.is_empty())
         .try_fold(value, |v, k| v.get_mut(k))
+}
+
+#[cfg(test)]
+mod splice_tests {
+    use super::*;
+
+    fn data() -> DataSets {
+        let mut sets = DataSets::default();
+        let example = serde_json::json!({"id": "a-1", "name": "first \"quoted\""});
+        sets.build("k", &[example], || Value::Null, 5, 7);
+        sets
+    }
+
+    #[test]
+    fn spliced_items_are_the_items_serialised() {
+        let sets = data();
+        let set = sets.get(0).unwrap();
+        let body = serde_json::json!({"meta": {"total": 5}, "data": ITEMS_MARK});
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let spliced: Value = serde_json::from_slice(&splice(&bytes, set, 1..4).unwrap()).unwrap();
+        let mut expected = body.clone();
+        expected["data"] = Value::Array(set.slice(1..4));
+        assert_eq!(spliced, expected);
+        // An empty page is an empty list.
+        let empty: Value = serde_json::from_slice(&splice(&bytes, set, 0..0).unwrap()).unwrap();
+        assert_eq!(empty["data"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn a_mark_found_twice_or_not_at_all_is_not_spliced() {
+        let sets = data();
+        let set = sets.get(0).unwrap();
+        let twice = serde_json::json!({"data": ITEMS_MARK, "echo": ITEMS_MARK});
+        assert!(splice(&serde_json::to_vec(&twice).unwrap(), set, 0..1).is_none());
+        let none = serde_json::json!({"data": []});
+        assert!(splice(&serde_json::to_vec(&none).unwrap(), set, 0..1).is_none());
+    }
 }

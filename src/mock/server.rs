@@ -6,6 +6,7 @@ use super::answers::{self, small};
 use super::data::DataSets;
 use super::faults::Faults;
 use super::memo::Memo;
+use super::paging::splice;
 use super::plan::Plan;
 use super::quota::{Quota, Refused};
 use super::routes::{Found, Router};
@@ -196,7 +197,6 @@ async fn respond(shared: &Shared, request: Request<Incoming>) -> (&str, Answer) 
         }
     }
     let (status, body) = answer(shared, plan, &document);
-    let body = serialized(&body);
     if let Some(key) = key {
         shared.memo.put(index, key, (status, body.clone()));
     }
@@ -224,20 +224,20 @@ fn too_many(plan: &Plan, limit: RateLimit, refused: Refused) -> Answer {
 }
 
 /// The success answer of a valid request, or the documented error the request asks for.
-fn answer(shared: &Shared, plan: &Plan, document: &Value) -> (u16, Value) {
+fn answer(shared: &Shared, plan: &Plan, document: &Value) -> (u16, Bytes) {
     let not_found = || {
         let body = plan
             .errors
             .not_found
             .clone()
             .unwrap_or_else(|| small(404, "not found"));
-        (404, body)
+        (404, serialized(&body))
     };
     if let Some(status) = vendor::refusal(plan.op, document) {
         return if status == 404 {
             not_found()
         } else {
-            (status, small(status, "refused"))
+            (status, serialized(&small(status, "refused")))
         };
     }
     if let Some(found) = &plan.lookup {
@@ -247,23 +247,36 @@ fn answer(shared: &Shared, plan: &Plan, document: &Value) -> (u16, Value) {
             None => String::new(),
         };
         return match shared.sets.find(found, &id) {
-            Some(item) => (plan.success.0, item),
+            Some(item) => (plan.success.0, serialized(&item)),
             None => not_found(),
         };
     }
     let clock = shared.started.elapsed().as_secs();
-    let page = plan
+    let paged = plan
         .paging
         .as_ref()
-        .and_then(|paging| Some(paging.page(shared.sets.get(paging.set)?, document, clock)));
-    let mut body = match page {
-        Some(Ok(body)) => body,
-        Some(Err(refused)) => return (400, plan.errors.bad_request(&[refused])),
+        .and_then(|paging| Some((paging, shared.sets.get(paging.set)?)));
+    let mut body = match paged {
+        Some((paging, data)) => match paging.page_parts(data, document, clock) {
+            Err(refused) => return (400, serialized(&plan.errors.bad_request(&[refused]))),
+            Ok((mut body, range)) => {
+                // The page without its items, then the items serialised once and kept.
+                vendor::adjust(plan.op, document, &mut body);
+                answers::normalize(plan.op, &mut body);
+                if let Some(bytes) = splice(&serialized(&body), data, range) {
+                    return (plan.success.0, Bytes::from(bytes));
+                }
+                match paging.page(data, document, clock) {
+                    Ok(body) => body,
+                    Err(refused) => return (400, serialized(&plan.errors.bad_request(&[refused]))),
+                }
+            }
+        },
         None => plan.success.1.clone(),
     };
     vendor::adjust(plan.op, document, &mut body);
     answers::normalize(plan.op, &mut body);
-    (plan.success.0, body)
+    (plan.success.0, serialized(&body))
 }
 
 /// Accepts connections until `stop` fires (or its sender is dropped), then lets open
