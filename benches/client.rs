@@ -7,15 +7,12 @@
 //!
 //! Run: `cargo bench --bench client`.
 
+mod common;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this as a quick smoke run
-/// (small counts, nothing written to the report).
-fn measuring() -> bool {
-    std::env::args().any(|a| a == "--bench")
-}
 const TOKEN: &str = "6f1c3c1e-0000-4000-8000-000000000000";
 const ID: &str = "2fc25065-4766-5fa1-93a3-471f36599f1d";
 
@@ -50,12 +47,12 @@ async fn server(body: &'static [u8]) -> String {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let (requests, rounds) = if measuring() { (10_000, 5) } else { (100, 1) };
+    let runtime = common::runtime();
+    let (requests, rounds) = if common::measuring() {
+        (10_000, 5)
+    } else {
+        (100, 1)
+    };
     runtime.block_on(async {
         threatbind::install_crypto_provider();
         let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -122,21 +119,10 @@ fn main() {
              | bare reqwest + `serde_json::Value` | {:.1} |\n\
              | typed client (`threatbind::call`: validation, limiter with a non-binding quota, retry wrapper, credentials, typed decode) | {:.1} |\n\n\
              Ratio typed / bare: **{ratio:.3}** (target: at most 1.10).\n",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            common::cores(),
             per(bare_total),
             per(typed_total),
         );
-        println!("{report}");
-        if measuring() {
-            append(&report);
-        }
+        common::report(&report);
     });
-}
-
-fn append(section: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
-    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.push('\n');
-    text.push_str(section);
-    let _ = std::fs::write(&path, text);
 }

@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench --bench enrich` (set `ENRICH_BENCH_LINES` to change the large input).
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -97,7 +99,7 @@ fn enrich(base: &str, dir: &Path, lines: usize) -> Run {
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs a quick smoke run.
-    let measuring = std::env::args().any(|a| a == "--bench");
+    let measuring = common::measuring();
     let (small, large) = if measuring {
         let large = std::env::var("ENRICH_BENCH_LINES")
             .ok()
@@ -107,11 +109,7 @@ fn main() {
     } else {
         (200, 1_000)
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::runtime();
     let mock = runtime
         .block_on(threatbind::mock::serve(
             "127.0.0.1:0".parse().expect("address"),
@@ -136,7 +134,7 @@ fn main() {
     let mut report = format!(
         "## Enrich at scale ({} cores; datadog-ioc against the mock, --concurrency 64, a quota that never binds)\n\n\
          | indicators | records | time | records/s | peak RSS |\n|---|---|---|---|---|\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        common::cores(),
     );
     for run in &runs {
         report.push_str(&format!(
@@ -158,17 +156,9 @@ fn main() {
         stats.requests,
         stats.rate_limited,
     ));
-    println!("{report}");
+    common::report(&report);
     assert!(
         runs.iter().all(|r| r.records == r.lines),
         "an input without its record"
     );
-    if !measuring {
-        return;
-    }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
-    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.push('\n');
-    text.push_str(&report);
-    let _ = std::fs::write(&path, text);
 }

@@ -12,6 +12,8 @@
 //!
 //! Run: `cargo bench --bench mock` (set `PRISM` to a prism binary to use another one).
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -194,11 +196,7 @@ async fn start_prism(binary: &PathBuf, port: u16) -> Result<Prism, String> {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::runtime();
     runtime.block_on(async {
         let options = threatbind::mock::Options {
             // The bench measures throughput, not the quota.
@@ -231,7 +229,7 @@ fn main() {
         let mut report = format!(
             "## Mock throughput ({} cores; {CONNECTIONS} connections, {SECONDS} s, GET /cti/v2/events?size=10)\n\n\
              | load | server | 2xx answers | other | req/s | ratio |\n|---|---|---|---|---|---|\n",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            common::cores(),
         );
         for (i, name) in ["the same request", "every request distinct"].iter().enumerate() {
             let rate = ours[i].rate();
@@ -263,11 +261,6 @@ fn main() {
                  built anew.\n",
             ),
         }
-        println!("{report}");
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
-        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-        text.push('\n');
-        text.push_str(&report);
-        let _ = std::fs::write(&path, text);
+        common::report(&report);
     });
 }

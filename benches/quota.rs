@@ -9,6 +9,8 @@
 //!
 //! Run: `cargo bench --bench quota`.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -23,7 +25,7 @@ const PERIODS: u32 = 5;
 /// `cargo bench` passes `--bench`; `cargo test --all-targets` runs a quick smoke run (one
 /// process, periods of 100 ms, nothing written to the report).
 fn measuring() -> bool {
-    std::env::args().any(|a| a == "--bench") || std::env::var_os(WORKER).is_some()
+    common::measuring() || std::env::var_os(WORKER).is_some()
 }
 
 fn period() -> Duration {
@@ -225,11 +227,7 @@ async fn burst(base: &str, token: &str, limit: Option<RateLimit>) -> Duration {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::runtime();
     runtime.block_on(async {
         threatbind::install_crypto_provider();
         if let Ok(spec) = std::env::var(WORKER) {
@@ -303,7 +301,7 @@ fn main() {
         let mut report = format!(
             "## Quota utilisation ({} cores; quota {N} per {} s on both sides, {PERIODS} periods, no retries)\n\n\
              | where | callers | accepted | 429s | utilisation |\n|---|---|---|---|---|\n",
-            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            common::cores(),
             period().as_secs_f64(),
         );
         for (label, callers, outcome) in &rows {
@@ -329,15 +327,7 @@ fn main() {
             limited.as_secs_f64() * 1000.0 / 6.0,
             limited.as_secs_f64() / free.as_secs_f64(),
         ));
-        println!("{report}");
+        common::report(&report);
         assert!(rows.iter().all(|(_, _, o)| o.refused == 0), "a 429 under the limiter");
-        if !measuring() {
-            return;
-        }
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
-        let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-        text.push('\n');
-        text.push_str(&report);
-        let _ = std::fs::write(&path, text);
     });
 }

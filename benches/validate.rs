@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench --bench validate`.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use threatbind::spec::{Api, Document};
@@ -158,17 +160,12 @@ fn contract(serialise: Duration, validate: Duration) {
          | contract validation, {} fixtures, compiled validators | **{rate:.0} fixtures/s** |\n\
          | the same fixtures, schema compiled per fixture | {one_off_rate:.0} fixtures/s |\n\
          | ratio compiled / compiled per fixture | **{:.0}x** |\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        common::cores(),
         validate.as_secs_f64() / serialise.as_secs_f64(),
         all.len(),
         rate / one_off_rate,
     );
-    println!("{report}");
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
-    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
-    text.push('\n');
-    text.push_str(&report);
-    let _ = std::fs::write(&path, text);
+    common::report(&report);
 }
 
 fn op_ok<T, E>(result: Result<T, E>) -> bool {
