@@ -21,22 +21,25 @@ pub(crate) struct Memo {
     inner: Mutex<Inner>,
 }
 
+/// An answer's key: the operation's plan and the request document, serialised.
+pub(crate) type Key = (usize, String);
+
 #[derive(Debug, Default)]
 struct Inner {
-    answers: HashMap<(usize, String), Remembered>,
+    answers: HashMap<Key, Remembered>,
     bytes: usize,
 }
 
 impl Memo {
-    /// The answer remembered for operation `plan` and this request document.
-    pub fn get(&self, plan: usize, document: &str) -> Option<Remembered> {
+    /// The answer remembered for `key`.
+    pub fn get(&self, key: &Key) -> Option<Remembered> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.answers.get(&(plan, document.to_owned())).cloned()
+        inner.answers.get(key).cloned()
     }
 
     /// Remembers an answer, emptying the memo first when it is full.
-    pub fn put(&self, plan: usize, document: String, answer: Remembered) {
-        let size = document.len() + answer.1.len();
+    pub fn put(&self, key: Key, answer: Remembered) {
+        let size = key.1.len() + answer.1.len();
         if size > MAX_BYTES {
             return;
         }
@@ -45,7 +48,7 @@ impl Memo {
             inner.answers.clear();
             inner.bytes = 0;
         }
-        if inner.answers.insert((plan, document), answer).is_none() {
+        if inner.answers.insert(key, answer).is_none() {
             inner.bytes += size;
         }
     }
@@ -68,17 +71,21 @@ mod tests {
     #[test]
     fn remembers_by_operation_and_document_and_stays_bounded() {
         let memo = Memo::default();
-        memo.put(1, "{\"a\":1}".into(), (200, Bytes::from_static(b"one")));
-        assert_eq!(memo.get(1, "{\"a\":1}").unwrap().1, "one");
-        assert!(memo.get(2, "{\"a\":1}").is_none(), "another operation");
-        assert!(memo.get(1, "{\"a\":2}").is_none(), "another document");
+        let key = |plan: usize, doc: &str| (plan, doc.to_owned());
+        memo.put(key(1, "{\"a\":1}"), (200, Bytes::from_static(b"one")));
+        assert_eq!(memo.get(&key(1, "{\"a\":1}")).unwrap().1, "one");
+        assert!(
+            memo.get(&key(2, "{\"a\":1}")).is_none(),
+            "another operation"
+        );
+        assert!(memo.get(&key(1, "{\"a\":2}")).is_none(), "another document");
         for i in 0..MAX_ENTRIES + 10 {
-            memo.put(3, i.to_string(), (200, Bytes::new()));
+            memo.put(key(3, &i.to_string()), (200, Bytes::new()));
         }
         assert!(memo.len() <= MAX_ENTRIES);
         let big = Bytes::from(vec![b'x'; MAX_BYTES / 2 + 1]);
-        memo.put(4, "a".into(), (200, big.clone()));
-        memo.put(4, "b".into(), (200, big));
+        memo.put(key(4, "a"), (200, big.clone()));
+        memo.put(key(4, "b"), (200, big));
         assert_eq!(memo.len(), 1, "emptied when the bytes would pass the bound");
     }
 }

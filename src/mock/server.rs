@@ -190,15 +190,13 @@ async fn respond(shared: &Shared, request: Request<Incoming>) -> (&str, Answer) 
     // A valid request's answer depends on the request alone (but for token cursors, which
     // carry the clock): built once, then remembered.
     let timeless = plan.paging.as_ref().is_none_or(|p| p.timeless());
-    let key = timeless.then(|| document.to_string());
-    if let Some(key) = &key {
-        if let Some((status, body)) = shared.memo.get(index, key) {
-            return (id, raw_json(status, body, &[]));
-        }
+    let key = timeless.then(|| (index, document.to_string()));
+    if let Some((status, body)) = key.as_ref().and_then(|key| shared.memo.get(key)) {
+        return (id, raw_json(status, body, &[]));
     }
     let (status, body) = answer(shared, plan, &document);
     if let Some(key) = key {
-        shared.memo.put(index, key, (status, body.clone()));
+        shared.memo.put(key, (status, body.clone()));
     }
     (id, raw_json(status, body, &[]))
 }

@@ -125,8 +125,7 @@ impl RedisLog {
     }
 
     fn problem(&self, e: impl std::fmt::Display) -> Error {
-        let text = crate::secret::redact(&e.to_string());
-        Error::config("quota store", format!("{}: {text}", self.url))
+        unusable(&self.url, e)
     }
 
     async fn connection(&self) -> Result<redis::aio::MultiplexedConnection> {
@@ -172,15 +171,19 @@ impl RedisLog {
     }
 }
 
+/// The error of a Redis store that failed: the server (its password as `***`) and why, any
+/// secret in the reason redacted.
+fn unusable(url: &RedisUrl, why: impl std::fmt::Display) -> Error {
+    let why = crate::secret::redact(&why.to_string());
+    Error::config(
+        "quota store",
+        format!("cannot use the Redis server {url}: {why}"),
+    )
+}
+
 /// Connects and checks the server answers (PING), within [`TIMEOUT`].
 pub(super) async fn connect(url: &RedisUrl) -> Result<redis::aio::MultiplexedConnection> {
-    let problem = |e: &dyn std::fmt::Display| {
-        let text = crate::secret::redact(&e.to_string());
-        Error::config(
-            "quota store",
-            format!("cannot use the Redis server {url}: {text}"),
-        )
-    };
+    let problem = |e: &dyn std::fmt::Display| unusable(url, e);
     let client = redis::Client::open(url.expose()).map_err(|e| problem(&e))?;
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(TIMEOUT))
