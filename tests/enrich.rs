@@ -44,6 +44,12 @@ fn enrich(base: &str, dir: &Path, args: &[&str]) -> Output {
     command(base, dir, args).output().unwrap()
 }
 
+/// `enrich --input INPUT --out OUT --resume`.
+fn resume(base: &str, dir: &Path, input: &Path, out: &Path) -> Output {
+    let (input, out) = (input.to_str().unwrap(), out.to_str().unwrap());
+    enrich(base, dir, &["--input", input, "--out", out, "--resume"])
+}
+
 /// Records of a JSON Lines file: (indicator, ok).
 fn records(text: &str) -> Vec<(String, bool)> {
     text.lines()
@@ -241,17 +247,7 @@ async fn bad_arguments_exit_2_and_send_nothing() {
         "{\"indicator\":\"someone-else.example.com\",\"ok\":true,\"result\":{}}\n",
     )
     .unwrap();
-    let out = enrich(
-        &server.uri(),
-        &dir,
-        &[
-            "--input",
-            file.to_str().unwrap(),
-            "--out",
-            records.to_str().unwrap(),
-            "--resume",
-        ],
-    );
+    let out = resume(&server.uri(), &dir, &file, &records);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not the output of this input"));
 
@@ -262,17 +258,7 @@ async fn bad_arguments_exit_2_and_send_nothing() {
     let two = "{\"indicator\":\"only-one.example.com\",\"ok\":true,\"result\":{}}\n\
                {\"indicator\":\"another.example.com\",\"ok\":true,\"result\":{}}\n";
     std::fs::write(&longer, two).unwrap();
-    let out = enrich(
-        &server.uri(),
-        &dir,
-        &[
-            "--input",
-            short.to_str().unwrap(),
-            "--out",
-            longer.to_str().unwrap(),
-            "--resume",
-        ],
-    );
+    let out = resume(&server.uri(), &dir, &short, &longer);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("more records than the input"));
     assert_eq!(std::fs::read_to_string(&longer).unwrap(), two);

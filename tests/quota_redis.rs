@@ -2,6 +2,8 @@
 //! `.ci/run` installs): limiters in one process and `threatbind enrich` processes share one
 //! sliding window; an unreachable server stops a run before anything is sent.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,16 +13,9 @@ use threatbind::{QuotaStore, RateLimiter};
 
 /// A Redis server on a free loopback port, stopped when dropped.
 struct Redis {
-    child: Child,
+    _child: common::KillOnDrop,
     url: String,
     _dir: PathBuf,
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn free_port() -> u16 {
@@ -52,7 +47,7 @@ fn redis(name: &str) -> Redis {
         .spawn()
         .expect("redis-server (Debian package redis-server; .ci/run installs it)");
     let server = Redis {
-        child,
+        _child: common::KillOnDrop(child),
         url: format!("redis://127.0.0.1:{port}"),
         _dir: dir,
     };

@@ -5,9 +5,11 @@
 
 #![cfg(feature = "nameshield-cti")]
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use threatbind::nameshield_cti::NameshieldClient;
 use threatbind::{call, Error, RetryPolicy, Settings};
 
@@ -15,15 +17,8 @@ const TOKEN: &str = "6f1c3c1e-7777-4000-8000-000000000077";
 
 /// A local HTTPS server; killed when dropped.
 struct Server {
-    child: Child,
+    _child: common::KillOnDrop,
     port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn tls(file: &str) -> PathBuf {
@@ -45,7 +40,10 @@ fn server() -> Server {
         .read_line(&mut line)
         .unwrap();
     let port = line.trim().parse().expect("the server prints its port");
-    Server { child, port }
+    Server {
+        _child: common::KillOnDrop(child),
+        port,
+    }
 }
 
 async fn events(server: &Server, settings: Settings) -> threatbind::Result<()> {

@@ -95,3 +95,13 @@ pub fn cli_commands(binary: &str) -> Vec<Vec<String>> {
     }
     out
 }
+
+/// A child process (a test's server) killed and reaped when dropped.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
