@@ -3,7 +3,8 @@
 //!
 //! Then contract validation: every fixture of `tests/fixtures` (requests and answers) checked
 //! against its operation's schema with the compiled validators, in fixtures per second,
-//! beside the same checks compiling the schema for each fixture (what a one-off validation
+//! beside the `jsonschema` crate's compiled validators on the same fixtures (what a user would
+//! use instead) and beside compiling the schema for each fixture (what a one-off validation
 //! costs). Appends to `target/bench-report.md`.
 //!
 //! Run: `cargo bench --bench validate`.
@@ -118,8 +119,8 @@ fn contract(serialise: Duration, validate: Duration) {
         None => op_ok(f.0.validate_request(&f.2, now)),
         Some(status) => op_ok(f.0.validate_response(status, &f.2)),
     };
-    // The same schema checks, compiling the schema each time (x-rules left out on both sides
-    // would favour neither: the compiled path includes them, so this ratio is conservative).
+    // The same schema checks, compiling the schema each time (x-rules left out on that side
+    // would favour it: the compiled path includes them, so the ratio is conservative).
     let schemas: Vec<Option<serde_json::Value>> = all
         .iter()
         .map(|f| match f.1 {
@@ -127,42 +128,70 @@ fn contract(serialise: Duration, validate: Duration) {
             Some(status) => f.0.response_schema(status),
         })
         .collect();
-    let passes = 50;
-    let started = Instant::now();
+    // The reference: the `jsonschema` crate (what a user would reach for instead), compiled
+    // once per schema, checking the same fixtures (schema only, no x-rules).
+    let references: Vec<Option<jsonschema::Validator>> = schemas
+        .iter()
+        .map(|s| {
+            s.as_ref().and_then(|s| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .should_validate_formats(true)
+                    .build(s)
+                    .ok()
+            })
+        })
+        .collect();
+    let passes = if common::measuring() { 50 } else { 1 };
     let mut verdicts = 0usize;
+    let started = Instant::now();
     for _ in 0..passes {
         for f in &all {
             verdicts += usize::from(black_box(compiled(f)));
         }
     }
     let compiled_time = started.elapsed();
-    let one_off_passes = 3;
+    let started = Instant::now();
+    for _ in 0..passes {
+        for (f, reference) in all.iter().zip(&references) {
+            if let Some(reference) = reference {
+                verdicts += usize::from(black_box(reference.is_valid(&f.2)));
+            }
+        }
+    }
+    let reference_time = started.elapsed();
+    let one_off_passes = if common::measuring() { 3 } else { 1 };
     let started = Instant::now();
     for _ in 0..one_off_passes {
         for (f, schema) in all.iter().zip(&schemas) {
             if let Some(schema) = schema {
-                if let Ok(validator) = jsonschema::validator_for(schema) {
-                    verdicts += usize::from(black_box(validator.is_valid(&f.2)));
+                if let Ok(found) = threatbind::spec::check_schema(schema, &f.2) {
+                    verdicts += usize::from(black_box(found.is_empty()));
                 }
             }
         }
     }
     let one_off_time = started.elapsed();
     black_box(verdicts);
-    let rate = (all.len() * passes) as f64 / compiled_time.as_secs_f64();
-    let one_off_rate = (all.len() * one_off_passes) as f64 / one_off_time.as_secs_f64();
+    let checked = all.len() as f64;
+    let rate = checked * passes as f64 / compiled_time.as_secs_f64();
+    let reference_rate = checked * passes as f64 / reference_time.as_secs_f64();
+    let one_off_rate = checked * one_off_passes as f64 / one_off_time.as_secs_f64();
     let report = format!(
         "## Validation ({} cores)\n\n\
          | what | figure |\n|---|---|\n\
          | serialise a request body (baseline) | {serialise:.2?} per request |\n\
          | validate the request (schema + x-rules, compiled) | {validate:.2?} per request |\n\
          | ratio validate / serialise | {:.1}x |\n\
-         | contract validation, {} fixtures, compiled validators | **{rate:.0} fixtures/s** |\n\
-         | the same fixtures, schema compiled per fixture | {one_off_rate:.0} fixtures/s |\n\
+         | contract validation, {} fixtures, compiled validators (schema + x-rules) | **{rate:.0} fixtures/s** |\n\
+         | the same fixtures, the `jsonschema` crate compiled once per schema (schema only) | {reference_rate:.0} fixtures/s |\n\
+         | ratio threatbind / `jsonschema` | **{:.2}x** |\n\
+         | the same fixtures, schema compiled per fixture (`spec::check_schema`) | {one_off_rate:.0} fixtures/s |\n\
          | ratio compiled / compiled per fixture | **{:.0}x** |\n",
         common::cores(),
         validate.as_secs_f64() / serialise.as_secs_f64(),
         all.len(),
+        rate / reference_rate,
         rate / one_off_rate,
     );
     common::report(&report);

@@ -9,6 +9,7 @@
 //! ```
 
 pub mod diff;
+mod keywords;
 pub mod lint;
 mod rules;
 mod schema;
@@ -16,7 +17,7 @@ mod validator;
 mod wire;
 
 pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind};
-pub use validator::{Document, Violation};
+pub use validator::{check_schema, Document, Violation};
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,9 +1,8 @@
 //! Validation of request documents and response bodies against an operation's spec:
 //! the JSON Schema of its parameters and body, then its `x-rules`.
 
-use super::{schema, Operation};
+use super::{keywords, schema, Operation};
 use chrono::{DateTime, Utc};
-use jsonschema::error::ValidationErrorKind;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -156,9 +155,9 @@ impl std::fmt::Display for Violation {
 }
 
 pub(crate) struct Compiled {
-    // Validators are large and opaque; Debug says only what was compiled.
-    request: jsonschema::Validator,
-    responses: BTreeMap<String, jsonschema::Validator>,
+    // Compiled schemas are large trees; Debug says only what was compiled.
+    request: keywords::Schema,
+    responses: BTreeMap<String, keywords::Schema>,
 }
 
 impl std::fmt::Debug for Compiled {
@@ -169,12 +168,8 @@ impl std::fmt::Debug for Compiled {
     }
 }
 
-fn compile(document: &Value, schema: Value) -> Result<jsonschema::Validator, String> {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .should_validate_formats(true)
-        .build(&schema::standalone(document, schema))
-        .map_err(|e| e.to_string())
+fn compile(document: &Value, schema: Value) -> Result<keywords::Schema, String> {
+    keywords::Schema::compile(&schema::standalone(document, schema))
 }
 
 impl Compiled {
@@ -194,38 +189,36 @@ impl Compiled {
     }
 }
 
-fn violations(validator: &jsonschema::Validator, instance: &Value) -> Vec<Violation> {
-    // The usual case, valid, without collecting errors (several times cheaper).
-    if validator.is_valid(instance) {
-        return Vec::new();
-    }
+/// Checks `value` against a free-standing OpenAPI 3.0 Schema object with the validator the
+/// client uses (its `$ref`s are local pointers into `schema` itself; `nullable` and boolean
+/// `exclusiveMinimum`/`exclusiveMaximum` as OpenAPI 3.0 means them). `Err` when the schema does
+/// not compile: a keyword an OpenAPI 3.0 schema does not have, a bad pattern, a dangling `$ref`.
+///
+/// ```
+/// use serde_json::json;
+/// let schema = json!({"type": "object", "required": ["ip"],
+///                     "properties": {"ip": {"type": "string", "format": "ipv4"}}});
+/// let found = threatbind::spec::check_schema(&schema, &json!({"ip": "8.8.8"})).unwrap();
+/// assert_eq!(found[0].to_string(), "ip: format: \"8.8.8\" is not a \"ipv4\"");
+/// assert!(threatbind::spec::check_schema(&json!({"patternProperties": {}}), &json!(1)).is_err());
+/// ```
+pub fn check_schema(schema: &Value, value: &Value) -> Result<Vec<Violation>, String> {
+    Ok(violations(
+        &keywords::Schema::compile(&schema::convert(schema))?,
+        value,
+    ))
+}
+
+fn violations(validator: &keywords::Schema, instance: &Value) -> Vec<Violation> {
     validator
-        .iter_errors(instance)
+        .errors(instance)
+        .into_iter()
         .map(|error| {
-            let mut path: Vec<String> = error
-                .instance_path()
-                .as_str()
-                .split('/')
-                .skip(1)
-                .map(|s| s.replace("~1", "/").replace("~0", "~"))
-                .collect();
-            match error.kind() {
-                // Name the field itself, not the object that misses or has it.
-                ValidationErrorKind::Required { property } => {
-                    path.push(property.as_str().unwrap_or_default().to_owned());
-                }
-                ValidationErrorKind::AdditionalProperties { unexpected }
-                    if unexpected.len() == 1 =>
-                {
-                    path.push(unexpected[0].clone());
-                }
-                _ => {}
-            }
-            let mut message = error.to_string();
+            let mut message = error.message;
             if message.chars().count() > 200 {
                 message = message.chars().take(200).collect::<String>() + "…";
             }
-            Violation::at(&path, error.kind().keyword(), message)
+            Violation::at(&error.path, error.keyword, message)
         })
         .collect()
 }

@@ -1,12 +1,12 @@
 //! Every example and default checked against its own schema: media-type `example`/`examples`
 //! (JSON media types), parameter and header `example`/`examples`, schema `example` and
-//! `default`. Schemas are turned from OpenAPI 3.0 into JSON Schema the way the run-time
-//! validator does (`nullable`, local `$ref`s), plus the draft-4 boolean `exclusiveMinimum` /
-//! `exclusiveMaximum` that JSON Schema 2020-12 writes as numbers.
+//! `default`. Schemas are compiled the way the run-time validator compiles them (`nullable`,
+//! local `$ref`s, OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum`).
 
 use super::project::is_json;
 use super::structure::Sites;
-use super::{child, last_segment, refs, Report, MAX_DEPTH};
+use super::{child, last_segment, refs, Report};
+use crate::spec::keywords;
 use crate::spec::schema::convert;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -67,51 +67,11 @@ pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
     }
 }
 
-/// OpenAPI 3.0's `exclusiveMinimum: true` beside `minimum: N` is 2020-12's
-/// `exclusiveMinimum: N` (the same for maximum); `false` is just dropped.
-fn draft4_bounds(value: &mut Value, depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    match value {
-        Value::Object(map) => {
-            for (flag, bound) in [
-                ("exclusiveMinimum", "minimum"),
-                ("exclusiveMaximum", "maximum"),
-            ] {
-                if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
-                    map.remove(flag);
-                    if exclusive {
-                        if let Some(n) = map.remove(bound) {
-                            map.insert(flag.to_owned(), n);
-                        }
-                    }
-                }
-            }
-            for v in map.values_mut() {
-                draft4_bounds(v, depth + 1);
-            }
-        }
-        Value::Array(items) => {
-            for v in items {
-                draft4_bounds(v, depth + 1);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn to_json_schema(schema: &Value) -> Value {
-    let mut out = convert(schema);
-    draft4_bounds(&mut out, 0);
-    out
-}
-
 /// Compiled schemas, by the pointer of the schema; `None` where one does not compile (an
-/// unresolved `$ref` or a bad pattern, which other rules report).
+/// unresolved `$ref`, a bad pattern or an unknown keyword, which other rules report).
 struct Validators {
     components: Value,
-    compiled: HashMap<String, Option<jsonschema::Validator>>,
+    compiled: HashMap<String, Option<keywords::Schema>>,
 }
 
 impl Validators {
@@ -119,13 +79,13 @@ impl Validators {
         Validators {
             components: document
                 .get("components")
-                .map(to_json_schema)
+                .map(convert)
                 .unwrap_or(Value::Null),
             compiled: HashMap::new(),
         }
     }
 
-    fn compile(&self, schema: &Value) -> Option<jsonschema::Validator> {
+    fn compile(&self, schema: &Value) -> Option<keywords::Schema> {
         let mut root = Map::new();
         root.insert(
             "$schema".into(),
@@ -134,12 +94,8 @@ impl Validators {
         if !self.components.is_null() {
             root.insert("components".into(), self.components.clone());
         }
-        root.insert("allOf".into(), json!([to_json_schema(schema)]));
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&Value::Object(root))
-            .ok()
+        root.insert("allOf".into(), json!([convert(schema)]));
+        keywords::Schema::compile(&Value::Object(root)).ok()
     }
 
     /// Reports the first way `value` (at `here`) breaks `schema` (at `schema_at`).
@@ -159,11 +115,15 @@ impl Validators {
         let Some(Some(validator)) = self.compiled.get(schema_at) else {
             return;
         };
-        let Some(error) = validator.iter_errors(value).next() else {
+        let Some(error) = validator.errors(value).into_iter().next() else {
             return;
         };
-        let inside = error.instance_path().as_str().to_owned();
-        let mut message = error.to_string();
+        let inside: String = error
+            .path
+            .iter()
+            .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+            .collect();
+        let mut message = error.message;
         if message.chars().count() > 200 {
             message = message.chars().take(200).collect::<String>() + "…";
         }
