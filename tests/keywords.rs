@@ -265,6 +265,17 @@ fn schemas_with_every_supported_keyword_agree_with_the_reference() {
             vec![json!("8.8.8.8"), json!("8.8.8"), json!("256.1.1.1")],
         ),
         (
+            json!({"type": "string", "format": "date-time"}),
+            vec![
+                json!("2026-06-30T23:59:60Z"),
+                json!("2026-06-30T10:00:60Z"),
+                json!("2026-07-01T00:59:60+01:00"),
+                json!("2026-06-30T23:59:60-00:30"),
+                json!("2026-06-30T10:00:00.123456789+14:00"),
+                json!("2026-06-30T10:00:00+24:00"),
+            ],
+        ),
+        (
             json!({"type": "string", "format": "date"}),
             vec![json!("2024-02-29"), json!("2023-02-29"), json!("2024-2-29")],
         ),

@@ -912,38 +912,48 @@ fn is_date(text: &str) -> bool {
     chrono::NaiveDate::from_ymd_opt(y as i32, m, d).is_some()
 }
 
-/// RFC 3339 `full-time`: `23:59:60.5+01:00` (a leap second allowed), offset required.
+/// RFC 3339 `full-time`: `23:59:60.5+01:00`, offset required; a leap second (`:60`) only at
+/// 23:59 UTC, the only minute that can have one.
 fn is_time(text: &str) -> bool {
+    let two = |at: usize| text.get(at..at + 2).and_then(|t| digits(t, 2));
     let bytes = text.as_bytes();
     if bytes.len() < 9 || bytes[2] != b':' || bytes[5] != b':' {
         return false;
     }
-    let (Some(h), Some(m), Some(s)) = (
-        digits(&text[0..2], 2),
-        digits(&text[3..5], 2),
-        digits(&text[6..8], 2),
-    ) else {
+    let (Some(h), Some(m), Some(s)) = (two(0), two(3), two(6)) else {
         return false;
     };
     let mut rest = &text[8..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
         if n == 0 {
             return false;
         }
-        rest = &frac[n..];
+        rest = &fraction[n..];
     }
-    let offset_ok = match rest.as_bytes().first() {
-        Some(b'Z' | b'z') => rest.len() == 1,
-        Some(b'+' | b'-') => {
-            rest.len() == 6
-                && rest.as_bytes()[3] == b':'
-                && digits(&rest[1..3], 2).is_some_and(|h| h < 24)
-                && digits(&rest[4..6], 2).is_some_and(|m| m < 60)
+    // The offset east of UTC, in minutes.
+    let offset = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let at = text.len() - 5;
+            match (two(at), two(at + 3)) {
+                (Some(oh), Some(om)) if oh < 24 && om < 60 => {
+                    let minutes = i64::from(oh * 60 + om);
+                    if *sign == b'-' {
+                        -minutes
+                    } else {
+                        minutes
+                    }
+                }
+                _ => return false,
+            }
         }
-        _ => false,
+        _ => return false,
     };
-    offset_ok && h < 24 && m < 60 && s <= 60
+    if h >= 24 || m >= 60 || s > 60 {
+        return false;
+    }
+    s < 60 || (i64::from(h * 60 + m) - offset).rem_euclid(24 * 60) == 23 * 60 + 59
 }
 
 /// RFC 3986 `URI` (absolute: a scheme): the scheme's syntax, only URI characters after it,
