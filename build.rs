@@ -553,10 +553,9 @@ fn decode_source(raw: &serde_json::Value) -> String {
     format!(
         r#"
 fn check<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), String> {{
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize::<_, T>(de)
+    serde_json::from_slice::<T>(body)
         .map(drop)
-        .map_err(|e| format!("at {{}}: {{}}", e.path(), e.inner()))
+        .map_err(|e| crate::json_path::describe(body, &e))
 }}
 
 /// Decodes a success answer of `operation_id` into its generated type: the answer check of the

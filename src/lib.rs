@@ -6,6 +6,7 @@ pub mod common;
 pub mod error;
 pub mod generic;
 pub mod indicator;
+mod json_path;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod private_fs;
