@@ -73,7 +73,7 @@ impl RetryPolicy {
         let exp = base.saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
         let capped = exp.min(cap);
         let half = capped / 2;
-        half + half.mul_f64(rand::random::<f64>())
+        half + half.mul_f64(fastrand::f64())
     }
 }
 

@@ -300,7 +300,7 @@ impl RateLimiter {
 
     /// Waits until a slot is free and takes it. The wait is at most one period at a time.
     pub async fn acquire(&self) -> Result<Permit> {
-        let id = rand::random::<u64>();
+        let id = fastrand::u64(..);
         loop {
             match self.attempt(id).await? {
                 Ok(permit) => return Ok(permit),
@@ -325,7 +325,7 @@ impl RateLimiter {
     /// # }
     /// ```
     pub async fn try_acquire(&self) -> Result<std::result::Result<Permit, Duration>> {
-        self.attempt(rand::random::<u64>()).await
+        self.attempt(fastrand::u64(..)).await
     }
 
     async fn attempt(&self, id: u64) -> Result<std::result::Result<Permit, Duration>> {
@@ -575,7 +575,7 @@ mod tests {
         std::env::temp_dir().join(format!(
             "threatbind-quota-{name}-{}-{:x}",
             std::process::id(),
-            rand::random::<u64>()
+            fastrand::u64(..)
         ))
     }
 
