@@ -35,11 +35,17 @@ fn tempdir(name: &str) -> PathBuf {
 
 /// Starts `redis-server` (no persistence) and waits until it accepts connections (at most 10 s).
 fn redis(name: &str) -> Redis {
+    redis_with(name, &[])
+}
+
+/// [`redis`] with more server arguments (`--requirepass ...`).
+fn redis_with(name: &str, extra: &[&str]) -> Redis {
     let port = free_port();
     let dir = tempdir(name);
     let child = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        .args(extra)
         .arg("--dir")
         .arg(&dir)
         .stdout(Stdio::null())
@@ -118,6 +124,43 @@ async fn two_limiters_on_one_server_share_the_quota_and_a_burst_goes_at_once() {
     assert!(times[11] < Duration::from_secs(4), "{times:?}");
     // Another key is another quota.
     assert!(other.try_acquire().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_password_and_a_database_from_the_url_are_used_and_a_wrong_password_is_named_not_shown() {
+    let server = redis_with("auth", &["--requirepass", "s3cret-pass-42"]);
+    let port = server.url.rsplit(':').next().unwrap();
+    let good = RedisUrl::new(&format!("redis://:s3cret-pass-42@127.0.0.1:{port}/3")).unwrap();
+    QuotaStore::Redis(good.clone()).check().await.unwrap();
+    let limiter = RateLimiter::redis(quota(1, 60_000), &good, "k");
+    assert!(limiter.try_acquire().await.unwrap().is_ok());
+    assert!(
+        limiter.try_acquire().await.unwrap().is_err(),
+        "the quota is kept"
+    );
+    // The slot went to database 3, not 0: a limiter on database 0 finds the quota unused.
+    let other_db = RedisUrl::new(&format!("redis://:s3cret-pass-42@127.0.0.1:{port}/0")).unwrap();
+    let limiter = RateLimiter::redis(quota(1, 60_000), &other_db, "k");
+    assert!(limiter.try_acquire().await.unwrap().is_ok());
+    for url in [
+        format!("redis://:wrong-pass-77@127.0.0.1:{port}"),
+        format!("redis://127.0.0.1:{port}"),
+    ] {
+        let url = RedisUrl::new(&url).unwrap();
+        let error = QuotaStore::Redis(url)
+            .check()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("quota store") && error.contains("refused"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("wrong-pass-77") && !error.contains("s3cret"),
+            "{error}"
+        );
+    }
 }
 
 #[tokio::test]

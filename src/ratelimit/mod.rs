@@ -18,6 +18,8 @@
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "redis")]
+mod resp;
+#[cfg(feature = "redis")]
 pub use self::redis::RedisUrl;
 
 use crate::error::{Error, Result};
@@ -67,7 +69,7 @@ impl QuotaStore {
             QuotaStore::Machine(dir) => crate::private_fs::dir(dir)
                 .map_err(|e| Error::config("quota store", format!("{}: {e}", dir.display()))),
             #[cfg(feature = "redis")]
-            QuotaStore::Redis(url) => self::redis::connect(url).await.map(|_| ()),
+            QuotaStore::Redis(url) => self::redis::connect(url).await.map(drop),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! whatever their clocks say. Taking a slot and stamping it again are each one atomic Lua
 //! script, so no two processes can take the last slot of a window.
 
+use super::resp::{Connection, Reply, Target};
 use crate::error::{Error, Result};
 use crate::spec::RateLimit;
 use std::time::Duration;
@@ -38,14 +39,9 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
 return 0
 ";
 
-/// The scripts, hashed once (they are sent by hash, and loaded when the server lacks them).
-static TAKE_SCRIPT: std::sync::LazyLock<redis::Script> =
-    std::sync::LazyLock::new(|| redis::Script::new(TAKE));
-static RESTAMP_SCRIPT: std::sync::LazyLock<redis::Script> =
-    std::sync::LazyLock::new(|| redis::Script::new(RESTAMP));
-
-/// The address of a Redis server (`redis://[:PASSWORD@]HOST[:PORT][/DB]`, or `rediss://` for
-/// TLS). Its password never shows: `Debug` and `Display` print `***` in its place.
+/// The address of a Redis server, `redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]` (no TLS:
+/// reach a TLS-only server through a tunnel). Its password never shows: `Debug` and `Display`
+/// print `***` in its place.
 ///
 /// ```
 /// use threatbind::ratelimit::RedisUrl;
@@ -58,26 +54,20 @@ static RESTAMP_SCRIPT: std::sync::LazyLock<redis::Script> =
 pub struct RedisUrl(String);
 
 impl RedisUrl {
-    /// Checks the scheme (`redis` or `rediss`) and that the URL names a host.
+    /// Checks the scheme, the host, the database number and the login.
     pub fn new(url: &str) -> Result<Self> {
-        let bad = |why: &str| Error::config("quota store", format!("{why}: {}", shown(url)));
-        let parsed = reqwest::Url::parse(url).map_err(|_| bad("not a URL"))?;
-        if !matches!(parsed.scheme(), "redis" | "rediss") {
-            return Err(bad("not a redis:// or rediss:// URL"));
-        }
-        if parsed.host_str().is_none_or(str::is_empty) {
-            return Err(bad("names no host"));
-        }
-        if let Some(password) = parsed.password() {
+        let target = Target::parse(url)
+            .map_err(|why| Error::config("quota store", format!("{why}: {}", shown(url))))?;
+        if let Some(password) = &target.password {
             // Remembered, so that any error text that quotes it is redacted.
             let _ = crate::Secret::new(password);
         }
         Ok(Self(url.to_owned()))
     }
 
-    /// The URL with its password, for connecting. Never log it.
-    fn expose(&self) -> &str {
-        &self.0
+    /// Where to connect, with the password. Never log it.
+    fn target(&self) -> Result<Target> {
+        Target::parse(&self.0).map_err(|why| unusable(self, why))
     }
 }
 
@@ -105,13 +95,23 @@ impl std::fmt::Debug for RedisUrl {
     }
 }
 
-/// The log of one quota in a Redis server; connects on first use.
-#[derive(Debug)]
+/// The log of one quota in a Redis server; connects on first use, and again after a failure.
 pub(super) struct RedisLog {
     pub url: RedisUrl,
     key: String,
     limit: RateLimit,
-    connection: tokio::sync::OnceCell<redis::aio::MultiplexedConnection>,
+    // One connection, one command at a time: a script is one round trip, far faster than
+    // any quota a vendor grants.
+    connection: tokio::sync::Mutex<Option<Connection>>,
+}
+
+impl std::fmt::Debug for RedisLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisLog")
+            .field("url", &self.url)
+            .field("key", &self.key)
+            .finish()
+    }
 }
 
 impl RedisLog {
@@ -120,32 +120,35 @@ impl RedisLog {
             url: url.clone(),
             key: format!("threatbind:quota:{}", super::file_name(key, limit)),
             limit,
-            connection: tokio::sync::OnceCell::new(),
+            connection: tokio::sync::Mutex::new(None),
         }
     }
 
-    fn problem(&self, e: impl std::fmt::Display) -> Error {
-        unusable(&self.url, e)
-    }
-
-    async fn connection(&self) -> Result<redis::aio::MultiplexedConnection> {
-        self.connection
-            .get_or_try_init(|| connect(&self.url))
-            .await
-            .cloned()
-    }
-
-    async fn script(&self, script: &redis::Script, args: &[String]) -> Result<i64> {
-        let mut connection = self.connection().await?;
-        let mut invocation = script.prepare_invoke();
-        invocation.key(&self.key);
-        for arg in args {
-            invocation.arg(arg);
+    /// Runs `script` (`EVAL`, one key) and gives its integer answer.
+    async fn script(&self, script: &str, args: &[String]) -> Result<i64> {
+        let mut slot = self.connection.lock().await;
+        if slot.is_none() {
+            *slot = Some(connect(&self.url).await?);
         }
-        match tokio::time::timeout(TIMEOUT, invocation.invoke_async(&mut connection)).await {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(e)) => Err(self.problem(e)),
-            Err(_) => Err(self.problem(format!("no answer within {} s", TIMEOUT.as_secs()))),
+        let Some(connection) = slot.as_mut() else {
+            return Err(unusable(&self.url, "not connected"));
+        };
+        let mut command: Vec<&[u8]> = vec![b"EVAL", script.as_bytes(), b"1", self.key.as_bytes()];
+        command.extend(args.iter().map(|a| a.as_bytes()));
+        match connection.command(&command, TIMEOUT).await {
+            Ok(Reply::Integer(n)) => Ok(n),
+            Ok(other) => {
+                *slot = None;
+                Err(unusable(
+                    &self.url,
+                    format!("the script answered {other:?}"),
+                ))
+            }
+            Err(why) => {
+                // Whatever was half read is gone with the connection; the next call reconnects.
+                *slot = None;
+                Err(unusable(&self.url, why))
+            }
         }
     }
 
@@ -160,14 +163,14 @@ impl RedisLog {
             self.period_micros(),
             id.to_string(),
         ];
-        let answer = self.script(&TAKE_SCRIPT, &args).await?;
+        let answer = self.script(TAKE, &args).await?;
         Ok((answer >= 0).then(|| Duration::from_micros(answer as u64)))
     }
 
     /// Stamps `id`'s slot with the server's now.
     pub async fn restamp(&self, id: u64) -> Result<()> {
         let args = [self.period_micros(), id.to_string()];
-        self.script(&RESTAMP_SCRIPT, &args).await.map(|_| ())
+        self.script(RESTAMP, &args).await.map(|_| ())
     }
 }
 
@@ -181,26 +184,9 @@ fn unusable(url: &RedisUrl, why: impl std::fmt::Display) -> Error {
     )
 }
 
-/// Connects and checks the server answers (PING), within [`TIMEOUT`].
-pub(super) async fn connect(url: &RedisUrl) -> Result<redis::aio::MultiplexedConnection> {
-    let problem = |e: &dyn std::fmt::Display| unusable(url, e);
-    let client = redis::Client::open(url.expose()).map_err(|e| problem(&e))?;
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(TIMEOUT))
-        .set_response_timeout(Some(TIMEOUT));
-    let work = async {
-        let mut connection = client
-            .get_multiplexed_async_connection_with_config(&config)
-            .await
-            .map_err(|e| problem(&e))?;
-        redis::cmd("PING")
-            .query_async::<String>(&mut connection)
-            .await
-            .map_err(|e| problem(&e))?;
-        Ok(connection)
-    };
-    match tokio::time::timeout(TIMEOUT + TIMEOUT, work).await {
-        Ok(result) => result,
-        Err(_) => Err(problem(&"no answer in time")),
-    }
+/// Connects, logs in and checks the server answers (PING), each step within [`TIMEOUT`].
+pub(super) async fn connect(url: &RedisUrl) -> Result<Connection> {
+    Connection::open(&url.target()?, TIMEOUT)
+        .await
+        .map_err(|why| unusable(url, why))
 }
