@@ -294,6 +294,9 @@ mod tests {
             ),
             ("::1", 6380, Some("user"), Some("p@ss"), Some(2))
         );
+        // International names become their ASCII form (url's IDNA, idna_adapter's backend).
+        let t = Target::parse("redis://cache.bücher.example").unwrap();
+        assert_eq!(t.host, "cache.xn--bcher-kva.example");
         let t = Target::parse("redis://:secret@cache.internal").unwrap();
         assert_eq!((t.port, t.username, t.database), (6379, None, None));
         for bad in ["rediss://host", "redis://host/x", "http://host", "redis://"] {
