@@ -435,6 +435,18 @@ mod tests {
     use super::*;
     use futures::TryStreamExt;
 
+    #[test]
+    fn international_hosts_become_their_ascii_form() {
+        // url's IDNA (UTS 46, through idna_adapter's unicode-rs backend).
+        let url = check_url("base_url", "https://siem.Bücher.example/api").unwrap();
+        let parsed = reqwest::Url::parse(&url).unwrap();
+        assert_eq!(parsed.host_str(), Some("siem.xn--bcher-kva.example"));
+        assert!(
+            check_url("base_url", "https://xn--a.example").is_err(),
+            "bad punycode"
+        );
+    }
+
     fn walk(max_pages: u64) -> Walk {
         Walk {
             start: 0,

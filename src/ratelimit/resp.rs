@@ -53,6 +53,9 @@ impl Target {
             );
         }
         let host = match parsed.host() {
+            Some(url::Host::Domain(d)) if d.contains('%') => {
+                return Err("names a host that is not ASCII: write it in its xn-- form".into())
+            }
             Some(url::Host::Domain(d)) if !d.is_empty() => d.to_owned(),
             Some(url::Host::Ipv4(ip)) => ip.to_string(),
             Some(url::Host::Ipv6(ip)) => ip.to_string(),
@@ -294,9 +297,9 @@ mod tests {
             ),
             ("::1", 6380, Some("user"), Some("p@ss"), Some(2))
         );
-        // International names become their ASCII form (url's IDNA, idna_adapter's backend).
-        let t = Target::parse("redis://cache.bücher.example").unwrap();
-        assert_eq!(t.host, "cache.xn--bcher-kva.example");
+        // redis:// is not a special scheme: its host is not put through IDNA.
+        let e = Target::parse("redis://cache.bücher.example").err().unwrap();
+        assert!(e.contains("xn--"), "{e}");
         let t = Target::parse("redis://:secret@cache.internal").unwrap();
         assert_eq!((t.port, t.username, t.database), (6379, None, None));
         for bad in ["rediss://host", "redis://host/x", "http://host", "redis://"] {
