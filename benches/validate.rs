@@ -160,6 +160,27 @@ fn contract(serialise: Duration, validate: Duration) {
         }
     }
     let reference_time = started.elapsed();
+    // Answers alone: schema checks on both sides (requests add x-rules on ours).
+    let answers: Vec<(&Fixture, &jsonschema::Validator)> = all
+        .iter()
+        .zip(&references)
+        .filter(|(f, _)| f.1.is_some())
+        .filter_map(|(f, r)| r.as_ref().map(|r| (f, r)))
+        .collect();
+    let started = Instant::now();
+    for _ in 0..passes {
+        for (f, _) in &answers {
+            verdicts += usize::from(black_box(compiled(f)));
+        }
+    }
+    let answers_time = started.elapsed();
+    let started = Instant::now();
+    for _ in 0..passes {
+        for (f, reference) in &answers {
+            verdicts += usize::from(black_box(reference.is_valid(&f.2)));
+        }
+    }
+    let answers_reference_time = started.elapsed();
     let one_off_passes = if common::measuring() { 3 } else { 1 };
     let started = Instant::now();
     for _ in 0..one_off_passes {
@@ -177,6 +198,9 @@ fn contract(serialise: Duration, validate: Duration) {
     let rate = checked * passes as f64 / compiled_time.as_secs_f64();
     let reference_rate = checked * passes as f64 / reference_time.as_secs_f64();
     let one_off_rate = checked * one_off_passes as f64 / one_off_time.as_secs_f64();
+    let answered = answers.len() as f64 * passes as f64;
+    let answers_rate = answered / answers_time.as_secs_f64();
+    let answers_reference_rate = answered / answers_reference_time.as_secs_f64();
     let report = format!(
         "## Validation ({} cores)\n\n\
          | what | figure |\n|---|---|\n\
@@ -185,13 +209,18 @@ fn contract(serialise: Duration, validate: Duration) {
          | ratio validate / serialise | {:.1}x |\n\
          | contract validation, {} fixtures, compiled validators (schema + x-rules) | **{rate:.0} fixtures/s** |\n\
          | the same fixtures, the `jsonschema` crate compiled once per schema (schema only) | {reference_rate:.0} fixtures/s |\n\
-         | ratio threatbind / `jsonschema` | **{:.2}x** |\n\
+         | ratio threatbind / `jsonschema`, all fixtures (ours also runs the x-rules) | {:.2}x |\n\
+         | answers only ({} fixtures, schema only on both sides): threatbind | {answers_rate:.0} fixtures/s |\n\
+         | answers only: the `jsonschema` crate | {answers_reference_rate:.0} fixtures/s |\n\
+         | ratio threatbind / `jsonschema`, answers only | **{:.2}x** |\n\
          | the same fixtures, schema compiled per fixture (`spec::check_schema`) | {one_off_rate:.0} fixtures/s |\n\
          | ratio compiled / compiled per fixture | **{:.0}x** |\n",
         common::cores(),
         validate.as_secs_f64() / serialise.as_secs_f64(),
         all.len(),
         rate / reference_rate,
+        answers.len(),
+        answers_rate / answers_reference_rate,
         rate / one_off_rate,
     );
     common::report(&report);

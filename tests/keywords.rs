@@ -7,8 +7,9 @@
 //! mutations at each bound (`tests/properties/`: the generator and mutator of the property
 //! tests), which reach the fields and limits no fixture holds.
 //!
-//! The library's verdict is read through the public API: a request is schema-valid when
-//! `validate_request` reports nothing but `x-` rules (they run only on a schema-valid document).
+//! The library's verdict is read through the public API: a value is schema-valid when
+//! `validate_request`/`validate_response` report nothing but `x-` rules (`x-rules`, which run
+//! only on a schema-valid request, and `x-datetime-format`, which the reference ignores).
 
 // Only the mutated documents are used here, not what each mutation says it breaks.
 #[allow(dead_code)]
@@ -75,7 +76,10 @@ fn ours(op: &Operation, status: Option<u16>, value: &Value) -> bool {
             Ok(()) => true,
             Err(found) => found.iter().all(|v| v.rule.starts_with("x-")),
         },
-        Some(status) => op.validate_response(status, value).is_ok(),
+        Some(status) => match op.validate_response(status, value) {
+            Ok(()) => true,
+            Err(found) => found.iter().all(|v| v.rule.starts_with("x-")),
+        },
     }
 }
 

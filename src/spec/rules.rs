@@ -197,6 +197,11 @@ impl Rule {
             .all(|(path, values)| lookup(document, path).is_some_and(|v| values.contains(v)))
     }
 
+    /// Whether [`Self::prepare`] may change a document.
+    pub(crate) fn prepares(&self) -> bool {
+        matches!(self.kind, RuleKind::IndicatorType { .. })
+    }
+
     /// Fills in what the rule derives (a detected indicator type) in the document the other
     /// rules see.
     pub(crate) fn prepare(&self, document: &mut Value) {

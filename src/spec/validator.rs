@@ -1,7 +1,7 @@
 //! Validation of request documents and response bodies against an operation's spec:
 //! the JSON Schema of its parameters and body, then its `x-rules`.
 
-use super::{keywords, schema, Operation};
+use super::{keywords, schema, Operation, Rule};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -173,6 +173,25 @@ fn compile(document: &Value, schema: Value) -> Result<keywords::Schema, String> 
 }
 
 impl Compiled {
+    /// The schema documented for `status`: exact, then `2XX`-style, then `default` (found
+    /// without building a key: this runs for every answer).
+    fn response(&self, status: u16) -> Option<&keywords::Schema> {
+        let exact = |k: &str| k.parse::<u16>().is_ok_and(|n| n == status);
+        let class = |k: &str| {
+            k.len() == 3 && k.ends_with("XX") && k.as_bytes()[0] == b'0' + (status / 100 % 10) as u8
+        };
+        [&exact as &dyn Fn(&str) -> bool, &class, &|k: &str| {
+            k == "default"
+        }]
+        .iter()
+        .find_map(|matches| {
+            self.responses
+                .iter()
+                .find(|(k, _)| matches(k))
+                .map(|(_, v)| v)
+        })
+    }
+
     fn new(op: &Operation) -> Result<Self, String> {
         let document = op.api.document();
         let request = compile(document, schema::request_schema(document, &op.raw))?;
@@ -291,13 +310,17 @@ impl Operation {
         let compiled = self.compiled().map_err(|v| vec![v])?;
         let mut found = violations(&compiled.request, document);
         if found.is_empty() {
-            check_datetime_formats(self, document, &mut found);
-        }
-        if found.is_empty() {
-            let mut prepared = document.clone();
-            for rule in &self.rules {
-                rule.prepare(&mut prepared);
-            }
+            // Rules that fill in a value (the indicator type they detect) see a copy; the
+            // others read the document as it is.
+            let prepared = if self.rules.iter().any(Rule::prepares) {
+                let mut copy = document.clone();
+                for rule in &self.rules {
+                    rule.prepare(&mut copy);
+                }
+                std::borrow::Cow::Owned(copy)
+            } else {
+                std::borrow::Cow::Borrowed(document)
+            };
             for rule in &self.rules {
                 rule.check(&prepared, now, &mut found);
             }
@@ -319,14 +342,7 @@ impl Operation {
     /// ```
     pub fn validate_response(&self, status: u16, body: &Value) -> Result<(), Vec<Violation>> {
         let compiled = self.compiled().map_err(|v| vec![v])?;
-        let key = [
-            status.to_string(),
-            format!("{}XX", status / 100),
-            "default".into(),
-        ]
-        .into_iter()
-        .find(|k| compiled.responses.contains_key(k));
-        let Some(validator) = key.and_then(|k| compiled.responses.get(&k)) else {
+        let Some(validator) = compiled.response(status) else {
             return Err(vec![Violation::new(
                 "",
                 "status",
@@ -338,88 +354,6 @@ impl Operation {
             Ok(())
         } else {
             Err(found)
-        }
-    }
-}
-
-/// Values whose schema carries `x-datetime-format` (e.g. `%Y-%m-%d %H:%M:%S`) must be real
-/// instants in that format: a pattern lets `2026-02-30 00:00:00` through, this does not.
-fn check_datetime_formats(op: &Operation, document: &Value, out: &mut Vec<Violation>) {
-    let spec = op.api.document();
-    for parameter in schema::parameters(spec, &op.raw) {
-        let part = parameter.get("in").and_then(Value::as_str).unwrap_or("");
-        let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
-        if let (Some(s), Some(v)) = (
-            parameter.get("schema"),
-            document.pointer(&format!("/{part}/{name}")),
-        ) {
-            walk(
-                spec,
-                s,
-                v,
-                &mut vec![part.to_owned(), name.to_owned()],
-                out,
-                0,
-            );
-        }
-    }
-    if let (Some((s, _)), Some(v)) = (schema::request_body(spec, &op.raw), document.get("body")) {
-        walk(spec, s, v, &mut vec!["body".to_owned()], out, 0);
-    }
-}
-
-fn walk(
-    spec: &Value,
-    schema: &Value,
-    value: &Value,
-    path: &mut Vec<String>,
-    out: &mut Vec<Violation>,
-    depth: usize,
-) {
-    if depth > 32 {
-        return;
-    }
-    let schema = schema::resolve(spec, schema);
-    if let (Some(format), Some(text)) = (
-        schema.get("x-datetime-format").and_then(Value::as_str),
-        value.as_str(),
-    ) {
-        if chrono::NaiveDateTime::parse_from_str(text, format).is_err() {
-            out.push(Violation::at(
-                path,
-                "x-datetime-format",
-                format!("{text:?} is not a real date-time ({format})"),
-            ));
-        }
-    }
-    match value {
-        Value::Object(map) => {
-            if let Some(Value::Object(props)) = schema.get("properties") {
-                for (k, v) in map {
-                    if let Some(s) = props.get(k) {
-                        path.push(k.clone());
-                        walk(spec, s, v, path, out, depth + 1);
-                        path.pop();
-                    }
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(s) = schema.get("items") {
-                for (i, v) in items.iter().enumerate() {
-                    path.push(i.to_string());
-                    walk(spec, s, v, path, out, depth + 1);
-                    path.pop();
-                }
-            }
-        }
-        _ => {}
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        if let Some(Value::Array(list)) = schema.get(key) {
-            for s in list {
-                walk(spec, s, value, path, out, depth + 1);
-            }
         }
     }
 }
