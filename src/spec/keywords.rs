@@ -15,6 +15,7 @@
 //! `2026-02-30 00:00:00` through). Formats checked: `date-time`, `date`, `time`, `uri`, `uuid`,
 //! `ipv4`, `ipv6`, `email`; others (`int64`, `double`, ...) are annotations, as the draft says.
 
+use super::schema::child;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 
@@ -618,9 +619,8 @@ impl Compiler<'_> {
 
     fn node(&mut self, map: &Map<String, Value>, at: &str, depth: usize) -> Result<Node, String> {
         let mut node = Node::default();
-        let sub = |key: &str| format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"));
         for (key, value) in map {
-            let here = sub(key);
+            let here = child(at, key);
             let bad = |what: &str| Err(format!("{here}: {key} must be {what}"));
             match key.as_str() {
                 "type" => {
@@ -690,7 +690,7 @@ impl Compiler<'_> {
                         ("maximum", "exclusiveMaximum")
                     };
                     let bound = bound(map, plain, exclusive)
-                        .map_err(|what| format!("{}: {what}", sub(plain)))?;
+                        .map_err(|what| format!("{}: {what}", child(at, plain)))?;
                     if lower {
                         node.minimum = bound;
                     } else {
@@ -707,7 +707,7 @@ impl Compiler<'_> {
                         return bad("an object");
                     };
                     for (name, s) in props {
-                        let id = self.compile(s, &sub_key(&here, name), depth + 1)?;
+                        let id = self.compile(s, &child(&here, name), depth + 1)?;
                         node.properties.push((name.clone(), id));
                     }
                 }
@@ -779,10 +779,6 @@ impl Compiler<'_> {
         debug_assert_eq!(compiled, id);
         Ok(id)
     }
-}
-
-fn sub_key(at: &str, key: &str) -> String {
-    format!("{at}/{}", key.replace('~', "~0").replace('/', "~1"))
 }
 
 fn count(value: &Value) -> Option<u64> {

@@ -143,3 +143,18 @@ pub(crate) fn schema_at(document: &Value, operation: &Value, path: &str) -> Opti
     }
     Some(resolve(document, &current).clone())
 }
+
+/// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants.
+pub(crate) fn child(pointer: &str, key: &str) -> String {
+    let mut out = String::with_capacity(pointer.len() + key.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -117,8 +117,7 @@ impl Violation {
     fn at(segments: &[String], rule: &str, message: String) -> Self {
         let pointer = segments
             .iter()
-            .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-            .collect();
+            .fold(String::new(), |at, key| schema::child(&at, key));
         Self {
             path: segments.join("."),
             rule: rule.to_owned(),

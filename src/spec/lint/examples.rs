@@ -118,11 +118,10 @@ impl Validators {
         let Some(error) = validator.errors(value).into_iter().next() else {
             return;
         };
-        let inside: String = error
+        let inside = error
             .path
             .iter()
-            .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-            .collect();
+            .fold(String::new(), |at, key| child(&at, key));
         let mut message = error.message;
         if message.chars().count() > 200 {
             message = message.chars().take(200).collect::<String>() + "…";

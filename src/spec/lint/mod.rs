@@ -146,20 +146,7 @@ impl Report {
     }
 }
 
-/// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants.
-pub(crate) fn child(pointer: &str, key: &str) -> String {
-    let mut out = String::with_capacity(pointer.len() + key.len() + 1);
-    out.push_str(pointer);
-    out.push('/');
-    for c in key.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::spec::schema::child;
 
 /// The parsed document, or the finding that says why there is none.
 fn parse(text: &str) -> Result<Value, Found> {
