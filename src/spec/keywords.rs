@@ -682,21 +682,8 @@ impl Compiler<'_> {
                     };
                     node.format = Format::from_name(name);
                 }
-                "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {
-                    let lower = key.ends_with("inimum");
-                    let (plain, exclusive) = if lower {
-                        ("minimum", "exclusiveMinimum")
-                    } else {
-                        ("maximum", "exclusiveMaximum")
-                    };
-                    let bound = bound(map, plain, exclusive)
-                        .map_err(|what| format!("{}: {what}", child(at, plain)))?;
-                    if lower {
-                        node.minimum = bound;
-                    } else {
-                        node.maximum = bound;
-                    }
-                }
+                // Read together after the loop: each bound depends on two keywords.
+                "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" => {}
                 "multipleOf" => match value.as_f64() {
                     Some(m) if m > 0.0 => node.multiple_of = Some(m),
                     _ => return bad("a number above 0"),
@@ -758,6 +745,10 @@ impl Compiler<'_> {
                 }
             }
         }
+        node.minimum = bound(map, "minimum", "exclusiveMinimum")
+            .map_err(|what| format!("{}: {what}", child(at, "minimum")))?;
+        node.maximum = bound(map, "maximum", "exclusiveMaximum")
+            .map_err(|what| format!("{}: {what}", child(at, "maximum")))?;
         Ok(node)
     }
 

@@ -158,3 +158,38 @@ pub(crate) fn child(pointer: &str, key: &str) -> String {
     }
     out
 }
+
+/// Which of `keys` (an operation's response keys) documents `status`: the exact code, then
+/// its class (`2XX`), then `default`.
+pub(crate) fn response_key<'a, I>(keys: I, status: u16) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+    I::IntoIter: Clone,
+{
+    let keys = keys.into_iter();
+    let class = [b'0' + (status / 100 % 10) as u8, b'X', b'X'];
+    let exact = |k: &&str| k.parse::<u16>() == Ok(status);
+    keys.clone()
+        .find(exact)
+        .or_else(|| keys.clone().find(|k| k.as_bytes() == class))
+        .or_else(|| keys.clone().find(|k| *k == "default"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{child, response_key};
+
+    #[test]
+    fn a_status_finds_its_code_then_its_class_then_default() {
+        let keys = ["default", "4XX", "404", "200"];
+        assert_eq!(response_key(keys, 404), Some("404"));
+        assert_eq!(response_key(keys, 429), Some("4XX"));
+        assert_eq!(response_key(keys, 500), Some("default"));
+        assert_eq!(response_key(["200"], 201), None);
+    }
+
+    #[test]
+    fn pointer_keys_are_escaped() {
+        assert_eq!(child("/a", "b/c~d"), "/a/b~1c~0d");
+    }
+}

@@ -172,23 +172,11 @@ fn compile(document: &Value, schema: Value) -> Result<keywords::Schema, String> 
 }
 
 impl Compiled {
-    /// The schema documented for `status`: exact, then `2XX`-style, then `default` (found
-    /// without building a key: this runs for every answer).
+    /// The schema documented for `status` (found without building a key: this runs for
+    /// every answer).
     fn response(&self, status: u16) -> Option<&keywords::Schema> {
-        let exact = |k: &str| k.parse::<u16>().is_ok_and(|n| n == status);
-        let class = |k: &str| {
-            k.len() == 3 && k.ends_with("XX") && k.as_bytes()[0] == b'0' + (status / 100 % 10) as u8
-        };
-        [&exact as &dyn Fn(&str) -> bool, &class, &|k: &str| {
-            k == "default"
-        }]
-        .iter()
-        .find_map(|matches| {
-            self.responses
-                .iter()
-                .find(|(k, _)| matches(k))
-                .map(|(_, v)| v)
-        })
+        let key = schema::response_key(self.responses.keys().map(String::as_str), status)?;
+        self.responses.get(key)
     }
 
     fn new(op: &Operation) -> Result<Self, String> {
@@ -269,13 +257,9 @@ impl Operation {
     pub fn response_schema(&self, status: u16) -> Option<Value> {
         let document = self.api.document();
         let responses = self.raw.get("responses")?;
-        let response = [
-            status.to_string(),
-            format!("{}XX", status / 100),
-            "default".into(),
-        ]
-        .iter()
-        .find_map(|k| responses.get(k))?;
+        let responses = responses.as_object()?;
+        let key = schema::response_key(responses.keys().map(String::as_str), status)?;
+        let response = responses.get(key)?;
         let schema = schema::resolve(document, response)
             .pointer("/content/application~1json/schema")?
             .clone();
