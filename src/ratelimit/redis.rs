@@ -127,28 +127,24 @@ impl RedisLog {
     /// Runs `script` (`EVAL`, one key) and gives its integer answer.
     async fn script(&self, script: &str, args: &[String]) -> Result<i64> {
         let mut slot = self.connection.lock().await;
-        if slot.is_none() {
-            *slot = Some(connect(&self.url).await?);
-        }
-        let Some(connection) = slot.as_mut() else {
-            return Err(unusable(&self.url, "not connected"));
+        // Taken out for the exchange and put back only after a good answer: after a failure,
+        // whatever was half read goes with it, and the next call reconnects.
+        let mut connection = match slot.take() {
+            Some(connection) => connection,
+            None => connect(&self.url).await?,
         };
         let mut command: Vec<&[u8]> = vec![b"EVAL", script.as_bytes(), b"1", self.key.as_bytes()];
         command.extend(args.iter().map(|a| a.as_bytes()));
         match connection.command(&command, TIMEOUT).await {
-            Ok(Reply::Integer(n)) => Ok(n),
-            Ok(other) => {
-                *slot = None;
-                Err(unusable(
-                    &self.url,
-                    format!("the script answered {other:?}"),
-                ))
+            Ok(Reply::Integer(n)) => {
+                *slot = Some(connection);
+                Ok(n)
             }
-            Err(why) => {
-                // Whatever was half read is gone with the connection; the next call reconnects.
-                *slot = None;
-                Err(unusable(&self.url, why))
-            }
+            Ok(other) => Err(unusable(
+                &self.url,
+                format!("the script answered {other:?}"),
+            )),
+            Err(why) => Err(unusable(&self.url, why)),
         }
     }
 
