@@ -11,6 +11,8 @@
 //! `validate_request`/`validate_response` report nothing but `x-` rules (`x-rules`, which run
 //! only on a schema-valid request, and `x-datetime-format`, which the reference ignores).
 
+mod common;
+
 // Only the mutated documents are used here, not what each mutation says it breaks.
 #[allow(dead_code)]
 #[path = "properties/mutate.rs"]
@@ -22,7 +24,6 @@ use chrono::{DateTime, Utc};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
-use std::path::Path;
 use threatbind::spec::{Api, Operation};
 
 fn now() -> DateTime<Utc> {
@@ -32,34 +33,15 @@ fn now() -> DateTime<Utc> {
 /// `(operation, status or None for a request, value)` for every fixture; invalid fixtures
 /// contribute their `document`.
 fn fixtures() -> Vec<(&'static Operation, Option<u16>, Value)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut out = Vec::new();
-    for api in Api::ALL.iter().copied() {
-        let Ok(ops) = std::fs::read_dir(root.join(api.stem())) else {
-            continue;
-        };
-        for op_dir in ops.flatten() {
-            let Some(op) = api.operation(&op_dir.file_name().to_string_lossy()) else {
-                continue;
-            };
-            for file in std::fs::read_dir(op_dir.path()).unwrap().flatten() {
-                let name = file.file_name().to_string_lossy().into_owned();
-                let text = std::fs::read_to_string(file.path()).unwrap();
-                let value: Value = serde_json::from_str(&text).unwrap();
-                let parts: Vec<&str> = name.split('.').collect();
-                let status = parts.get(1).and_then(|s| s.parse::<u16>().ok());
-                match parts[0] {
-                    "request" => out.push((op, None, value)),
-                    "response" => out.push((op, status, value)),
-                    "invalid-request" => out.push((op, None, value["document"].clone())),
-                    "invalid-response" => out.push((op, status, value["document"].clone())),
-                    _ => {}
-                }
-            }
-        }
-    }
-    assert!(out.len() > 100, "only {} fixtures found", out.len());
-    out
+    let (all, problems) = common::fixtures::load();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(all.len() > 100, "only {} fixtures found", all.len());
+    all.iter()
+        .map(|f| {
+            let (status, value) = f.checked();
+            (f.op, status, value.clone())
+        })
+        .collect()
 }
 
 fn reference(schema: &Value) -> jsonschema::Validator {

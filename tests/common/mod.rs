@@ -1,6 +1,8 @@
 //! Helpers shared by the client tests: loopback mock servers and fixtures.
 #![allow(dead_code)]
 
+pub mod fixtures;
+
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
