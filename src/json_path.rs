@@ -222,18 +222,20 @@ mod tests {
     }
 
     #[test]
-    fn text_that_is_not_json_still_gets_an_answer() {
-        for text in [
-            "",
-            "{",
-            "{\"data\": [",
-            "\"",
-            "{\"data\": [1,,]}",
-            "]]]",
-            "{\"a\"::}",
+    fn text_that_is_not_json_gets_the_path_so_far_and_serde_json_s_reason() {
+        for (text, path) in [
+            ("", "."),
+            ("{", "."),
+            ("{\"data\": [", "data"),
+            ("\"", "."),
+            ("{\"data\": [1,,]}", "data[0]"),
+            ("]]]", "."),
+            ("{\"a\"::}", "."),
         ] {
-            let got = problem(text);
-            assert!(got.starts_with("at "), "{text:?}: {got}");
+            let reason = serde_json::from_slice::<Page>(text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert_eq!(problem(text), format!("at {path}: {reason}"), "{text:?}");
         }
     }
 }
