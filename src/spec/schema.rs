@@ -41,15 +41,22 @@ pub(crate) fn convert(value: &Value) -> Value {
 /// A compilable document: `schema` plus the spec's converted components, so that
 /// `#/components/schemas/X` references resolve.
 pub(crate) fn standalone(document: &Value, schema: Value) -> Value {
+    let components = document.get("components").map(convert);
+    with_components(components.as_ref(), &schema)
+}
+
+/// [`standalone`] with the components already converted (a caller compiling many schemas of
+/// one spec converts them once).
+pub(crate) fn with_components(components: Option<&Value>, schema: &Value) -> Value {
     let mut root = Map::new();
     root.insert(
         "$schema".into(),
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
-    if let Some(components) = document.get("components") {
-        root.insert("components".into(), convert(components));
+    if let Some(components) = components {
+        root.insert("components".into(), components.clone());
     }
-    root.insert("allOf".into(), json!([convert(&schema)]));
+    root.insert("allOf".into(), json!([convert(schema)]));
     Value::Object(root)
 }
 

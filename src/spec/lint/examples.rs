@@ -7,8 +7,8 @@ use super::project::is_json;
 use super::structure::Sites;
 use super::{child, last_segment, refs, Report};
 use crate::spec::keywords;
-use crate::spec::schema::convert;
-use serde_json::{json, Map, Value};
+use crate::spec::schema;
+use serde_json::Value;
 use std::collections::HashMap;
 
 /// Checks every example and default of `document`.
@@ -70,32 +70,21 @@ pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
 /// Compiled schemas, by the pointer of the schema; `None` where one does not compile (an
 /// unresolved `$ref`, a bad pattern or an unknown keyword, which other rules report).
 struct Validators {
-    components: Value,
+    components: Option<Value>,
     compiled: HashMap<String, Option<keywords::Schema>>,
 }
 
 impl Validators {
     fn new(document: &Value) -> Self {
         Validators {
-            components: document
-                .get("components")
-                .map(convert)
-                .unwrap_or(Value::Null),
+            components: document.get("components").map(schema::convert),
             compiled: HashMap::new(),
         }
     }
 
     fn compile(&self, schema: &Value) -> Option<keywords::Schema> {
-        let mut root = Map::new();
-        root.insert(
-            "$schema".into(),
-            json!("https://json-schema.org/draft/2020-12/schema"),
-        );
-        if !self.components.is_null() {
-            root.insert("components".into(), self.components.clone());
-        }
-        root.insert("allOf".into(), json!([convert(schema)]));
-        keywords::Schema::compile(&Value::Object(root)).ok()
+        let root = schema::with_components(self.components.as_ref(), schema);
+        keywords::Schema::compile(&root).ok()
     }
 
     /// Reports the first way `value` (at `here`) breaks `schema` (at `schema_at`).
