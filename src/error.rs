@@ -109,6 +109,11 @@ pub enum Error {
         /// What is wrong.
         problem: String,
     },
+    /// The quota store (a machine's state files, a Redis server) could not be used while a
+    /// request waited for its slot: nothing was sent, and no quota of this process's own was
+    /// used in its place.
+    #[error("quota store: {0}")]
+    QuotaStore(String),
     /// A beta operation was called without opting in.
     #[error("{operation} is a beta operation: enable it first (enable_unstable(\"{operation}\"))")]
     Unstable {
@@ -136,7 +141,7 @@ fn join(violations: &[Violation]) -> String {
 impl Error {
     /// The `threatbind` CLI's exit code for this error: 2 invalid input or configuration (nothing
     /// sent), 3 the API answered with an error (a redirect included), 4 transport, timeout or an
-    /// answer too large, 5 rate limit, retry or page budget exhausted, 6 an answer that breaks
+    /// answer too large (or a quota store that stopped answering), 5 rate limit, retry or page budget exhausted, 6 an answer that breaks
     /// the documented type.
     ///
     /// ```
@@ -147,7 +152,7 @@ impl Error {
             Error::Validation(_) | Error::Config { .. } | Error::Unstable { .. } => 2,
             Error::Api { .. } | Error::Redirect { .. } | Error::Auth(_) | Error::Protocol(_) => 3,
             Error::Decode(_) => 6,
-            Error::Transport(_) | Error::TooLarge { .. } => 4,
+            Error::Transport(_) | Error::TooLarge { .. } | Error::QuotaStore(_) => 4,
             Error::RateLimited { .. } | Error::RetriesExhausted { .. } | Error::Budget(_) => 5,
             Error::Pagination { reason, .. } => reason.exit_code(),
         }

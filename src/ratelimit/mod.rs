@@ -351,7 +351,7 @@ impl RateLimiter {
                 let state = file.clone();
                 let taken = tokio::task::spawn_blocking(move || state.take(id))
                     .await
-                    .map_err(|e| Error::config("quota store", e.to_string()))??;
+                    .map_err(|e| Error::QuotaStore(e.to_string()))??;
                 Ok(match taken {
                     None => Ok(Permit {
                         id,
@@ -430,23 +430,29 @@ impl StateFile {
             limit,
         };
         crate::private_fs::dir(dir).map_err(|e| file.problem(dir, e))?;
-        file.handle()?;
+        crate::private_fs::open(&file.path).map_err(|e| file.problem(&file.path, e))?;
         Ok(file)
     }
 
+    /// A problem while opening the store (the client is being built: a configuration error).
     fn problem(&self, path: &Path, e: impl std::fmt::Display) -> Error {
         Error::config("quota store", format!("{}: {e}", path.display()))
     }
 
+    /// A problem while a request waits for its slot.
+    fn failed(&self, e: impl std::fmt::Display) -> Error {
+        Error::QuotaStore(format!("{}: {e}", self.path.display()))
+    }
+
     fn handle(&self) -> Result<std::fs::File> {
-        crate::private_fs::open(&self.path).map_err(|e| self.problem(&self.path, e))
+        crate::private_fs::open(&self.path).map_err(|e| self.failed(e))
     }
 
     /// Under the lock: reads the live slots, lets `change` edit them, writes them back.
     fn update<T>(&self, change: impl FnOnce(&mut Vec<(u64, u128)>, u128) -> T) -> Result<T> {
         use std::io::{Read, Seek, Write};
         let mut file = self.handle()?;
-        file.lock().map_err(|e| self.problem(&self.path, e))?;
+        file.lock().map_err(|e| self.failed(e))?;
         let mut text = String::new();
         // An unreadable (torn, foreign) content counts as empty lines: skipped, not fatal.
         let _ = file.read_to_string(&mut text);
@@ -475,7 +481,7 @@ impl StateFile {
             .and_then(|()| file.rewind())
             .and_then(|()| file.write_all(out.as_bytes()));
         let _ = file.unlock();
-        written.map_err(|e| self.problem(&self.path, e))?;
+        written.map_err(|e| self.failed(e))?;
         Ok(result)
     }
 

@@ -174,10 +174,7 @@ impl RedisLog {
 /// secret in the reason redacted.
 fn unusable(url: &RedisUrl, why: impl std::fmt::Display) -> Error {
     let why = crate::secret::redact(&why.to_string());
-    Error::config(
-        "quota store",
-        format!("cannot use the Redis server {url}: {why}"),
-    )
+    Error::QuotaStore(format!("cannot use the Redis server {url}: {why}"))
 }
 
 /// Connects, logs in and checks the server answers (PING), each step within [`TIMEOUT`].

@@ -73,6 +73,7 @@ fn demo_global(global: &Global, base_url: &str, api: Api) -> Global {
         base_url: Some(format!("{base_url}{}", api.server_path())),
         settings,
         cache_dir: None,
+        cache_source: "",
         output: None,
         max_time: None,
         vars: Some(demo_vars()),

@@ -96,6 +96,8 @@ pub(crate) struct Global {
     pub settings: Settings,
     /// Where state shared between runs lives (quota windows, the Zoho token), if anywhere.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// The variable `cache_dir` came from (`THREATBIND_CACHE_DIR`, `XDG_CACHE_HOME`, `HOME`).
+    pub cache_source: &'static str,
     /// The output form asked for, if any.
     pub output: Option<Output>,
     /// `--max-time`, if given.
@@ -106,6 +108,53 @@ pub(crate) struct Global {
 }
 
 impl Global {
+    /// Checks, before anything is sent, that state shared between runs can be kept where the
+    /// run will keep it: the cache directory (the machine's quota state and the Zoho token
+    /// cache) is created, a Redis store answers. A cache directory that cannot be used stops
+    /// the run (exit 2) naming it and what it means; no cache directory at all is said on
+    /// stderr. Never a quota of this process's own in silence.
+    pub(crate) async fn check_store(&self) -> Result<(), Error> {
+        use threatbind::QuotaStore;
+        match &self.cache_dir {
+            Some(dir) => {
+                for sub in ["quota", "tokens"] {
+                    let wanted = matches!(&self.settings.quota_store, QuotaStore::Machine(_))
+                        || sub == "tokens";
+                    if !wanted {
+                        continue;
+                    }
+                    if let Err(e) = QuotaStore::Machine(dir.join(sub)).check().await {
+                        let e = match e {
+                            Error::Config { problem, .. } => problem,
+                            other => other.to_string(),
+                        };
+                        return Err(Error::config(
+                            self.cache_source,
+                            format!(
+                                "the cache directory {} cannot be used ({e}): the quota would not be \
+                                 shared with the other threatbind processes of this machine and the \
+                                 Zoho token cache would be off; set THREATBIND_CACHE_DIR to a \
+                                 writable directory (or --quota-store process for a quota of this \
+                                 run's own)",
+                                dir.display()
+                            ),
+                        ));
+                    }
+                }
+            }
+            None => {}
+        }
+        #[cfg(feature = "redis")]
+        if let QuotaStore::Redis(_) = &self.settings.quota_store {
+            self.settings
+                .quota_store
+                .check()
+                .await
+                .map_err(|e| Error::config("--quota-store", e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// A variable: from `vars` when set, else the process environment.
     pub(crate) fn var(&self, name: &str) -> Option<String> {
         match &self.vars {
@@ -115,17 +164,18 @@ impl Global {
     }
 }
 
-/// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`;
-/// none when none of them is set (then nothing is shared between runs).
-fn cache_dir() -> Option<std::path::PathBuf> {
+/// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`,
+/// with the variable it came from; none when none of them is set (then nothing is shared
+/// between runs, and every run says so).
+fn cache_dir() -> Option<(std::path::PathBuf, &'static str)> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     if let Some(dir) = var("THREATBIND_CACHE_DIR") {
-        return Some(dir.into());
+        return Some((dir.into(), "THREATBIND_CACHE_DIR"));
     }
     if let Some(dir) = var("XDG_CACHE_HOME") {
-        return Some(std::path::PathBuf::from(dir).join("threatbind"));
+        return Some((std::path::PathBuf::from(dir).join("threatbind"), "XDG_CACHE_HOME"));
     }
-    var("HOME").map(|home| std::path::PathBuf::from(home).join(".cache/threatbind"))
+    var("HOME").map(|home| (std::path::PathBuf::from(home).join(".cache/threatbind"), "HOME"))
 }
 
 /// Reads a global flag through its parser, naming the flag when the value is bad.
@@ -181,7 +231,8 @@ impl Global {
         if settings.insecure_skip_tls_verify {
             note("warning: --insecure-skip-tls-verify: TLS certificates are NOT verified; anyone on the path can read the credentials and answers");
         }
-        let cache_dir = cache_dir();
+        let cache = cache_dir();
+        let cache_dir = cache.as_ref().map(|(dir, _)| dir.clone());
         settings.quota_store = quota_store(m, cache_dir.as_deref())?;
         let mut output = flag(m, "output", |t| {
             match t.trim().to_ascii_lowercase().as_str() {
@@ -199,6 +250,7 @@ impl Global {
             base_url: flag(m, "base-url", |t| Ok(t.to_owned()))?,
             settings,
             cache_dir,
+            cache_source: cache.map_or("", |(_, source)| source),
             output,
             max_time,
             vars: None,
@@ -224,7 +276,10 @@ fn quota_store(
     };
     let machine = || match cache_dir {
         Some(dir) => QuotaStore::Machine(dir.join("quota")),
-        None => QuotaStore::InProcess,
+        None => {
+            note("warning: no cache directory (THREATBIND_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset): the quota is this run's own, not shared with other threatbind processes, and the Zoho token cache is off");
+            QuotaStore::InProcess
+        }
     };
     let Some(text) = text else {
         return Ok(machine());
@@ -463,13 +518,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         let global = Global::new(&matches)?;
-        // A shared store that cannot be used stops the run before anything is sent.
-        if matches!(
-            global.settings.quota_store,
-            threatbind::QuotaStore::Redis(_)
-        ) {
-            global.settings.quota_store.check().await?;
-        }
+        // A shared store that cannot be used stops the run before anything is sent: never a
+        // quota of this process's own in its place.
+        global.check_store().await?;
         let command = dispatch(&matches, &global);
         // --max-time bounds the whole command (pages included), not only each call.
         let Some(max_time) = global.max_time else {
