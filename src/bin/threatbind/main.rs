@@ -14,6 +14,7 @@ mod json_text;
 mod mock_cmd;
 mod progress;
 mod run;
+mod signals;
 mod spec_diff;
 mod spec_lint;
 mod spec_tools;

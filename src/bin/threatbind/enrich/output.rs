@@ -1,0 +1,283 @@
+//! Where `enrich` writes its records: standard output, or a file held under an OS lock for the
+//! whole run (one run per output file), continued by `--resume` and rewritten in place by
+//! `--retry-failed`.
+
+use super::records::{may_have_passed, Input};
+use crate::note;
+use serde_json::Value;
+use std::fs::File;
+use std::io::{BufRead, Seek, Write};
+use std::path::{Path, PathBuf};
+use threatbind::Error;
+
+/// Opens `path` for the run (created if missing, its content left as it is) and locks it; a
+/// file another run holds is refused, naming that run's process where the system says it.
+pub(crate) fn open_locked(path: &Path) -> Result<File, Error> {
+    let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(flag)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let who = holder(&file)
+                .map(|pid| format!("process {pid}"))
+                .unwrap_or_else(|| "another process".to_owned());
+            Err(Error::config(
+                "--out",
+                format!(
+                    "{} is being written by another threatbind run ({who}): one run per output \
+                     file; wait for it to end, or choose another --out",
+                    path.display()
+                ),
+            ))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(flag(e)),
+    }
+}
+
+/// The process holding the lock of `file`, from the system's table of locks (`/proc/locks`,
+/// Linux); none where there is no such table.
+fn holder(file: &File) -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata().ok()?;
+        let (dev, ino) = (meta.dev(), meta.ino());
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+        let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+        let table = std::fs::read_to_string("/proc/locks").ok()?;
+        table.lines().find_map(|line| {
+            // "1: FLOCK  ADVISORY  WRITE 4242 fe:00:10011106 0 EOF"; waiters have "->".
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.get(1) == Some(&"->") || fields.len() < 6 {
+                return None;
+            }
+            let mut place = fields[5].split(':');
+            let (Some(maj), Some(min), Some(node)) = (place.next(), place.next(), place.next())
+            else {
+                return None;
+            };
+            let same = u64::from_str_radix(maj, 16).ok()? == major
+                && u64::from_str_radix(min, 16).ok()? == minor
+                && node.parse::<u64>().ok()? == ino;
+            same.then(|| fields[4].parse().ok()).flatten()
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
+}
+
+/// What an earlier run left: how many whole records, and how many of them failed in a way that
+/// may have passed (what `--retry-failed` redoes).
+pub(crate) struct Earlier {
+    pub kept: usize,
+    pub may_have_passed: usize,
+}
+
+/// Continues from an earlier run's output: reads its records one by one, each checked against
+/// the next input indicator (streamed, so memory stays flat however long the run), cuts a torn
+/// last line (one a kill left without its newline, or that is not a whole record) and says how
+/// many records are kept. The input is left at the first indicator still to do.
+pub(crate) fn resume_from(
+    file: &File,
+    path: &Path,
+    input_path: &Path,
+    lines: &mut impl Iterator<Item = std::io::Result<Input>>,
+) -> Result<Earlier, Error> {
+    let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
+    let mut reader = std::io::BufReader::new(file);
+    (&*file).rewind().map_err(flag)?;
+    let (mut kept, mut keep, mut redo) = (0usize, 0u64, 0usize);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(flag)?;
+        if n == 0 {
+            break;
+        }
+        let parsed: Option<Value> = line
+            .ends_with(b"\n")
+            .then(|| serde_json::from_slice(&line).ok())
+            .flatten();
+        let Some(indicator) = parsed
+            .as_ref()
+            .and_then(|v| v.get("indicator"))
+            .and_then(Value::as_str)
+        else {
+            break;
+        };
+        let input = match lines.next() {
+            Some(Ok(input)) => input,
+            Some(Err(e)) => {
+                return Err(Error::config(
+                    "--input",
+                    format!("{}: {e}", input_path.display()),
+                ))
+            }
+            None => {
+                return Err(Error::config(
+                    "--resume",
+                    format!(
+                        "{} has more records than the input has indicators",
+                        path.display()
+                    ),
+                ))
+            }
+        };
+        if input.indicator != indicator {
+            return Err(Error::config(
+                "--resume",
+                format!(
+                    "record {} of {} is for {indicator:?}, but input line {} is {:?}: not the output of this input",
+                    kept + 1,
+                    path.display(),
+                    input.line,
+                    input.indicator
+                ),
+            ));
+        }
+        if parsed.as_ref().is_some_and(may_have_passed) {
+            redo += 1;
+        }
+        kept += 1;
+        keep += n as u64;
+    }
+    let length = file.metadata().map_err(flag)?.len();
+    if keep < length {
+        note(&format!(
+            "enrich: {} bytes after record {kept} are not a whole record (a torn last line): redone",
+            length - keep
+        ));
+        file.set_len(keep).map_err(flag)?;
+    }
+    Ok(Earlier {
+        kept,
+        may_have_passed: redo,
+    })
+}
+
+/// The records of the file at `path`, lazily, one line each (newline included).
+pub(crate) fn old_records(path: &Path) -> std::io::Result<impl Iterator<Item = String>> {
+    let mut reader = std::io::BufReader::new(File::open(path)?);
+    Ok(std::iter::from_fn(move || {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(n) if n > 0 && line.ends_with('\n') => Some(line),
+            _ => None,
+        }
+    }))
+}
+
+/// Where records go.
+pub(crate) enum Sink {
+    /// Standard output.
+    Stdout(std::io::StdoutLock<'static>),
+    /// The locked output file, written at its end.
+    File(File),
+    /// `--retry-failed`: a new file beside the output, which replaces it when the run ends
+    /// however it ends (see [`Rewrite`]).
+    Rewrite(Rewrite),
+}
+
+impl Sink {
+    /// The locked `file` at `path`: emptied, or (resuming) written after its records.
+    pub fn file(file: File, path: &Path, resume: bool) -> Result<Self, Error> {
+        let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
+        if !resume {
+            file.set_len(0).map_err(flag)?;
+        }
+        (&file).seek(std::io::SeekFrom::End(0)).map_err(flag)?;
+        Ok(Sink::File(file))
+    }
+
+    /// Writes one record and its newline, at once.
+    pub fn write(&mut self, record: &str) -> std::io::Result<()> {
+        let mut line = String::with_capacity(record.len() + 1);
+        line.push_str(record.trim_end_matches('\n'));
+        line.push('\n');
+        match self {
+            Sink::Stdout(out) => out.write_all(line.as_bytes()).and_then(|()| out.flush()),
+            Sink::File(file) => file.write_all(line.as_bytes()),
+            Sink::Rewrite(rewrite) => {
+                rewrite.new.write_all(line.as_bytes())?;
+                rewrite.written += 1;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The rewrite of an output by `--retry-failed`: the records, redone or kept, go to a new file
+/// beside it; the old file stays whole and locked meanwhile. When the run ends, however it ends
+/// (done, interrupted, stopped by a failure, out of time), the old records not reached yet are
+/// copied after the new ones and the new file takes the old one's name, so the output is always
+/// a whole, ordered prefix of the input that `--resume` continues. If that fails, the new file
+/// is removed and the old one left as it was.
+pub(crate) struct Rewrite {
+    new: File,
+    new_path: PathBuf,
+    path: PathBuf,
+    written: usize,
+    kept: usize,
+    // The old file, whose lock holds off other runs until the new one replaces it.
+    _old: File,
+}
+
+impl Rewrite {
+    pub fn new(old: File, path: &Path, kept: usize) -> Result<Self, Error> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let new_path = path.with_file_name(format!(".{name}.retry-{}", std::process::id()));
+        let flag = |e: std::io::Error| {
+            Error::config("--out", format!("{}: {e}", new_path.display()))
+        };
+        let new = File::create(&new_path).map_err(flag)?;
+        if let Ok(meta) = old.metadata() {
+            let _ = new.set_permissions(meta.permissions());
+        }
+        Ok(Self {
+            new,
+            new_path,
+            path: path.to_owned(),
+            written: 0,
+            kept,
+            _old: old,
+        })
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        if self.written < self.kept {
+            for line in old_records(&self.path)?
+                .skip(self.written)
+                .take(self.kept - self.written)
+            {
+                self.new.write_all(line.as_bytes())?;
+            }
+        }
+        self.new.sync_all()?;
+        std::fs::rename(&self.new_path, &self.path)
+    }
+}
+
+impl Drop for Rewrite {
+    fn drop(&mut self) {
+        if let Err(e) = self.finish() {
+            let _ = std::fs::remove_file(&self.new_path);
+            note(&format!(
+                "error: --retry-failed: {} could not replace {} ({e}); the earlier records are left as they were",
+                self.new_path.display(),
+                self.path.display()
+            ));
+        }
+    }
+}
