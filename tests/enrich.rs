@@ -2,6 +2,8 @@
 //! the concurrency, a resumed run that keeps finished records and redoes a torn last line, a
 //! SIGKILL mid-run that loses and duplicates nothing, and bad input refused before sending.
 
+mod common;
+
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -494,4 +496,451 @@ async fn a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line() {
         summaries[0].contains("7 records (7 ok, 0 failed)"),
         "{stderr}"
     );
+}
+
+/// Mounts `status` with `body` for the IoC lookup of `indicator`, taking precedence over the
+/// answers mounted later.
+async fn answer(server: &MockServer, indicator: &str, status: u16, body: &str) {
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .and(query_param("indicator", indicator))
+        .respond_with(
+            ResponseTemplate::new(status).set_body_raw(body.to_owned(), "application/json"),
+        )
+        .with_priority(1)
+        .mount(server)
+        .await;
+}
+
+/// The records of `file`, parsed.
+fn parsed(file: &Path) -> Vec<Value> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vendor_outage_or_refused_credentials_stop_the_run_and_are_never_records() {
+    // A 503 after every retry (exit 5) and a refused key (401: exit 3) at the 6th of 12 inputs.
+    for (status, code) in [(503u16, 5), (401, 3)] {
+        let n = 12;
+        let server = uniform_server(Duration::from_millis(1)).await;
+        answer(
+            &server,
+            "ioc-5.example.com",
+            status,
+            r#"{"errors":["nope"]}"#,
+        )
+        .await;
+        let dir = tempdir(&format!("outage-{status}"));
+        let file = input(&dir, n);
+        let out_file = dir.join("out.jsonl");
+        let args = [
+            "--input",
+            file.to_str().unwrap(),
+            "--out",
+            out_file.to_str().unwrap(),
+            "--concurrency",
+            "3",
+        ];
+        let out = enrich(&server.uri(), &dir, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains(&status.to_string()), "{stderr}");
+        assert!(stderr.contains("--resume"), "{stderr}");
+        assert!(!stderr.contains("dd-secret"), "{stderr}");
+        // The five records before the failure, all answers; none for it or after it.
+        assert_eq!(
+            records(&std::fs::read_to_string(&out_file).unwrap()),
+            expected(n)[..5]
+        );
+        // The outage is over: --resume redoes exactly what is missing.
+        server.reset().await;
+        let server2 = uniform_server(Duration::from_millis(1)).await;
+        let out = enrich(&server2.uri(), &dir, &[&args[..], &["--resume"]].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            records(&std::fs::read_to_string(&out_file).unwrap()),
+            expected(n)
+        );
+        assert_eq!(server2.received_requests().await.unwrap().len(), n - 5);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_vendor_is_exit_4_with_no_record() {
+    // A port nothing listens on: every attempt is refused at connect.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempdir("unreachable");
+    let file = input(&dir, 3);
+    let out_file = dir.join("out.jsonl");
+    let out = enrich(
+        &format!("http://127.0.0.1:{port}"),
+        &dir,
+        &[
+            "--input",
+            file.to_str().unwrap(),
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("transport"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quota_store_that_breaks_mid_run_stops_it_without_records() {
+    let n = 8;
+    let server = uniform_server(Duration::from_millis(1)).await;
+    let dir = tempdir("store-breaks");
+    let file = input(&dir, n);
+    let out_file = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+        "--concurrency",
+        "1",
+    ];
+    // Two lookups a second, kept in the machine's state file; the run waits for the quota
+    // after the first two.
+    let mut run = command(&server.uri(), &dir, &args);
+    run.args(["--rate-limit", "2/1"]).stderr(Stdio::piped());
+    let child = run.spawn().unwrap();
+    wait_for_lines(&out_file, 2).await;
+    // The state file becomes unusable (a directory in its place) while the run waits.
+    let quota = dir.join("cache/quota");
+    let state = std::fs::read_dir(&quota)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "quota"))
+        .expect("a state file");
+    std::fs::remove_file(&state).unwrap();
+    std::fs::create_dir(&state).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("quota store"), "{stderr}");
+    let written = parsed(&out_file);
+    assert!(written.len() >= 2 && written.len() < n, "{written:?}");
+    assert!(written.iter().all(|r| r["ok"] == true), "{written:?}");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        written.len(),
+        "a lookup was sent but not written"
+    );
+    // The store is back: --resume finishes the list, every record an answer.
+    std::fs::remove_dir(&state).unwrap();
+    let out = enrich(&server.uri(), &dir, &[&args[..], &["--resume"]].concat());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        records(&std::fs::read_to_string(&out_file).unwrap()),
+        expected(n)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_run_on_the_same_output_is_refused_naming_the_first() {
+    let n = 20;
+    let server = uniform_server(Duration::from_millis(40)).await;
+    let dir = tempdir("one-run");
+    let file = input(&dir, n);
+    let out_file = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+        "--concurrency",
+        "1",
+    ];
+    let first = common::KillOnDrop(
+        command(&server.uri(), &dir, &args)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_lines(&out_file, 2).await;
+    // A cron job overlapping the first, with and without --resume.
+    for extra in [&[][..], &["--resume"][..]] {
+        let second = enrich(&server.uri(), &dir, &[&args[..], extra].concat());
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert_eq!(second.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("--out") && stderr.contains("out.jsonl"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("process {}", first.0.id())),
+            "{stderr}"
+        );
+    }
+    let mut first = first;
+    assert!(first.0.wait().unwrap().success());
+    // Nothing interleaved: the first run's records, once each, in order.
+    assert_eq!(
+        records(&std::fs::read_to_string(&out_file).unwrap()),
+        expected(n)
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), n);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_and_sighup_write_the_records_in_flight_then_exit_128_plus_the_signal() {
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let n = 40;
+        let server = uniform_server(Duration::from_millis(60)).await;
+        let dir = tempdir(&format!("sig{signal}"));
+        let file = input(&dir, n);
+        let out_file = dir.join("out.jsonl");
+        let args = [
+            "--input",
+            file.to_str().unwrap(),
+            "--out",
+            out_file.to_str().unwrap(),
+            "--concurrency",
+            "4",
+        ];
+        let child = command(&server.uri(), &dir, &args)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for_lines(&out_file, 4).await;
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {stderr}");
+        assert!(stderr.contains(&format!("SIG{signal}")), "{stderr}");
+        let written = records(&std::fs::read_to_string(&out_file).unwrap());
+        assert!(written.len() < n, "{} records", written.len());
+        assert_eq!(written, expected(n)[..written.len()]);
+        // Every lookup the vendor answered was written.
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            written.len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_failed_redoes_what_may_have_passed_and_keeps_the_rest_as_written() {
+    let server = uniform_server(Duration::from_millis(1)).await;
+    let dir = tempdir("retry-failed");
+    let file = dir.join("in.txt");
+    std::fs::write(
+        &file,
+        "a.example.com\nb.example.com\nc.example.com\nd.example.com\ne.example.com\n",
+    )
+    .unwrap();
+    let out_file = dir.join("out.jsonl");
+    // An earlier run's output: an answer, a not-found, a failure an older version recorded for
+    // a quota store that was down, a refusal of the input, and nothing yet for e.
+    let earlier = [
+        r#"{"indicator":"a.example.com","ok":true,"result":{"data":{"earlier":true}}}"#,
+        r#"{"indicator":"b.example.com","ok":false,"error":{"status":404,"code":"404","detail":"not found"}}"#,
+        r#"{"indicator":"c.example.com","ok":false,"error":{"status":null,"code":"error","detail":"configuration: quota store: cannot use the Redis server redis://127.0.0.1:1/: Connection refused"}}"#,
+        r#"{"indicator":"d.example.com","ok":false,"error":{"status":400,"code":"400","detail":"invalid indicator"}}"#,
+    ];
+    std::fs::write(&out_file, format!("{}\n", earlier.join("\n"))).unwrap();
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+        "--resume",
+    ];
+    // --resume alone keeps them, and says that some may have passed.
+    let out = enrich(&server.uri(), &dir, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("2 of the 4 earlier records") && stderr.contains("--retry-failed"),
+        "{stderr}"
+    );
+    let lines: Vec<String> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines[..4], earlier.map(str::to_owned));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+
+    // --retry-failed: b and c are asked again; a, d (and now e) are kept byte for byte.
+    let out = enrich(
+        &server.uri(),
+        &dir,
+        &[&args[..], &["--retry-failed"]].concat(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let after: Vec<String> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(after.len(), 5);
+    assert_eq!(after[0], earlier[0]);
+    assert_eq!(after[3], earlier[3]);
+    assert_eq!(after[4], lines[4]);
+    for redone in [&after[1], &after[2]] {
+        let v: Value = serde_json::from_str(redone).unwrap();
+        assert_eq!(v["ok"], true, "{redone}");
+    }
+    let asked: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.query().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        asked[1..],
+        ["indicator=b.example.com", "indicator=c.example.com"]
+    );
+    // No file is left beside the output.
+    let beside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        !beside
+            .iter()
+            .any(|n| n.to_string_lossy().contains(".retry-")),
+        "{beside:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_failed_stopped_by_an_outage_leaves_a_whole_output_that_resumes() {
+    let server = uniform_server(Duration::from_millis(1)).await;
+    // The first redo is answered; the second meets an outage.
+    answer(&server, "c.example.com", 503, r#"{"errors":["down"]}"#).await;
+    let dir = tempdir("retry-outage");
+    let file = dir.join("in.txt");
+    std::fs::write(
+        &file,
+        "a.example.com\nb.example.com\nc.example.com\nd.example.com\n",
+    )
+    .unwrap();
+    let out_file = dir.join("out.jsonl");
+    let not_found = |i: &str| {
+        format!(
+            r#"{{"indicator":"{i}.example.com","ok":false,"error":{{"status":404,"code":"404","detail":"not found"}}}}"#
+        )
+    };
+    let earlier = [
+        r#"{"indicator":"a.example.com","ok":true,"result":{}}"#.to_owned(),
+        not_found("b"),
+        not_found("c"),
+    ];
+    std::fs::write(&out_file, format!("{}\n", earlier.join("\n"))).unwrap();
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+        "--resume",
+        "--retry-failed",
+        "--concurrency",
+        "1",
+    ];
+    let out = enrich(&server.uri(), &dir, &args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    // a kept, b redone, c as it was (its redo failed): a whole prefix of the input, d to do.
+    let lines: Vec<String> = std::fs::read_to_string(&out_file)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[0], earlier[0]);
+    assert!(lines[1].contains(r#""ok":true"#), "{}", lines[1]);
+    assert_eq!(lines[2], earlier[2]);
+    // Once the outage is over, the same command finishes the list.
+    server.reset().await;
+    let server2 = uniform_server(Duration::from_millis(1)).await;
+    let out = enrich(&server2.uri(), &dir, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done = parsed(&out_file);
+    assert_eq!(done.len(), 4);
+    assert!(done.iter().all(|r| r["ok"] == true), "{done:?}");
+}
+
+#[test]
+fn a_cache_directory_that_cannot_be_used_is_refused_naming_it() {
+    let dir = tempdir("bad-cache");
+    let out = Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .env_clear()
+        .env("DD_API_KEY", "dd-secret-api")
+        .env("DD_APP_KEY", "dd-secret-app")
+        .env("THREATBIND_CACHE_DIR", "/dev/null/x")
+        // Never reached: the run stops before sending.
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "datadog",
+            "ioc",
+            "--indicator",
+            "8.8.8.8",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("THREATBIND_CACHE_DIR") && stderr.contains("/dev/null/x"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not be shared"), "{stderr}");
+    // No cache directory at all: the run goes on, and says what that means.
+    let out = Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .env_clear()
+        .env("DD_API_KEY", "dd-secret-api")
+        .env("DD_APP_KEY", "dd-secret-app")
+        .args([
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--retries",
+            "0",
+            "datadog",
+            "ioc",
+            "--indicator",
+            "8.8.8.8",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: no cache directory"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
