@@ -1,7 +1,7 @@
 # threatbind — the tasks a developer and CI run. `make test` is the README's test command.
 CARGO ?= cargo
 
-.PHONY: build test lint features expand doc bench bench-build clean snapshot demo
+.PHONY: build test test-setup lint features expand doc bench bench-build clean snapshot demo
 
 # The README's first command: the mock in-process, every operation of every API through its
 # client, then an enrich of examples/indicators.txt. No account, no network.
@@ -11,7 +11,12 @@ demo:
 build:
 	$(CARGO) build --release
 
-test:
+# What the tests need besides cargo (redis-server, openssl, ...): installed when missing, or one
+# line saying what to install (scripts/test-setup.sh).
+test-setup:
+	@bash scripts/test-setup.sh
+
+test: test-setup
 	$(CARGO) test --all-targets
 	$(CARGO) test --doc
 
