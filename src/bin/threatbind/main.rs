@@ -116,34 +116,33 @@ impl Global {
     /// stderr. Never a quota of this process's own in silence.
     pub(crate) async fn check_store(&self) -> Result<(), Error> {
         use threatbind::QuotaStore;
-        match &self.cache_dir {
-            Some(dir) => {
-                for sub in ["quota", "tokens"] {
-                    let wanted = matches!(&self.settings.quota_store, QuotaStore::Machine(_))
-                        || sub == "tokens";
-                    if !wanted {
-                        continue;
-                    }
-                    if let Err(e) = QuotaStore::Machine(dir.join(sub)).check().await {
-                        let e = match e {
-                            Error::Config { problem, .. } => problem,
-                            other => other.to_string(),
-                        };
-                        return Err(Error::config(
-                            self.cache_source,
-                            format!(
-                                "the cache directory {} cannot be used ({e}): the quota would not be \
-                                 shared with the other threatbind processes of this machine and the \
-                                 Zoho token cache would be off; set THREATBIND_CACHE_DIR to a \
-                                 writable directory (or --quota-store process for a quota of this \
-                                 run's own)",
-                                dir.display()
-                            ),
-                        ));
-                    }
+        if let Some(dir) = &self.cache_dir {
+            let machine = matches!(&self.settings.quota_store, QuotaStore::Machine(_));
+            for sub in ["quota", "tokens"] {
+                if sub == "quota" && !machine {
+                    continue;
+                }
+                let place = dir.join(sub);
+                // Created (mode 0700) by the store's own check, then written to once.
+                let usable = match QuotaStore::Machine(place.clone()).check().await {
+                    Ok(()) => writable(&place).map_err(|e| format!("{}: {e}", place.display())),
+                    Err(Error::Config { problem, .. }) => Err(problem),
+                    Err(other) => Err(other.to_string()),
+                };
+                if let Err(e) = usable {
+                    return Err(Error::config(
+                        self.cache_source,
+                        format!(
+                            "the cache directory {} cannot be used ({e}): the quota would not be \
+                             shared with the other threatbind processes of this machine and the \
+                             Zoho token cache would be off; set THREATBIND_CACHE_DIR to a \
+                             writable directory (or --quota-store process for a quota of this \
+                             run's own)",
+                            dir.display()
+                        ),
+                    ));
                 }
             }
-            None => {}
         }
         #[cfg(feature = "redis")]
         if let QuotaStore::Redis(_) = &self.settings.quota_store {
@@ -163,6 +162,13 @@ impl Global {
             None => std::env::var(name).ok(),
         }
     }
+}
+
+/// Whether a file can be made in `dir` (a probe, removed at once).
+fn writable(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    std::fs::File::create(&probe)?;
+    std::fs::remove_file(&probe)
 }
 
 /// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`,
