@@ -13,12 +13,11 @@
 //! lives in a small state file updated under an OS file lock, so that every process of the
 //! machine (cron jobs, `xargs -P`, several terminals) shares the account's quota. With
 //! `QuotaStore::Redis` (the `redis` feature), the log is a sorted set in a Redis server,
-//! updated by atomic scripts on the server's clock, so that processes on many machines share it.
+//! updated by atomic scripts on the server's clock, so that processes on many machines share it
+//! (over TLS with `rediss://`).
 
 #[cfg(feature = "redis")]
 mod redis;
-#[cfg(feature = "redis")]
-mod resp;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisUrl;
 
@@ -46,7 +45,7 @@ pub enum QuotaStore {
     /// it (the CLI's default, under its cache directory).
     Machine(PathBuf),
     /// In a Redis server, shared by every process on every machine that uses it
-    /// (`--quota-store redis://HOST:PORT`).
+    /// (`--quota-store redis://HOST:PORT`, or `rediss://` for TLS; see [`RedisUrl`]).
     #[cfg(feature = "redis")]
     Redis(RedisUrl),
 }

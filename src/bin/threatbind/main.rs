@@ -34,7 +34,9 @@ fn after_help() -> String {
     text.push_str(
         "  THREATBIND_CACHE_DIR     the shared quota state and the Zoho token cache\n\
          \x20                          (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)\n\
-         \x20 THREATBIND_QUOTA_STORE   where quotas are kept, like --quota-store\n\n\
+         \x20 THREATBIND_QUOTA_STORE   where quotas are kept, like --quota-store\n\
+         \x20 THREATBIND_QUOTA_STORE_CA_FILE\n\
+         \x20                          CA file of a rediss:// quota store, like --quota-store-ca-file\n\n\
          Safety: redirects are never followed; credentials go over plain http only to loopback\n\
          (--allow-http to override); tokens and keys print as ***.\n\n",
     );
@@ -281,6 +283,7 @@ fn quota_store(
             "THREATBIND_QUOTA_STORE",
         ),
     };
+    let ca_file = quota_store_ca_file(m)?;
     let machine = || match cache_dir {
         Some(dir) => QuotaStore::Machine(dir.join("quota")),
         None => {
@@ -288,6 +291,19 @@ fn quota_store(
             QuotaStore::InProcess
         }
     };
+    if let Some((_, source)) = &ca_file {
+        let store = match &text {
+            Some(text) if text.trim().starts_with("rediss://") => None,
+            Some(_) => Some(format!("{name} is not a rediss:// URL")),
+            None => Some("the quota store is machine (the default)".to_owned()),
+        };
+        if let Some(store) = store {
+            return Err(Error::config(
+                source,
+                format!("is for a rediss:// (TLS) quota store, and {store}"),
+            ));
+        }
+    }
     let Some(text) = text else {
         return Ok(machine());
     };
@@ -295,18 +311,48 @@ fn quota_store(
         "machine" => Ok(machine()),
         "process" => Ok(QuotaStore::InProcess),
         url if url.starts_with("redis://") || url.starts_with("rediss://") => {
-            threatbind::ratelimit::RedisUrl::new(url)
-                .map(QuotaStore::Redis)
-                .map_err(|e| Error::config(name, e.to_string()))
+            use threatbind::ratelimit::RedisUrl;
+            // The library's configuration errors, under the flag or variable that set them.
+            let under = |name: &str, e: Error| match e {
+                Error::Config { problem, .. } => Error::config(name, problem),
+                other => Error::config(name, other.to_string()),
+            };
+            let mut redis = if m.get_flag("allow-insecure-quota-store") {
+                RedisUrl::new_allowing_cleartext(url)
+            } else {
+                RedisUrl::new(url)
+            }
+            .map_err(|e| under(name, e))?;
+            if let Some((file, source)) = ca_file {
+                redis = redis.with_ca_file(file).map_err(|e| under(source, e))?;
+            }
+            if redis.sends_password_in_clear() {
+                note(&format!("warning: --allow-insecure-quota-store: the Redis password travels in clear text to {}; anyone on the path can read it", redis.host()));
+            }
+            Ok(QuotaStore::Redis(redis))
         }
         _ => Err(Error::config(
             name,
             format!(
-                "{:?} is not machine, process or a redis:// URL",
+                "{:?} is not machine, process or a redis:// or rediss:// URL",
                 threatbind::secret::redact(&text)
             ),
         )),
     }
+}
+
+/// --quota-store-ca-file, else THREATBIND_QUOTA_STORE_CA_FILE, with where it came from.
+fn quota_store_ca_file(
+    m: &ArgMatches,
+) -> Result<Option<(std::path::PathBuf, &'static str)>, Error> {
+    if let Some(file) = flag(m, "quota-store-ca-file", |t| {
+        Ok(std::path::PathBuf::from(t))
+    })? {
+        return Ok(Some((file, "--quota-store-ca-file")));
+    }
+    Ok(std::env::var_os("THREATBIND_QUOTA_STORE_CA_FILE")
+        .filter(|v| !v.is_empty())
+        .map(|file| (file.into(), "THREATBIND_QUOTA_STORE_CA_FILE")))
 }
 
 /// Writes `text` and a newline on stdout. A reader that went away (`| head -1`) ends the run
@@ -361,7 +407,9 @@ fn cli() -> Command {
         .arg_required_else_help(true)
         .arg(global_arg("base-url", "URL", "Server URL for the chosen API, replacing the spec's (like *_BASE_URL)"))
         .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60), replacing the spec's; shared by every process using the same account and --quota-store"))
-        .arg(global_arg("quota-store", "STORE", "Where quotas are kept: machine (every threatbind process of this machine; the default), process (this run only), or redis://[[USER]:PASSWORD@]HOST:PORT[/DB] (every process on every machine using that Redis server; checked at start)"))
+        .arg(global_arg("quota-store", "STORE", "Where quotas are kept: machine (every threatbind process of this machine; the default), process (this run only), or redis[s]://[[USER]:PASSWORD@]HOST:PORT[/DB] (every process on every machine using that Redis server; checked at start). rediss:// is TLS, verified against the system's roots and --quota-store-ca-file; a password over plain redis:// goes to loopback only unless --allow-insecure-quota-store"))
+        .arg(global_arg("quota-store-ca-file", "FILE", "PEM file of certificate authorities to trust, besides the system's, for a rediss:// quota store (like THREATBIND_QUOTA_STORE_CA_FILE)"))
+        .arg(Arg::new("allow-insecure-quota-store").long("allow-insecure-quota-store").global(true).action(ArgAction::SetTrue).help("Allow a Redis password over plain redis:// to hosts other than loopback (it travels in clear text; prefer rediss://)"))
         .arg(global_arg("timeout", "SECONDS", "Timeout of each attempt (connect and answer); retries get their own"))
         .arg(global_arg("max-time", "SECONDS", "Time budget of the whole command: quota waits, retries and pages included"))
         .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
