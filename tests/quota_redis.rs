@@ -682,3 +682,70 @@ async fn a_server_that_never_answers_is_an_error_not_a_hang() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_store_killed_mid_run_stops_enrich_with_no_record_for_it_and_resume_finishes() {
+    let server = redis("killed");
+    let mock = threatbind::mock::serve("127.0.0.1:0".parse().unwrap(), Options::default())
+        .await
+        .unwrap();
+    let dir = tempdir("killed-run");
+    let n = 40;
+    let input = dir.join("in.txt");
+    let lines: String = (0..n).map(|i| format!("10.9.0.{i}\n")).collect();
+    std::fs::write(&input, lines).unwrap();
+    let out = dir.join("out.jsonl");
+    let cache = dir.join("cache");
+    // 20 lookups a second: the run takes two seconds at least.
+    let child = enrich(mock.base_url(), &server.url, &cache, &input, &out)
+        .spawn()
+        .unwrap();
+    let count = |path: &Path| {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let started = Instant::now();
+    while count(&out) < 5 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no records");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(server);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.contains("quota store") && stderr.contains("--resume"),
+        "{stderr}"
+    );
+    // Only answers were written, in order; the store's failure is no indicator's record.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let written: Vec<&str> = text.lines().collect();
+    assert!(written.len() >= 5 && written.len() < n, "{text}");
+    for (i, line) in written.iter().enumerate() {
+        assert!(
+            line.starts_with(&format!(r#"{{"indicator":"10.9.0.{i}","ok":true"#)),
+            "{line}"
+        );
+    }
+    // The store is back (a new server): --resume looks up exactly the rest.
+    let sent_before = mock.stats().requests;
+    assert_eq!(sent_before, written.len() as u64, "sent but not written");
+    let server = redis("killed-back");
+    let output = enrich(mock.base_url(), &server.url, &cache, &input, &out)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), n);
+    assert!(text.lines().all(|l| l.contains(r#""ok":true"#)), "{text}");
+    assert_eq!(mock.stats().requests, n as u64);
+    mock.shutdown().await;
+}

@@ -152,7 +152,10 @@ impl Global {
                 .quota_store
                 .check()
                 .await
-                .map_err(|e| Error::config("--quota-store", e.to_string()))?;
+                .map_err(|e| match e {
+                    Error::QuotaStore(why) => Error::config("--quota-store", why),
+                    other => other,
+                })?;
         }
         Ok(())
     }
