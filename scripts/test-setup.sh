@@ -12,7 +12,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
-command -v kill >/dev/null 2>&1 || missing+=(procps)
+type -P kill >/dev/null 2>&1 || missing+=(procps)  # the program, not the shell builtin
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 as_root=()

@@ -908,3 +908,107 @@ fn a_cache_directory_that_cannot_be_used_is_refused_naming_it() {
     assert!(stderr.contains("warning: no cache directory"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_refuses_an_output_with_a_line_that_is_no_record_and_changes_nothing() {
+    let server = uniform_server(Duration::from_millis(1)).await;
+    let dir = tempdir("not-records");
+    let file = input(&dir, 4);
+    let out_file = dir.join("out.jsonl");
+    // A record, then a whole line that is none (notes saved under the wrong name), then more.
+    let text = "{\"indicator\":\"ioc-0.example.com\",\"ok\":true,\"result\":{}}\nmy notes\n{\"indicator\":\"ioc-1.example.com\",\"ok\":true,\"result\":{}}\n";
+    std::fs::write(&out_file, text).unwrap();
+    let out = resume(&server.uri(), &dir, &file, &out_file);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("line 2") && stderr.contains("not a record"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), text);
+    assert_eq!(server.received_requests().await.unwrap().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_under_nohup_is_still_ignored_and_a_second_signal_stops_at_once() {
+    // nohup: the run outlives the terminal that would send SIGHUP.
+    let n = 6;
+    let server = uniform_server(Duration::from_millis(100)).await;
+    let dir = tempdir("nohup");
+    let file = input(&dir, n);
+    let out_file = dir.join("out.jsonl");
+    let args = [
+        "--input",
+        file.to_str().unwrap(),
+        "--out",
+        out_file.to_str().unwrap(),
+        "--concurrency",
+        "1",
+    ];
+    let inner = command(&server.uri(), &dir, &args);
+    let mut outer = Command::new("nohup");
+    outer
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .env_clear()
+        .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = outer.spawn().unwrap();
+    wait_for_lines(&out_file, 1).await;
+    assert!(Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        records(&std::fs::read_to_string(&out_file).unwrap()),
+        expected(n)
+    );
+
+    // Two signals: the second does not wait for the lookups in flight (answers take 30 s).
+    let slow = uniform_server(Duration::from_secs(30)).await;
+    let child = command(
+        &slow.uri(),
+        &dir,
+        &[
+            "--input",
+            file.to_str().unwrap(),
+            "--out",
+            out_file.to_str().unwrap(),
+        ],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let started = std::time::Instant::now();
+    while slow.received_requests().await.unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no lookup started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for _ in 0..2 {
+        assert!(Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("dropped"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out_file).unwrap(), "");
+}

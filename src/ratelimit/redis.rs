@@ -310,6 +310,9 @@ impl Target {
             u => Some(decode(u)?),
         };
         let password = parsed.password().map(decode).transpose()?;
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err("has a ?query or #fragment, which a Redis URL does not take".into());
+        }
         let database = match parsed.path().trim_start_matches('/') {
             "" => None,
             db => Some(

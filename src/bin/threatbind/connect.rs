@@ -26,8 +26,8 @@ pub(crate) fn connect(
             if let Some(url) = base_url {
                 b = b.base_url(url);
             }
-            if let Some(dir) = &global.cache_dir {
-                b = b.token_cache(dir.join("tokens"));
+            if let Some(dir) = global.token_cache()? {
+                b = b.token_cache(dir);
             }
             Ok(b.build()?.raw())
         }

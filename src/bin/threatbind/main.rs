@@ -118,33 +118,19 @@ impl Global {
     /// stderr. Never a quota of this process's own in silence.
     pub(crate) async fn check_store(&self) -> Result<(), Error> {
         use threatbind::QuotaStore;
-        if let Some(dir) = &self.cache_dir {
-            let machine = matches!(&self.settings.quota_store, QuotaStore::Machine(_));
-            for sub in ["quota", "tokens"] {
-                if sub == "quota" && !machine {
-                    continue;
-                }
-                let place = dir.join(sub);
-                // Created (mode 0700) by the store's own check, then written to once.
-                let usable = match QuotaStore::Machine(place.clone()).check().await {
-                    Ok(()) => writable(&place).map_err(|e| format!("{}: {e}", place.display())),
-                    Err(Error::Config { problem, .. }) => Err(problem),
-                    Err(other) => Err(other.to_string()),
-                };
-                if let Err(e) = usable {
-                    return Err(Error::config(
-                        self.cache_source,
-                        format!(
-                            "the cache directory {} cannot be used ({e}): the quota would not be \
-                             shared with the other threatbind processes of this machine and the \
-                             Zoho token cache would be off; set THREATBIND_CACHE_DIR to a \
-                             writable directory (or --quota-store process for a quota of this \
-                             run's own)",
-                            dir.display()
-                        ),
-                    ));
-                }
-            }
+        if let (Some(dir), QuotaStore::Machine(_)) = (&self.cache_dir, &self.settings.quota_store) {
+            self.check_cache(&dir.join("quota")).map_err(|e| {
+                Error::config(
+                    self.cache_source,
+                    format!(
+                        "the cache directory {} cannot be used ({e}): the quota would not be \
+                         shared with the other threatbind processes of this machine; set \
+                         THREATBIND_CACHE_DIR to a writable directory (or --quota-store process \
+                         for a quota of this run's own)",
+                        dir.display()
+                    ),
+                )
+            })?;
         }
         #[cfg(feature = "redis")]
         if let QuotaStore::Redis(_) = &self.settings.quota_store {
@@ -158,6 +144,40 @@ impl Global {
                 })?;
         }
         Ok(())
+    }
+
+    /// Creates `place` (readable by its owner only, as the library makes it) and writes a probe
+    /// file in it; the error says why it cannot be used.
+    pub(crate) fn check_cache(&self, place: &std::path::Path) -> Result<(), String> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(place)
+            .and_then(|()| writable(place))
+            .map_err(|e| format!("{}: {e}", place.display()))
+    }
+
+    /// The Zoho token cache's directory, checked: a cache directory that cannot hold it stops
+    /// the run (exit 2) naming the variable, rather than leave the cache off in silence.
+    pub(crate) fn token_cache(&self) -> Result<Option<std::path::PathBuf>, Error> {
+        let Some(dir) = &self.cache_dir else {
+            return Ok(None);
+        };
+        let place = dir.join("tokens");
+        self.check_cache(&place).map_err(|e| {
+            Error::config(
+                self.cache_source,
+                format!(
+                    "the cache directory {} cannot be used ({e}): the Zoho access token would not \
+                     be kept between runs (every run would exchange the refresh token again); set \
+                     THREATBIND_CACHE_DIR to a writable directory",
+                    dir.display()
+                ),
+            )
+        })?;
+        Ok(Some(place))
     }
 
     /// A variable: from `vars` when set, else the process environment.
@@ -338,9 +358,22 @@ fn quota_store(
             name,
             format!(
                 "{:?} is not machine, process or a redis:// or rediss:// URL",
-                threatbind::secret::redact(&text)
+                without_login(&threatbind::secret::redact(&text))
             ),
         )),
+    }
+}
+
+/// `text` with what stands between `://` and an `@` before the next `/` (a login, perhaps a
+/// password) shown as `***`: a store URL that is not understood is named without its secret.
+fn without_login(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let end = text[start..].find('/').map_or(text.len(), |i| start + i);
+    match text[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
     }
 }
 
@@ -601,5 +634,24 @@ fn main() -> ExitCode {
             ));
             ExitCode::from(e.exit_code() as u8)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_login;
+
+    #[test]
+    fn a_store_url_that_is_not_understood_is_named_without_its_login() {
+        assert_eq!(
+            without_login("Redis://:hunter2@cache.corp:6379/0"),
+            "Redis://***@cache.corp:6379/0"
+        );
+        assert_eq!(
+            without_login("redis+tls://admin:p@ss@cache.corp"),
+            "redis+tls://***@cache.corp"
+        );
+        assert_eq!(without_login("memcached://x/a@b"), "memcached://x/a@b");
+        assert_eq!(without_login("nonsense"), "nonsense");
     }
 }

@@ -1,7 +1,7 @@
 //! The stop signals of a long run: SIGINT (Ctrl-C), SIGTERM (systemd, `docker stop`,
 //! `timeout`) and SIGHUP (the terminal went away). The first asks the run to stop taking new
 //! work and finish what is in flight; a second stops it at once. A signal the process was
-//! started ignoring (`nohup` ignores SIGHUP) stays ignored.
+//! started ignoring (`nohup` ignores SIGHUP; a script's background job, SIGINT) stays ignored.
 
 use tokio::sync::watch;
 
@@ -18,11 +18,14 @@ impl Stops {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let mut kinds = vec![SignalKind::interrupt(), SignalKind::terminate()];
-            if !ignored(libc::SIGHUP) {
-                kinds.push(SignalKind::hangup());
-            }
-            for kind in kinds {
+            let kinds = [
+                (SignalKind::interrupt(), libc::SIGINT),
+                (SignalKind::terminate(), libc::SIGTERM),
+                (SignalKind::hangup(), libc::SIGHUP),
+            ];
+            // A signal ignored from the start stays ignored: SIGHUP under `nohup`, SIGINT of a
+            // job a script put in the background.
+            for (kind, _) in kinds.into_iter().filter(|(_, n)| !ignored(*n)) {
                 let Ok(mut stream) = signal(kind) else {
                     continue;
                 };

@@ -92,8 +92,9 @@ pub(crate) fn command() -> Command {
         .after_help(
             "Exit codes: 0 every input has a record (a vendor's \"not found\" is a record); 1 the \
              output could not be written; 2 bad arguments, an unreadable input, an output that \
-             does not match it or that another run is writing, nothing sent; 3 credentials \
-             refused or a redirect; 4 transport, TLS, timeout, the quota store or --max-time; 5 \
+             does not match it or that another run is writing, nothing sent; 3 the vendor \
+             refused the request itself (credentials, HTTP 407 or 408) or redirected it; 4 \
+             transport, TLS, timeout, the quota store or --max-time; 5 \
              rate limited or 5xx after every retry (3 to 5: the run stopped at that input, the \
              records before it written: run again with --resume); 128 + the signal's number \
              (130 SIGINT/Ctrl-C, 143 SIGTERM, 129 SIGHUP) when stopped by a signal after the \
@@ -125,23 +126,35 @@ fn rewrite_items(
     let mut old = old.take(kept);
     Ok(std::iter::from_fn(move || {
         let input = lines.next()?;
-        Some(input.map(|input| match old.next() {
+        Some(input.and_then(|input| match old.next() {
             Some(record) => {
-                let redo = serde_json::from_str(&record)
-                    .map(|v| records::may_have_passed(&v))
-                    .unwrap_or(false);
-                if redo {
-                    Item::Lookup(input)
+                let parsed: Option<serde_json::Value> = serde_json::from_str(&record).ok();
+                let indicator = parsed
+                    .as_ref()
+                    .and_then(|v| v.get("indicator"))
+                    .and_then(serde_json::Value::as_str);
+                // Checked before the run; a file changed since is not paired blindly.
+                if indicator != Some(input.indicator.as_str()) {
+                    return Err(std::io::Error::other(format!(
+                        "line {} changed while the run read it again: its record is for {indicator:?}",
+                        input.line
+                    )));
+                }
+                if parsed.as_ref().is_some_and(records::may_have_passed) {
+                    Ok(Item::Lookup(input))
                 } else {
-                    Item::Keep(record)
+                    Ok(Item::Keep(record))
                 }
             }
-            None => Item::Lookup(input),
+            None => Ok(Item::Lookup(input)),
         }))
     }))
 }
 
 pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
+    // From the start: a stop signal while the output is being checked ends the run before any
+    // lookup, never half-way through a rewrite.
+    let stops = Stops::listen();
     let provider = Provider::new(
         m.get_one::<String>("provider").map_or("", String::as_str),
         m.get_one::<String>("action").map_or("INFO", String::as_str),
@@ -180,10 +193,13 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             "needs --out FILE to continue from",
         ));
     }
-    if retry_failed && from_stdin {
+    // Read twice (a count for the bar; the records' check then the redo): a regular file only.
+    let regular_input = !from_stdin
+        && std::fs::metadata(&input_path).is_ok_and(|meta| meta.is_file());
+    if retry_failed && !regular_input {
         return Err(Error::config(
             "--retry-failed",
-            "needs --input FILE (the input is read twice: checked against the records, then redone)",
+            "needs --input FILE, a regular file (it is read twice: checked against the records, then redone)",
         ));
     }
     let reader: Box<dyn BufRead> = if from_stdin {
@@ -244,7 +260,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
 
     // The bar's total: the indicators of an input file still to do (counted in one streaming
     // pass, and only when a bar is drawn); standard input has none.
-    let total = (std::io::IsTerminal::is_terminal(&std::io::stderr()) && !from_stdin)
+    let total = (std::io::IsTerminal::is_terminal(&std::io::stderr()) && regular_input)
         .then(|| std::fs::File::open(&input_path).ok())
         .flatten()
         .map(|f| {
@@ -256,7 +272,6 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     let mut progress = crate::progress::Progress::new(total);
     let started = std::time::Instant::now();
     let read_error = std::cell::RefCell::new(None);
-    let stops = Stops::listen();
     let pending = futures::stream::iter(items.map_while(|item| match item {
         Ok(item) => Some(item),
         Err(e) => {
@@ -331,7 +346,14 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         }
     );
     // The output is complete (a --retry-failed rewrite takes its name) before the run ends.
-    drop(sink);
+    if let Err(e) = sink.finish() {
+        note(&format!(
+            "error: writing output: --retry-failed: the rewritten records could not replace {} \
+             ({e}); its earlier records are left as they were",
+            output_path.display()
+        ));
+        std::process::exit(1);
+    }
     if let Some(e) = read_error.take() {
         note(&summary);
         return Err(Error::config(

@@ -14,15 +14,37 @@ use threatbind::Error;
 /// file another run holds is refused, naming that run's process where the system says it.
 pub(crate) fn open_locked(path: &Path) -> Result<File, Error> {
     let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(flag)?;
+    // A run that ends by renaming a rewritten output over the path (--retry-failed) leaves the
+    // lock on a file that is no longer the output: then the path is opened again (a few times
+    // at most).
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(flag)?;
+        match lock(file, path)? {
+            Some(file) => return Ok(file),
+            None if attempts < 5 => continue,
+            None => {
+                return Err(Error::config(
+                    "--out",
+                    format!("{}: replaced while being opened, again and again", path.display()),
+                ))
+            }
+        }
+    }
+}
+
+/// Locks `file`, opened at `path`; none when the path names another file by then.
+fn lock(file: File, path: &Path) -> Result<Option<File>, Error> {
+    let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
     match file.try_lock() {
-        Ok(()) => Ok(file),
+        Ok(()) => Ok(same_file(&file, path).then_some(file)),
         Err(std::fs::TryLockError::WouldBlock) => {
             let who = holder(&file)
                 .map(|pid| format!("process {pid}"))
@@ -40,6 +62,23 @@ pub(crate) fn open_locked(path: &Path) -> Result<File, Error> {
     }
 }
 
+/// Whether `path` still names `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
+    }
+}
+
 /// The process holding the lock of `file`, from the system's table of locks (`/proc/locks`,
 /// Linux); none where there is no such table.
 fn holder(file: &File) -> Option<u32> {
@@ -51,28 +90,42 @@ fn holder(file: &File) -> Option<u32> {
         let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
         let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
         let table = std::fs::read_to_string("/proc/locks").ok()?;
-        table.lines().find_map(|line| {
-            // "1: FLOCK  ADVISORY  WRITE 4242 fe:00:10011106 0 EOF"; waiters have "->".
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.get(1) == Some(&"->") || fields.len() < 6 {
-                return None;
-            }
-            let mut place = fields[5].split(':');
-            let (Some(maj), Some(min), Some(node)) = (place.next(), place.next(), place.next())
-            else {
-                return None;
-            };
-            let same = u64::from_str_radix(maj, 16).ok()? == major
-                && u64::from_str_radix(min, 16).ok()? == minor
-                && node.parse::<u64>().ok()? == ino;
-            same.then(|| fields[4].parse().ok()).flatten()
-        })
+        let holders = |match_device: bool| -> Vec<u32> {
+            table.lines().filter_map(|line| entry(line, major, minor, ino, match_device)).collect()
+        };
+        // The device as the table writes it differs from stat's on some filesystems
+        // (overlayfs, btrfs): then the inode alone, if one lock names it.
+        let exact = holders(true);
+        if let Some(pid) = exact.first() {
+            return Some(*pid);
+        }
+        let by_inode = holders(false);
+        (by_inode.len() == 1).then(|| by_inode[0])
     }
     #[cfg(not(target_os = "linux"))]
     {
         let _ = file;
         None
     }
+}
+
+/// The pid of one line of `/proc/locks` if it is a held lock of inode `ino` (on device
+/// `major:minor` when `match_device`).
+#[cfg(target_os = "linux")]
+fn entry(line: &str, major: u64, minor: u64, ino: u64, match_device: bool) -> Option<u32> {
+    // "1: FLOCK  ADVISORY  WRITE 4242 fe:00:10011106 0 EOF"; waiters have "->".
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if fields.get(1) == Some(&"->") || fields.len() < 6 {
+        return None;
+    }
+    let mut place = fields[5].split(':');
+    let (Some(maj), Some(min), Some(node)) = (place.next(), place.next(), place.next()) else {
+        return None;
+    };
+    let device = u64::from_str_radix(maj, 16).ok()? == major
+        && u64::from_str_radix(min, 16).ok()? == minor;
+    let same = node.parse::<u64>().ok()? == ino && (device || !match_device);
+    same.then(|| fields[4].parse().ok()).flatten()
 }
 
 /// What an earlier run left: how many whole records, and how many of them failed in a way that
@@ -103,16 +156,27 @@ pub(crate) fn resume_from(
         if n == 0 {
             break;
         }
-        let parsed: Option<Value> = line
-            .ends_with(b"\n")
-            .then(|| serde_json::from_slice(&line).ok())
-            .flatten();
+        if !line.ends_with(b"\n") {
+            // What a kill left of the last record: cut below and redone.
+            break;
+        }
+        let parsed: Option<Value> = serde_json::from_slice(&line).ok();
         let Some(indicator) = parsed
             .as_ref()
             .and_then(|v| v.get("indicator"))
             .and_then(Value::as_str)
         else {
-            break;
+            // A whole line that is no record: not an output of enrich, or damaged; nothing
+            // of it is cut.
+            return Err(Error::config(
+                "--resume",
+                format!(
+                    "line {} of {} is not a record of enrich: not this input's output, or damaged \
+                     (nothing was changed)",
+                    kept + 1,
+                    path.display()
+                ),
+            ));
         };
         let input = match lines.next() {
             Some(Ok(input)) => input,
@@ -206,11 +270,16 @@ impl Sink {
         match self {
             Sink::Stdout(out) => out.write_all(line.as_bytes()).and_then(|()| out.flush()),
             Sink::File(file) => file.write_all(line.as_bytes()),
-            Sink::Rewrite(rewrite) => {
-                rewrite.new.write_all(line.as_bytes())?;
-                rewrite.written += 1;
-                Ok(())
-            }
+            Sink::Rewrite(rewrite) => rewrite.write(line.as_bytes()),
+        }
+    }
+
+    /// Ends the output: a rewrite takes the output's name (see [`Rewrite`]); the error says
+    /// why it could not, the earlier records then left as they were.
+    pub fn finish(self) -> std::io::Result<()> {
+        match self {
+            Sink::Rewrite(mut rewrite) => rewrite.end(),
+            _ => Ok(()),
         }
     }
 }
@@ -227,6 +296,10 @@ pub(crate) struct Rewrite {
     path: PathBuf,
     written: usize,
     kept: usize,
+    /// The length of the new file's whole records.
+    length: u64,
+    /// Ended: nothing left for `Drop` to do.
+    ended: bool,
     // The old file, whose lock holds off other runs until the new one replaces it.
     _old: File,
 }
@@ -245,17 +318,51 @@ impl Rewrite {
         if let Ok(meta) = old.metadata() {
             let _ = new.set_permissions(meta.permissions());
         }
+        // Locked before it takes the output's name: a run that opens the output then waits
+        // for this one to end, as it would have on the old file.
+        new.try_lock()
+            .map_err(|e| flag(std::io::Error::other(e.to_string())))?;
         Ok(Self {
             new,
             new_path,
             path: path.to_owned(),
             written: 0,
             kept,
+            length: 0,
+            ended: false,
             _old: old,
         })
     }
 
-    fn finish(&mut self) -> std::io::Result<()> {
+    /// Writes one whole line; after a failed write the file is cut back to its whole records.
+    fn write(&mut self, line: &[u8]) -> std::io::Result<()> {
+        match self.new.write_all(line) {
+            Ok(()) => {
+                self.written += 1;
+                self.length += line.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self
+                    .new
+                    .set_len(self.length)
+                    .and_then(|()| self.new.seek(std::io::SeekFrom::Start(self.length)));
+                Err(e)
+            }
+        }
+    }
+
+    /// Copies the old records not reached, then renames; on failure removes the new file.
+    fn end(&mut self) -> std::io::Result<()> {
+        self.ended = true;
+        let result = self.replace();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.new_path);
+        }
+        result
+    }
+
+    fn replace(&mut self) -> std::io::Result<()> {
         if self.written < self.kept {
             for line in old_records(&self.path)?
                 .skip(self.written)
@@ -270,9 +377,13 @@ impl Rewrite {
 }
 
 impl Drop for Rewrite {
+    /// A run that ends without [`Sink::finish`] (`--max-time` dropped it) still leaves a whole
+    /// output.
     fn drop(&mut self) {
-        if let Err(e) = self.finish() {
-            let _ = std::fs::remove_file(&self.new_path);
+        if self.ended {
+            return;
+        }
+        if let Err(e) = self.end() {
             note(&format!(
                 "error: --retry-failed: {} could not replace {} ({e}); the earlier records are left as they were",
                 self.new_path.display(),
