@@ -8,6 +8,7 @@ use common::{error_fixtures, fast_settings, fixture, vars};
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use threatbind::log360_cloud::generated::open_enums::AnomalyType;
@@ -20,7 +21,7 @@ use threatbind::{call, Error, Settings};
 use wiremock::matchers::{
     body_json, body_string_contains, header, method, path, query_param, query_param_is_missing,
 };
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const TOKEN: &str = "1000.secret-access-token";
 
@@ -760,68 +761,92 @@ async fn ueba_pages_are_walked_until_has_more_is_false() {
     assert_eq!(froms, [1, 51, 101]);
 }
 
-/// Answers 429 whenever more than `quota` requests arrived in the trailing `window`.
-struct QuotaKeeper {
-    seen: Mutex<Vec<Instant>>,
-    quota: usize,
-    window: Duration,
-}
-
-impl Respond for QuotaKeeper {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let now = Instant::now();
-        let mut seen = self.seen.lock().unwrap();
-        seen.push(now);
-        let recent = seen
-            .iter()
-            .filter(|t| now.duration_since(**t) < self.window)
-            .count();
-        if recent > self.quota {
-            ResponseTemplate::new(429)
-        } else {
-            ResponseTemplate::new(200).set_body_json(json!({"data": {}}))
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_account_quota_holds_under_20_concurrent_tasks() {
-    let server = MockServer::start().await;
-    let keeper = Arc::new(QuotaKeeper {
-        seen: Mutex::new(Vec::new()),
-        quota: 10,
-        window: Duration::from_secs(1),
-    });
-    let k = keeper.clone();
-    Mock::given(path("/api/v2/threat/search/virustotal"))
-        .respond_with(move |r: &Request| k.respond(r))
-        .mount(&server)
-        .await;
+    const QUOTA: usize = 10;
+    let window = Duration::from_secs(1);
+    // The server refuses (429) a request past 10 in its trailing second. It holds the answers
+    // of the first ten until all ten are in flight, so that they count only if the quota's
+    // first window went out together; a client that sent them one after another would never
+    // fill the gate, and the guard (far past any run, under the client's timeout) opens it.
+    let arrivals = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let gate = Arc::new(tokio::sync::watch::channel(false).0);
+    let guard_opened = Arc::new(AtomicBool::new(false));
+    let url = {
+        let (arrivals, gate, guard_opened) = (arrivals.clone(), gate.clone(), guard_opened.clone());
+        common::held::serve(move |_| {
+            let (arrivals, gate, guard_opened) =
+                (arrivals.clone(), gate.clone(), guard_opened.clone());
+            async move {
+                let (n, refused) = {
+                    let mut seen = arrivals.lock().unwrap();
+                    let now = Instant::now();
+                    seen.push(now);
+                    let recent = seen
+                        .iter()
+                        .filter(|t| now.duration_since(**t) < window)
+                        .count();
+                    (seen.len(), recent > QUOTA)
+                };
+                if n == QUOTA {
+                    gate.send_replace(true);
+                }
+                if n <= QUOTA {
+                    let mut open = gate.subscribe();
+                    let guard = Duration::from_secs(60);
+                    if tokio::time::timeout(guard, open.wait_for(|open| *open))
+                        .await
+                        .is_err()
+                    {
+                        guard_opened.store(true, Ordering::SeqCst);
+                        gate.send_replace(true);
+                    }
+                }
+                if refused {
+                    (429, "{}".to_owned())
+                } else {
+                    (200, json!({"data": {}}).to_string())
+                }
+            }
+        })
+        .await
+    };
     let settings = Settings {
         unlimited: false,
         rate_limit: Some(RateLimit {
-            requests: 10,
-            period: Duration::from_secs(1),
+            requests: QUOTA as u32,
+            period: window,
         }),
         retry: threatbind::RetryPolicy::none(),
+        timeout: Duration::from_secs(120),
         ..fast_settings()
     };
-    // Two separately built clients for the same account share one limiter.
-    let build = || {
+    let build = |account: &str| {
         Log360Client::builder()
-            .account_id("quota-test")
-            .base_url(format!("{}/api/v2", server.uri()))
+            .account_id(account)
+            .base_url(format!("{url}/api/v2"))
             .auth(Log360Auth::access_token(TOKEN))
             .settings(settings.clone())
             .build()
             .unwrap()
     };
-    let (a, b) = (build(), build());
+    // Two separately built clients for the same account share one limiter.
+    let (a, b) = (build("quota-test"), build("quota-test"));
     assert!(Arc::ptr_eq(
         a.rate_limiter().unwrap(),
         b.rate_limiter().unwrap()
     ));
-    let started = Instant::now();
+    // A quiet account's quota goes at once: ten slots granted now, the eleventh told to wait
+    // (a limiter spacing requests a tenth of the period apart would refuse the second).
+    let quiet = build("quota-test-quiet");
+    let limiter = quiet.rate_limiter().unwrap();
+    for i in 0..QUOTA {
+        let slot = limiter.try_acquire().await.unwrap();
+        assert!(slot.is_ok(), "slot {i} of a quiet account: wait {slot:?}");
+    }
+    let wait = limiter.try_acquire().await.unwrap().unwrap_err();
+    assert!(wait > Duration::ZERO && wait <= window, "{wait:?}");
+
     let tasks: Vec<_> = (0..20)
         .map(|i| {
             let c = if i % 2 == 0 { a.clone() } else { b.clone() };
@@ -831,14 +856,10 @@ async fn the_account_quota_holds_under_20_concurrent_tasks() {
     for t in tasks {
         t.await.unwrap().expect("no request may be refused");
     }
-    let seen = keeper.seen.lock().unwrap().clone();
-    assert_eq!(seen.len(), 20);
-    // Ten at once, the next ten as soon as the first slots free: a little over one second
-    // (a spacing limiter would take almost two), never more than 10 in any second.
-    let took = started.elapsed();
+    assert_eq!(arrivals.lock().unwrap().len(), 20);
     assert!(
-        took >= Duration::from_secs(1) && took < Duration::from_millis(1500),
-        "{took:?}"
+        !guard_opened.load(Ordering::SeqCst),
+        "the first ten requests were never in flight together"
     );
 }
 

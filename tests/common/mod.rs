@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod held;
 
 use serde_json::Value;
 use std::path::Path;
