@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use threatbind::spec::{Api, RateLimit};
 use threatbind::Settings;
 use wiremock::matchers::{body_partial_json, header, method, path};
@@ -184,10 +184,11 @@ async fn v1_and_v2_share_the_server_quota() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
         .mount(&server)
         .await;
+    // Two requests per hour: no slot taken in this test frees before it ends.
     let settings = Settings {
         rate_limit: Some(RateLimit {
             requests: 2,
-            period: Duration::from_secs(1),
+            period: Duration::from_secs(3600),
         }),
         ..Settings::default()
     };
@@ -195,16 +196,32 @@ async fn v1_and_v2_share_the_server_quota() {
     let v1 = connect(Api::Log360OnpremV1, &server, &settings);
     let agents = Api::Log360OnpremV2.operation("listAgents").unwrap();
     let product = Api::Log360OnpremV1.operation("getProductDetails").unwrap();
-    let started = Instant::now();
     v2.send(agents, &json!({})).await.unwrap();
     v1.send(product, &json!({})).await.unwrap();
-    // The third call of the server waits for the first slot, a period later.
-    v2.send(agents, &json!({})).await.unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "{:?}",
-        started.elapsed()
-    );
+    // One request of each version took the server's two slots: a third, by either, has to
+    // wait for one. Clients with no time to wait (a budget of zero) say so at once, and send
+    // nothing; with a quota per version, each would find a free slot and send its request.
+    let no_time = Settings {
+        retry: threatbind::RetryPolicy {
+            max_elapsed: Duration::ZERO,
+            ..settings.retry.clone()
+        },
+        ..settings.clone()
+    };
+    for (api, op) in [
+        (Api::Log360OnpremV2, agents),
+        (Api::Log360OnpremV1, product),
+    ] {
+        let err = connect(api, &server, &no_time)
+            .send(op, &json!({}))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("gave up waiting for the quota"),
+            "{api}: {err}"
+        );
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
 fn v1_client(server: &MockServer) -> threatbind::raw::RawClient {
