@@ -49,20 +49,86 @@ fn every_spec_is_openapi_3_0_and_every_operation_is_complete() {
             if !has_example {
                 problems.push(format!("{name}: success response has no example"));
             }
-            if raw.get("x-rate-limit").is_none()
-                && !doc["info"]["description"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("rate")
-            {
-                problems.push(format!(
-                    "{name}: neither x-rate-limit nor a word on rate limits"
-                ));
+            if raw.get("x-rate-limit").is_none() {
+                let description = doc["info"]["description"].as_str().unwrap_or("");
+                if let Err(why) = states_the_rate_limit(description) {
+                    problems.push(format!("{name}: no x-rate-limit, and {why}"));
+                }
             }
         }
         assert!(count > 0, "{api}: no operations");
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The words of `text`, without the punctuation around them (`429,` is `429`, `` `x` `` is `x`).
+fn words(text: &str) -> Vec<&str> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// What a spec without `x-rate-limit` must say about its quota: a paragraph of its description
+/// that starts with the words "Rate limit" (`Rate limit:`, `Rate limit (vendor):`) and either
+/// gives the quota, a number of requests per a unit of time ("600 requests per 5 minutes"), or
+/// says that the vendor documents no number and that refusals come as HTTP 429.
+fn states_the_rate_limit(description: &str) -> Result<(), String> {
+    let statement = description
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| {
+            p.strip_prefix("Rate limit")
+                .is_some_and(|rest| rest.starts_with(':') || rest.starts_with(" ("))
+        })
+        .ok_or("its description has no paragraph starting \"Rate limit:\"")?;
+    let w = words(statement);
+    let unit = |word: &str| {
+        ["second", "minute", "hour", "day"]
+            .iter()
+            .any(|u| word == *u || word.strip_suffix('s') == Some(u))
+    };
+    let number = |word: &str| !word.is_empty() && word.chars().all(|c| c.is_ascii_digit());
+    // "<N> requests per [<M>] <unit>"
+    let quota = (0..w.len()).any(|i| {
+        let at = |k: usize| w.get(i + k).copied().unwrap_or("");
+        let after = if number(at(3)) { 4 } else { 3 };
+        number(at(0)) && at(1) == "requests" && at(2) == "per" && unit(at(after))
+    });
+    let no_number = w.windows(2).any(|x| x == ["no", "number"]) && w.contains(&"429");
+    if quota || no_number {
+        Ok(())
+    } else {
+        Err(format!(
+            "its rate limit paragraph gives neither N requests per unit of time nor says that \
+             no number is documented and refusals are HTTP 429: {statement:?}"
+        ))
+    }
+}
+
+#[test]
+fn a_rate_limit_statement_is_read_as_one() {
+    for said in [
+        "Rate limit: 50 requests per minute per account, all operations together.",
+        "Rate limit: 600 requests per 5 minutes per token; a refusal carries `Retry-After`.",
+        "A.\n\nRate limit (EventLog Analyzer): 60 requests per minute for all endpoints.",
+        "Rate limit: the page documents no number, so there is no `x-rate-limit`; the client \
+         relies on the server's HTTP 429.",
+    ] {
+        assert_eq!(states_the_rate_limit(said), Ok(()), "{said}");
+    }
+    for said in [
+        // Words that merely contain "rate".
+        "The client is generated from a separate page; accurate examples.",
+        // Rate limits named, the quota not.
+        "Rate limit: the vendor has one.",
+        "Rate limit: 50 requests, it seems.",
+        "Rate limit: no number is documented.",
+        "Rate limits apply: 50 requests per minute.",
+        "See below. Rate limit: 50 requests per minute.",
+    ] {
+        assert!(states_the_rate_limit(said).is_err(), "{said}");
+    }
 }
 
 #[test]
