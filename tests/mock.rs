@@ -176,18 +176,51 @@ fn valid_now(op: &Operation, request: &reqwest::Request) -> bool {
         .is_ok()
 }
 
+/// Valid fixtures that a rule relative to today's date makes invalid from a known instant on:
+/// (API, operation, fixture, the rule, the instant). Until then they are answered like any
+/// other; from then on the validator and the mock both refuse them, naming the rule.
+const AGING: &[(&str, &str, &str, &str, &str)] = &[(
+    "log360-cloud",
+    "searchThreatAnalytics",
+    "request.history-url.json",
+    // `filter.start_date` 2026-01-01 may be at most 12 months before now.
+    "x-rules:start-date-within-a-year",
+    "2027-01-01T00:00:00Z",
+)];
+
 #[tokio::test]
 async fn every_operation_answers_its_valid_fixtures_with_a_documented_success() {
     let mock = start(unlimited()).await;
     let mut answered = BTreeSet::new();
+    let mut aging_seen = 0;
     for api in Api::ALL {
         for op in api.operations() {
             for (name, document) in fixtures(op, "request") {
-                let Some(request) = request(&mock, op, &document, true) else {
-                    continue;
-                };
-                if !valid_now(op, &request) {
-                    continue; // a time-relative rule that has aged; the mock agrees, see below
+                let request = request(&mock, op, &document, true)
+                    .unwrap_or_else(|| panic!("{}/{name}: no URL (a path parameter?)", op.id));
+                let now = chrono::Utc::now();
+                let checked = op.validate_request(&op.request_document(&request), now);
+                let aging = AGING
+                    .iter()
+                    .find(|a| (a.0, a.1, a.2) == (api.stem(), op.id.as_str(), name.as_str()));
+                if let Some((_, _, _, rule, from)) = aging {
+                    aging_seen += 1;
+                    if now >= from.parse::<chrono::DateTime<chrono::Utc>>().unwrap() {
+                        // Aged: refused by the validator and by the mock, naming the rule.
+                        let violations = checked.expect_err(&format!("{}/{name}: aged", op.id));
+                        assert!(
+                            violations.iter().any(|v| v.rule == *rule),
+                            "{}/{name}: {violations:?}",
+                            op.id
+                        );
+                        let (status, _, body) = send(request).await;
+                        assert_eq!(status, 400, "{}/{name}: {body}", op.id);
+                        assert!(body.to_string().contains(rule), "{}/{name}: {body}", op.id);
+                        continue;
+                    }
+                }
+                if let Err(violations) = checked {
+                    panic!("{}/{name}: a valid fixture refused: {violations:?}", op.id);
                 }
                 if let Some(cursor) = token_cursor(op) {
                     if threatbind::raw::lookup(&document, &cursor).is_some() {
@@ -219,24 +252,80 @@ async fn every_operation_answers_its_valid_fixtures_with_a_documented_success() 
         .flat_map(|api| api.operations().map(|op| (api.stem(), op.id.clone())))
         .collect();
     assert_eq!(answered, all, "every operation of every spec answered");
+    assert_eq!(aging_seen, AGING.len(), "a listed aging fixture is gone");
 }
+
+/// Why an invalid fixture's document is not a refused request on the wire.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum OffTheWire {
+    /// A path parameter is missing: the document has no URL.
+    NoUrl,
+    /// Written on the wire it is valid (an integer query value reads back as text): the mock
+    /// answers it.
+    ValidAsText,
+}
+
+/// The invalid fixtures that are not refused requests on the wire: (API, operation, fixture,
+/// why). Every other invalid fixture must be refused by the client's check and by the mock.
+const OFF_THE_WIRE: &[(&str, &str, &str, OffTheWire)] = &[
+    (
+        "log360-onprem-v2",
+        "getIncident",
+        "invalid-request.incident-id-missing.json",
+        OffTheWire::NoUrl,
+    ),
+    (
+        "nameshield-cti",
+        "getThreatEvent",
+        "invalid-request.id-missing.json",
+        OffTheWire::NoUrl,
+    ),
+    (
+        "datadog-ioc",
+        "getIndicatorOfCompromise",
+        "invalid-request.indicator-integer.json",
+        OffTheWire::ValidAsText,
+    ),
+];
 
 #[tokio::test]
 async fn invalid_fixtures_get_a_400_in_the_vendors_shape_naming_the_violation() {
     let mock = start(unlimited()).await;
     let mut exercised = 0;
+    let mut off_the_wire = Vec::new();
     for api in Api::ALL {
         for op in api.operations() {
             for (name, fixture) in fixtures(op, "invalid-request") {
+                let listed = OFF_THE_WIRE
+                    .iter()
+                    .find(|l| (l.0, l.1, l.2) == (api.stem(), op.id.as_str(), name.as_str()))
+                    .map(|l| l.3);
                 let Some(request) = request(&mock, op, &fixture["document"], true) else {
+                    assert_eq!(listed, Some(OffTheWire::NoUrl), "{}/{name}: no URL", op.id);
+                    off_the_wire.push(name);
                     continue;
                 };
-                // Some documents cannot be written on the wire (an integer query value reads
-                // back as text): only what the client's check rejects is expected refused.
                 let wire = op.request_document(&request);
-                let Err(violations) = op.validate_request(&wire, chrono::Utc::now()) else {
-                    continue;
+                let violations = match op.validate_request(&wire, chrono::Utc::now()) {
+                    Err(violations) => violations,
+                    Ok(()) => {
+                        assert_eq!(
+                            listed,
+                            Some(OffTheWire::ValidAsText),
+                            "{}/{name}: valid on the wire: {wire}",
+                            op.id
+                        );
+                        let (status, _, body) = send(request).await;
+                        assert!(
+                            (200..300).contains(&status),
+                            "{}/{name}: valid on the wire, yet {status} {body}",
+                            op.id
+                        );
+                        off_the_wire.push(name);
+                        continue;
+                    }
                 };
+                assert_eq!(listed, None, "{}/{name}: refused on the wire", op.id);
                 let (status, _, body) = send(request).await;
                 assert_eq!(status, 400, "{}/{name}: {body}", op.id);
                 // The documented 400 of the operation, else of its API.
@@ -267,6 +356,11 @@ async fn invalid_fixtures_get_a_400_in_the_vendors_shape_naming_the_violation() 
     assert!(
         exercised >= 60,
         "only {exercised} invalid fixtures reached the mock"
+    );
+    assert_eq!(
+        off_the_wire.len(),
+        OFF_THE_WIRE.len(),
+        "a listed fixture is gone: {off_the_wire:?}"
     );
 }
 
