@@ -205,9 +205,17 @@ fn cache_dir() -> Option<(std::path::PathBuf, &'static str)> {
         return Some((dir.into(), "THREATBIND_CACHE_DIR"));
     }
     if let Some(dir) = var("XDG_CACHE_HOME") {
-        return Some((std::path::PathBuf::from(dir).join("threatbind"), "XDG_CACHE_HOME"));
+        return Some((
+            std::path::PathBuf::from(dir).join("threatbind"),
+            "XDG_CACHE_HOME",
+        ));
     }
-    var("HOME").map(|home| (std::path::PathBuf::from(home).join(".cache/threatbind"), "HOME"))
+    var("HOME").map(|home| {
+        (
+            std::path::PathBuf::from(home).join(".cache/threatbind"),
+            "HOME",
+        )
+    })
 }
 
 /// Reads a global flag through its parser, naming the flag when the value is bad.

@@ -103,7 +103,6 @@ pub(crate) fn command() -> Command {
         )
 }
 
-
 /// One piece of work, in input order: an earlier record kept as it is, or a lookup.
 enum Item {
     Keep(String),
@@ -194,8 +193,8 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         ));
     }
     // Read twice (a count for the bar; the records' check then the redo): a regular file only.
-    let regular_input = !from_stdin
-        && std::fs::metadata(&input_path).is_ok_and(|meta| meta.is_file());
+    let regular_input =
+        !from_stdin && std::fs::metadata(&input_path).is_ok_and(|meta| meta.is_file());
     if retry_failed && !regular_input {
         return Err(Error::config(
             "--retry-failed",
@@ -225,9 +224,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     // The inputs an earlier run finished are checked against its records, then skipped.
     let mut lines = inputs(reader);
     let earlier = match &locked {
-        Some(file) if resume => {
-            output::resume_from(file, &output_path, &input_path, &mut lines)?
-        }
+        Some(file) if resume => output::resume_from(file, &output_path, &input_path, &mut lines)?,
         _ => output::Earlier {
             kept: 0,
             may_have_passed: 0,
@@ -240,21 +237,20 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             earlier.may_have_passed
         ));
     }
-    let (mut sink, items): (Sink, Box<dyn Iterator<Item = std::io::Result<Item>>>) =
-        match locked {
-            None => (
-                Sink::Stdout(std::io::stdout().lock()),
-                Box::new(lines.map(|l| l.map(Item::Lookup))),
-            ),
-            Some(file) if retry_failed => (
-                Sink::Rewrite(Rewrite::new(file, &output_path, done)?),
-                Box::new(rewrite_items(&output_path, &input_path, done)?),
-            ),
-            Some(file) => (
-                Sink::file(file, &output_path, resume)?,
-                Box::new(lines.map(|l| l.map(Item::Lookup))),
-            ),
-        };
+    let (mut sink, items): (Sink, Box<dyn Iterator<Item = std::io::Result<Item>>>) = match locked {
+        None => (
+            Sink::Stdout(std::io::stdout().lock()),
+            Box::new(lines.map(|l| l.map(Item::Lookup))),
+        ),
+        Some(file) if retry_failed => (
+            Sink::Rewrite(Rewrite::new(file, &output_path, done)?),
+            Box::new(rewrite_items(&output_path, &input_path, done)?),
+        ),
+        Some(file) => (
+            Sink::file(file, &output_path, resume)?,
+            Box::new(lines.map(|l| l.map(Item::Lookup))),
+        ),
+    };
     // With --retry-failed the earlier records are items again (kept or redone).
     let skipped = if retry_failed { 0 } else { done };
 

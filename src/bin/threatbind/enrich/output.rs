@@ -33,7 +33,10 @@ pub(crate) fn open_locked(path: &Path) -> Result<File, Error> {
             None => {
                 return Err(Error::config(
                     "--out",
-                    format!("{}: replaced while being opened, again and again", path.display()),
+                    format!(
+                        "{}: replaced while being opened, again and again",
+                        path.display()
+                    ),
                 ))
             }
         }
@@ -91,7 +94,10 @@ fn holder(file: &File) -> Option<u32> {
         let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
         let table = std::fs::read_to_string("/proc/locks").ok()?;
         let holders = |match_device: bool| -> Vec<u32> {
-            table.lines().filter_map(|line| entry(line, major, minor, ino, match_device)).collect()
+            table
+                .lines()
+                .filter_map(|line| entry(line, major, minor, ino, match_device))
+                .collect()
         };
         // The device as the table writes it differs from stat's on some filesystems
         // (overlayfs, btrfs): then the inode alone, if one lock names it.
@@ -122,8 +128,8 @@ fn entry(line: &str, major: u64, minor: u64, ino: u64, match_device: bool) -> Op
     let (Some(maj), Some(min), Some(node)) = (place.next(), place.next(), place.next()) else {
         return None;
     };
-    let device = u64::from_str_radix(maj, 16).ok()? == major
-        && u64::from_str_radix(min, 16).ok()? == minor;
+    let device =
+        u64::from_str_radix(maj, 16).ok()? == major && u64::from_str_radix(min, 16).ok()? == minor;
     let same = node.parse::<u64>().ok()? == ino && (device || !match_device);
     same.then(|| fields[4].parse().ok()).flatten()
 }
@@ -311,9 +317,8 @@ impl Rewrite {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let new_path = path.with_file_name(format!(".{name}.retry-{}", std::process::id()));
-        let flag = |e: std::io::Error| {
-            Error::config("--out", format!("{}: {e}", new_path.display()))
-        };
+        let flag =
+            |e: std::io::Error| Error::config("--out", format!("{}: {e}", new_path.display()));
         let new = File::create(&new_path).map_err(flag)?;
         if let Ok(meta) = old.metadata() {
             let _ = new.set_permissions(meta.permissions());

@@ -166,7 +166,10 @@ pub(crate) fn may_have_passed(record: &Value) -> bool {
 }
 
 /// The record of one lookup, one line of JSON.
-pub(crate) fn record(indicator: &str, outcome: Result<String, (Option<u16>, String, String)>) -> String {
+pub(crate) fn record(
+    indicator: &str,
+    outcome: Result<String, (Option<u16>, String, String)>,
+) -> String {
     let name = serde_json::to_string(indicator).unwrap_or_else(|_| "\"\"".into());
     match outcome {
         Ok(body) => {
@@ -201,7 +204,11 @@ fn refusal(e: &Error) -> (Option<u16>, String, String) {
             code.clone().unwrap_or_else(|| status.to_string()),
             redact(detail.as_deref().or(title.as_deref()).unwrap_or("")),
         ),
-        other => (other.status(), "validation".into(), redact(&other.to_string())),
+        other => (
+            other.status(),
+            "validation".into(),
+            redact(&other.to_string()),
+        ),
     }
 }
 
@@ -273,12 +280,24 @@ mod tests {
     fn retry_failed_redoes_all_but_refusals_of_the_input() {
         let redo = |text: &str| may_have_passed(&serde_json::from_str(text).unwrap());
         assert!(!redo(r#"{"indicator":"a","ok":true,"result":{}}"#));
-        assert!(!redo(r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"indicator","detail":"line 3: not an IP address"}}"#));
-        assert!(!redo(r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"validation","detail":"x"}}"#));
-        assert!(!redo(r#"{"indicator":"a","ok":false,"error":{"status":400,"code":"400","detail":"bad"}}"#));
-        assert!(redo(r#"{"indicator":"a","ok":false,"error":{"status":404,"code":"404","detail":"not found"}}"#));
+        assert!(!redo(
+            r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"indicator","detail":"line 3: not an IP address"}}"#
+        ));
+        assert!(!redo(
+            r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"validation","detail":"x"}}"#
+        ));
+        assert!(!redo(
+            r#"{"indicator":"a","ok":false,"error":{"status":400,"code":"400","detail":"bad"}}"#
+        ));
+        assert!(redo(
+            r#"{"indicator":"a","ok":false,"error":{"status":404,"code":"404","detail":"not found"}}"#
+        ));
         // What versions before this one wrote for a failed quota store.
-        assert!(redo(r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"error","detail":"configuration: quota store: cannot use the Redis server"}}"#));
-        assert!(redo(r#"{"indicator":"a","ok":false,"error":{"status":503,"code":"retries_exhausted","detail":"x"}}"#));
+        assert!(redo(
+            r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"error","detail":"configuration: quota store: cannot use the Redis server"}}"#
+        ));
+        assert!(redo(
+            r#"{"indicator":"a","ok":false,"error":{"status":503,"code":"retries_exhausted","detail":"x"}}"#
+        ));
     }
 }
