@@ -6,7 +6,7 @@ CARGO ?= cargo
 # The README's first command: the mock in-process, every operation of every API through its
 # client, then an enrich of examples/indicators.txt. No account, no network.
 demo:
-	$(CARGO) run --release --quiet -- demo
+	$(CARGO) run --release --quiet --bin threatbind -- demo
 
 build:
 	$(CARGO) build --release
@@ -17,34 +17,35 @@ test-setup:
 	@bash scripts/test-setup.sh
 
 test: test-setup
-	$(CARGO) test --all-targets
-	$(CARGO) test --doc
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) run --quiet -- spec lint
-	$(CARGO) test --test specs --test contract --test lint
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) run --quiet --bin threatbind -- spec lint
+	$(CARGO) test -p threatbind --test specs --test contract
+	$(CARGO) test -p threatbind-spec-tools --test lint
 
-# Each API compiles on its own (Cargo features), without the CLI.
+# Each API compiles on its own (Cargo features), without the CLI, the mock or the spec tools.
 features:
-	$(CARGO) check --lib --no-default-features --features log360-cloud
-	$(CARGO) check --lib --no-default-features --features nameshield-cti
-	$(CARGO) check --lib --no-default-features --features datadog-ioc
-	$(CARGO) check --lib --no-default-features --features log360-onprem-v2
-	$(CARGO) check --lib --no-default-features --features log360-onprem-v1
+	$(CARGO) check -p threatbind --lib --no-default-features --features log360-cloud
+	$(CARGO) check -p threatbind --lib --no-default-features --features nameshield-cti
+	$(CARGO) check -p threatbind --lib --no-default-features --features datadog-ioc
+	$(CARGO) check -p threatbind --lib --no-default-features --features log360-onprem-v2
+	$(CARGO) check -p threatbind --lib --no-default-features --features log360-onprem-v1
 
 doc:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
 
 # Accept the generated public API as it is now (tests/snapshots/api.txt; review the diff).
 snapshot:
-	THREATBIND_UPDATE_SNAPSHOT=1 $(CARGO) test --test snapshot
+	THREATBIND_UPDATE_SNAPSHOT=1 $(CARGO) test -p threatbind --test snapshot
 	@git --no-pager diff --stat -- tests/snapshots/ || true
 
 # The generated code of every spec, for reading (git-ignored).
 expand:
-	THREATBIND_EXPAND_DIR=$(CURDIR)/expanded $(CARGO) build
+	THREATBIND_EXPAND_DIR=$(CURDIR)/expanded $(CARGO) build -p threatbind
 	@ls -l expanded/
 
 # Benchmarks; the report is target/bench-report.md, every figure beside its baseline measured
@@ -56,11 +57,11 @@ bench:
 	rm -f target/bench-report.md
 	@echo "# threatbind benchmarks ($$(nproc) cores, $$(date -u +%Y-%m-%d))" > target/bench-report.md
 	-npm install --silent --prefix target/prism @stoplight/prism-cli@5 >/dev/null 2>&1
-	$(CARGO) bench --bench client
-	$(CARGO) bench --bench quota
-	$(CARGO) bench --bench mock
-	$(CARGO) bench --bench enrich
-	$(CARGO) bench --bench validate
+	$(CARGO) bench -p threatbind --bench client
+	$(CARGO) bench -p threatbind --features redis --bench quota
+	$(CARGO) bench -p threatbind-mock --bench mock
+	$(CARGO) bench -p threatbind-cli --bench enrich
+	$(CARGO) bench -p threatbind --bench validate
 	$(MAKE) bench-build
 	@cat target/bench-report.md
 

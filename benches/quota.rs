@@ -127,7 +127,7 @@ impl Outcome {
 
 /// The requests the mock accepted and refused while `run` ran.
 async fn measured<F: std::future::Future<Output = ()>>(
-    mock: &threatbind::mock::MockHandle,
+    mock: &threatbind_mock::MockHandle,
     run: F,
 ) -> Outcome {
     let before = mock.stats();
@@ -233,9 +233,9 @@ fn main() {
         if let Ok(spec) = std::env::var(WORKER) {
             return worker(&spec).await;
         }
-        let mock = threatbind::mock::serve(
+        let mock = threatbind_mock::serve(
             "127.0.0.1:0".parse().expect("address"),
-            threatbind::mock::Options {
+            threatbind_mock::Options {
                 rate_limit: Some(quota()),
                 ..Default::default()
             },

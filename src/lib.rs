@@ -7,8 +7,6 @@ pub mod error;
 pub mod generic;
 pub mod indicator;
 mod json_path;
-#[cfg(feature = "mock")]
-pub mod mock;
 mod private_fs;
 pub mod ratelimit;
 pub mod raw;

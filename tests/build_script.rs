@@ -1,6 +1,6 @@
 //! build.rs, seen from outside: a bad spec stops the build with one line naming the file and the
 //! problem (not a panic), and an edited spec regenerates the code while other edits do not.
-//! Builds copies of the crate in the tests' own target directory, so the dependencies the suite
+//! Builds copies of the workspace in the tests' own target directory, so the dependencies the suite
 //! has already compiled (`make features` checks each API alone; `make test` builds them all) are
 //! reused rather than built again beside them: no second copy of every dependency on disk. The
 //! copies name their binary `threatbind-copy`, so the suite's own `threatbind` is never replaced.
@@ -27,19 +27,20 @@ fn target_dir() -> PathBuf {
     exe.ancestors().nth(3).unwrap().to_path_buf()
 }
 
-/// A copy of the crate (sources, specs, manifest) under `target/spec-failure/<name>`, built in
-/// the suite's own target directory, its binary named `threatbind-copy`.
+/// A copy of the workspace (the library's sources, specs and manifest, and the crates beside
+/// it) under `target/spec-failure/<name>`, built in the suite's own target directory, the CLI's
+/// binary named `threatbind-copy`.
 fn crate_copy(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = root.join("target/spec-failure").join(name);
     let _ = std::fs::remove_dir_all(&copy);
-    for dir in ["src", "specs", "benches", "build"] {
+    for dir in ["src", "specs", "benches", "build", "crates"] {
         copy_dir(&root.join(dir), &copy.join(dir));
     }
     for file in ["Cargo.toml", "Cargo.lock", "build.rs", "README.md"] {
         std::fs::copy(root.join(file), copy.join(file)).unwrap();
     }
-    edit(&copy.join("Cargo.toml"), |t| {
+    edit(&copy.join("crates/cli/Cargo.toml"), |t| {
         t.replacen(
             "[[bin]]\nname = \"threatbind\"\n",
             "[[bin]]\nname = \"threatbind-copy\"\n",
@@ -54,6 +55,8 @@ fn cargo_check(copy: &Path, features: &str) -> (bool, String) {
         .args([
             "check",
             "--offline",
+            "-p",
+            "threatbind",
             "--lib",
             "--no-default-features",
             "--features",
@@ -145,8 +148,9 @@ fn a_bad_spec_fails_the_build_naming_the_file_and_the_problem() {
 
 /// A new API is its spec (and its fixtures, for the contract tests) plus one Cargo feature
 /// line: the library module, the API registry, the CLI commands, flags, help, validation,
-/// credentials and quota all follow. The probe spec is copied into a copy of the crate with no
-/// other edit than the feature line, built, and its CLI run against a loopback server.
+/// credentials and quota all follow. The probe spec is copied into a copy of the workspace with
+/// no other edit than the library's feature line, built with that feature on, and its CLI run
+/// against a loopback server.
 #[test]
 fn a_new_spec_and_a_feature_line_are_a_new_api() {
     let copy = crate_copy("probe");
@@ -163,10 +167,12 @@ fn a_new_spec_and_a_feature_line_are_a_new_api() {
         .args([
             "build",
             "--offline",
+            "-p",
+            "threatbind-cli",
             "--bin",
             "threatbind-copy",
             "--features",
-            "cli,probe-api",
+            "threatbind/probe-api",
         ])
         .env("CARGO_TARGET_DIR", target_dir())
         .current_dir(&copy)

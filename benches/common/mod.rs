@@ -29,7 +29,13 @@ pub fn report(section: &str) {
     if !measuring() {
         return;
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
+    // The workspace's target folder, from any of its crates.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").exists())
+        .unwrap_or(&manifest);
+    let path = root.join("target/bench-report.md");
     let mut text = std::fs::read_to_string(&path).unwrap_or_default();
     text.push('\n');
     text.push_str(section);

@@ -15,7 +15,7 @@
 //! `2026-02-30 00:00:00` through). Formats checked: `date-time`, `date`, `time`, `uri`, `uuid`,
 //! `ipv4`, `ipv6`, `email`; others (`int64`, `double`, ...) are annotations, as the draft says.
 
-use super::schema::child;
+use super::schema::pointer_child as child;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 

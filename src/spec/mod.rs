@@ -8,16 +8,15 @@
 //! assert_eq!(op.rate_limit.unwrap().requests, 50);
 //! ```
 
-pub mod diff;
 mod keywords;
-pub mod lint;
 mod rules;
 mod schema;
 mod validator;
 mod wire;
 
-pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind};
-pub use validator::{check_schema, Document, Violation};
+pub use rules::{parse_instant, OneOrMany, RelativeBound, Rule, RuleKind};
+pub use schema::{pointer_child, schema_at};
+pub use validator::{check_schema, CompiledSchema, Document, SchemaCompiler, Violation};
 
 use serde_json::Value;
 use std::collections::BTreeMap;

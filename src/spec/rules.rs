@@ -157,8 +157,14 @@ pub(crate) fn lookup<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// Parses a date-time as RFC 3339, or as `yyyy-MM-dd HH:mm:ss` / `yyyy-MM-ddTHH:mm:ss` /
-/// `yyyy-MM-dd` in UTC.
-pub(crate) fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+/// `yyyy-MM-dd` in UTC: the forms the specs' date rules read.
+///
+/// ```
+/// let t = threatbind::spec::parse_instant("2024-12-31 15:30:45").unwrap();
+/// assert_eq!(t.to_rfc3339(), "2024-12-31T15:30:45+00:00");
+/// assert!(threatbind::spec::parse_instant("yesterday").is_none());
+/// ```
+pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }

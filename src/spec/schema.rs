@@ -125,8 +125,16 @@ pub(crate) fn request_schema(document: &Value, operation: &Value) -> Value {
            "additionalProperties": false})
 }
 
-/// The schema of the value at a request-document path (`query.limit`, `body.filter.section`).
-pub(crate) fn schema_at(document: &Value, operation: &Value, path: &str) -> Option<Value> {
+/// The schema of the value at a request-document path (`query.limit`, `body.filter.section`)
+/// of `operation` (as JSON) in `document`, its `$ref` followed.
+///
+/// ```
+/// use threatbind::spec::{schema_at, Api};
+/// let op = Api::Log360Cloud.operation("searchThreatAnalytics").unwrap();
+/// let limit = schema_at(Api::Log360Cloud.document(), &op.raw, "body.indicator").unwrap();
+/// assert_eq!(limit["type"], "string");
+/// ```
+pub fn schema_at(document: &Value, operation: &Value, path: &str) -> Option<Value> {
     let mut segments = path.split('.');
     let location = segments.next()?;
     let mut current: Value = if location == "body" {
@@ -152,7 +160,11 @@ pub(crate) fn schema_at(document: &Value, operation: &Value, path: &str) -> Opti
 }
 
 /// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants.
-pub(crate) fn child(pointer: &str, key: &str) -> String {
+///
+/// ```
+/// assert_eq!(threatbind::spec::pointer_child("/paths", "/things/{id}"), "/paths/~1things~1{id}");
+/// ```
+pub fn pointer_child(pointer: &str, key: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + key.len() + 1);
     out.push_str(pointer);
     out.push('/');
@@ -184,7 +196,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::{child, response_key};
+    use super::{pointer_child as child, response_key};
 
     #[test]
     fn a_status_finds_its_code_then_its_class_then_default() {

@@ -117,7 +117,7 @@ impl Violation {
     fn at(segments: &[String], rule: &str, message: String) -> Self {
         let pointer = segments
             .iter()
-            .fold(String::new(), |at, key| schema::child(&at, key));
+            .fold(String::new(), |at, key| schema::pointer_child(&at, key));
         Self {
             path: segments.join("."),
             rule: rule.to_owned(),
@@ -213,6 +213,54 @@ pub fn check_schema(schema: &Value, value: &Value) -> Result<Vec<Violation>, Str
         &keywords::Schema::compile(&schema::convert(schema))?,
         value,
     ))
+}
+
+/// Compiles the schemas of one spec, each once, to check many values (the spec's components
+/// converted once for all of them): what the spec tools use to check a spec's own examples.
+///
+/// ```
+/// use serde_json::json;
+/// use threatbind::spec::{Api, SchemaCompiler};
+/// let compiler = SchemaCompiler::new(Api::DatadogIoc.document());
+/// let schema = compiler.compile(&json!({"type": "string", "minLength": 1})).unwrap();
+/// assert!(schema.violations(&json!("8.8.8.8")).is_empty());
+/// assert_eq!(schema.violations(&json!(""))[0].rule, "minLength");
+/// ```
+#[derive(Debug)]
+pub struct SchemaCompiler {
+    components: Option<Value>,
+}
+
+impl SchemaCompiler {
+    /// A compiler for the schemas of `document` (an OpenAPI 3.0 spec, as JSON).
+    pub fn new(document: &Value) -> Self {
+        Self {
+            components: document.get("components").map(schema::convert),
+        }
+    }
+
+    /// Compiles `schema` (an OpenAPI 3.0 Schema object of the spec; its `$ref`s to the spec's
+    /// components resolve); `Err` says why it does not compile.
+    pub fn compile(&self, schema: &Value) -> Result<CompiledSchema, String> {
+        let root = schema::with_components(self.components.as_ref(), schema);
+        keywords::Schema::compile(&root).map(CompiledSchema)
+    }
+}
+
+/// A schema compiled by [`SchemaCompiler`].
+pub struct CompiledSchema(keywords::Schema);
+
+impl std::fmt::Debug for CompiledSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CompiledSchema")
+    }
+}
+
+impl CompiledSchema {
+    /// How `value` breaks the schema (empty when it holds).
+    pub fn violations(&self, value: &Value) -> Vec<Violation> {
+        violations(&self.0, value)
+    }
 }
 
 fn violations(validator: &keywords::Schema, instance: &Value) -> Vec<Violation> {

@@ -2,7 +2,7 @@
 //! and named (layout: `specs/README.md`).
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use threatbind::spec::{Api, Operation};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +41,7 @@ impl Fixture {
 }
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+    super::root().join("tests/fixtures")
 }
 
 pub fn parse_kind(file: &str) -> Result<Kind, String> {

@@ -9,13 +9,22 @@ use std::path::Path;
 use std::time::Duration;
 use threatbind::{RetryPolicy, Settings};
 
+/// The workspace's root (where `specs/` and `tests/fixtures/` are), from the tests of any of
+/// its crates.
+pub fn root() -> &'static Path {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .find(|dir| {
+            dir.join("Cargo.lock").exists()
+                || dir.join("specs").is_dir() && dir.join("crates").is_dir()
+        })
+        .unwrap_or(manifest)
+}
+
 /// Reads `tests/fixtures/<api>/<op>/<file>`.
 pub fn fixture(api: &str, op: &str, file: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(api)
-        .join(op)
-        .join(file);
+    let path = root().join("tests/fixtures").join(api).join(op).join(file);
     serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )
@@ -24,10 +33,7 @@ pub fn fixture(api: &str, op: &str, file: &str) -> Value {
 
 /// Every `response.<status>.*.json` of an operation with status >= 400, as (status, body, name).
 pub fn error_fixtures(api: &str, op: &str) -> Vec<(u16, Value, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(api)
-        .join(op);
+    let dir = root().join("tests/fixtures").join(api).join(op);
     let mut out = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();

@@ -1,0 +1,307 @@
+//! `threatbind demo`: the mock started in this process, every operation of every API sent
+//! through its client (the same send path as the typed clients: validation, quota,
+//! credentials, retries, answer check), then `enrich` of `examples/indicators.txt`. No
+//! account, no network: everything stays on loopback.
+//!
+//! The requests are the project's own valid fixtures (`tests/fixtures/<api>/<operation>/
+//! request.*.json`, the first one valid today), so the demo covers whatever the specs bind
+//! with no list of its own; it runs from a clone of the repository.
+
+use crate::{connect, enrich, note, Global};
+use clap::{ArgMatches, Command};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use threatbind::spec::{Api, Operation};
+use threatbind::{Error, QuotaStore};
+use threatbind_mock::{Options, RateLimit};
+
+/// The demo's quota, on both sides (the mock and the clients): generous, so that the demo
+/// takes seconds; the quotas the specs document are what `threatbind mock` enforces.
+const QUOTA: RateLimit = RateLimit {
+    requests: 200,
+    period: Duration::from_secs(1),
+};
+
+pub(crate) fn command() -> Command {
+    Command::new("demo")
+        .about("Start the mock here, call every operation of every API through its client, then enrich examples/indicators.txt (no account, no network)")
+        .after_help(
+            "Run from a clone of the repository: the requests are its fixtures (tests/fixtures) \
+             and the indicators examples/indicators.txt. Exit codes: 0 every call answered as \
+             expected; 1 some did not; 2 the fixtures or the indicators are missing.",
+        )
+}
+
+fn repository() -> PathBuf {
+    // This crate is crates/cli of the workspace.
+    let here = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    here.canonicalize().unwrap_or(here)
+}
+
+/// Demo credentials for every API, by the variable names the specs give (`x-env` of each
+/// security scheme), and Log360 Cloud's account and OAuth token (its scheme is OAuth: the
+/// client reads them from the variables its `x-cli.env` lists).
+fn demo_vars() -> std::collections::HashMap<String, String> {
+    let mut vars = std::collections::HashMap::new();
+    for api in Api::ALL {
+        let schemes = api
+            .document()
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object);
+        for scheme in schemes.into_iter().flat_map(|s| s.values()) {
+            if let Some(name) = scheme.get("x-env").and_then(Value::as_str) {
+                vars.insert(
+                    name.to_owned(),
+                    format!("demo-{}", name.to_ascii_lowercase()),
+                );
+            }
+        }
+    }
+    vars.insert("LOG360_ACCOUNT_ID".into(), "18XXXXX4".into());
+    vars.insert(
+        "LOG360_ACCESS_TOKEN".into(),
+        "1000.demo-access-token".into(),
+    );
+    vars
+}
+
+/// The settings and credentials of the demo's clients, on the mock's server for `api`.
+fn demo_global(global: &Global, base_url: &str, api: Api) -> Global {
+    let mut settings = global.settings.clone();
+    settings.rate_limit = Some(QUOTA);
+    settings.quota_store = QuotaStore::InProcess;
+    Global {
+        base_url: Some(format!("{base_url}{}", api.server_path())),
+        settings,
+        cache_dir: None,
+        cache_source: "",
+        output: None,
+        max_time: None,
+        vars: Some(demo_vars()),
+    }
+}
+
+/// The first valid request fixture of `op` (by name), as its file name and document.
+fn request_fixture(op: &Operation) -> Result<Option<(String, Value)>, Error> {
+    let dir = repository()
+        .join("tests/fixtures")
+        .join(op.api.stem())
+        .join(&op.id);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::config("demo", format!("{}: {e} (run from a clone)", dir.display())))?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("request.") && name.ends_with(".json"))
+        .collect();
+    names.sort();
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name))
+            .map_err(|e| Error::config("demo", format!("{name}: {e}")))?;
+        let Ok(document) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        // A fixture with dates may have aged out of a rule (e.g. "within 30 days"), and a
+        // token cursor is only good for the server that handed it out.
+        if op.validate_request(&document, chrono::Utc::now()).is_ok()
+            && !carries_token_cursor(op, &document)
+        {
+            return Ok(Some((name, document)));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `document` continues a token-paged walk (`x-pagination` with `advance: token`).
+fn carries_token_cursor(op: &Operation, document: &Value) -> bool {
+    let paging = crate::derive::pagination(op);
+    let text = |key: &str| paging.and_then(|p| p.get(key)).and_then(Value::as_str);
+    match (text("advance"), text("cursor")) {
+        (Some("token"), Some(cursor)) => threatbind::raw::lookup(document, cursor).is_some(),
+        _ => false,
+    }
+}
+
+/// A short human size.
+fn size(bytes: usize) -> String {
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    }
+}
+
+/// Every operation of every API, one line each; the number that did not answer 2xx.
+async fn every_operation(global: &Global, base_url: &str) -> Result<usize, Error> {
+    let mut failed = 0;
+    for api in Api::ALL {
+        let title = api
+            .document()
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or(api.stem());
+        println!("\n{title}");
+        let mut raw = connect::connect(*api, &demo_global(global, base_url, *api), &[])?;
+        for op in api.operations() {
+            if op.unstable {
+                raw.enable_unstable(&op.id);
+            }
+            let marks = match (op.deprecated, op.unstable) {
+                (true, _) => " [deprecated]",
+                (_, true) => " [beta]",
+                _ => "",
+            };
+            let line = format!("{:<6} {:<52}", op.method.to_uppercase(), op.path);
+            let Some((fixture, document)) = request_fixture(op)? else {
+                failed += 1;
+                println!(
+                    "  ✗ ---  {line} {}{marks}: no request fixture valid today",
+                    op.id
+                );
+                continue;
+            };
+            let started = Instant::now();
+            match raw.send(op, &document).await {
+                Ok(answer) => println!(
+                    "  ✓ {}  {line} {}{marks}  {} in {} ms  ({fixture})",
+                    answer.status,
+                    op.id,
+                    size(answer.body.len()),
+                    started.elapsed().as_millis()
+                ),
+                Err(e) => {
+                    failed += 1;
+                    println!(
+                        "  ✗ {}  {line} {}{marks}: {e}",
+                        e.status().unwrap_or(0),
+                        op.id
+                    );
+                }
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// The typed client's page walk: every threat event of the mock's data set, pages followed
+/// as the spec's `x-pagination` says.
+async fn walk_pages(global: &Global, base_url: &str) -> Result<(), Error> {
+    use futures::TryStreamExt;
+    use threatbind::nameshield_cti::{generated::types::ThreatEvent, NameshieldBuilder};
+    let demo = demo_global(global, base_url, Api::NameshieldCti);
+    let client = NameshieldBuilder::from_vars(|name| demo.var(name))?
+        .settings(demo.settings.clone())
+        .base_url(demo.base_url.clone().unwrap_or_default())
+        .build()?;
+    let started = Instant::now();
+    let request = client.generated().list_threat_events().size(100);
+    let events: Vec<ThreatEvent> = client
+        .items::<ThreatEvent, _, _>(request.send())
+        .try_collect()
+        .await?;
+    println!(
+        "\nNameshieldClient::items(list_threat_events().size(100)): {} typed events, every page walked, in {} ms",
+        events.len(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
+/// What one enrich record says, in a few words.
+fn verdict(record: &Value) -> String {
+    if record["ok"] != true {
+        return format!(
+            "error {}: {}",
+            record["error"]["status"],
+            record["error"]["detail"].as_str().unwrap_or("")
+        );
+    }
+    let data = &record["result"]["data"];
+    let kind = data["indicator_type"].as_str().unwrap_or("?");
+    let keys: Vec<&str> = data
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).take(6).collect())
+        .unwrap_or_default();
+    format!("{kind:<6} data: {}", keys.join(", "))
+}
+
+/// `enrich` of the example indicators with threat analytics, then its records.
+async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
+    let input = repository().join("examples/indicators.txt");
+    let out_dir = repository().join("target/demo");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Error::config("demo", format!("{}: {e}", out_dir.display())))?;
+    let out = out_dir.join("enrich.jsonl");
+    let args = [
+        "enrich".into(),
+        "--provider".into(),
+        "log360-threat-analytics".into(),
+        "--concurrency".into(),
+        "4".into(),
+        "--input".into(),
+        input.display().to_string(),
+        "--out".into(),
+        out.display().to_string(),
+    ];
+    println!(
+        "\nthreatbind enrich --provider log360-threat-analytics --input examples/indicators.txt --out {}",
+        out.strip_prefix(repository()).unwrap_or(&out).display()
+    );
+    let matches = enrich::command()
+        .try_get_matches_from(args)
+        .map_err(|e| Error::config("demo", e.to_string()))?;
+    let global = demo_global(global, base_url, Api::Log360Cloud);
+    enrich::run(&matches, &global).await?;
+    let text = std::fs::read_to_string(&out)
+        .map_err(|e| Error::config("demo", format!("{}: {e}", out.display())))?;
+    for line in text.lines() {
+        let record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
+        println!(
+            "  {:<40} {}",
+            record["indicator"].as_str().unwrap_or("?"),
+            verdict(&record)
+        );
+    }
+    Ok(())
+}
+
+pub(crate) async fn run(_m: &ArgMatches, global: &Global) -> Result<(), Error> {
+    for needed in ["tests/fixtures", "examples/indicators.txt"] {
+        if !Path::new(&repository().join(needed)).exists() {
+            return Err(Error::config(
+                "demo",
+                format!("{needed} is missing: run the demo from a clone of the repository"),
+            ));
+        }
+    }
+    let options = Options {
+        rate_limit: Some(QUOTA),
+        ..Options::default()
+    };
+    let mock =
+        threatbind_mock::serve(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), options).await?;
+    println!(
+        "threatbind demo: every API served by the mock at {} (from the specs; no account, no network)",
+        mock.base_url()
+    );
+    let started = Instant::now();
+    let failed = every_operation(global, mock.base_url()).await?;
+    walk_pages(global, mock.base_url()).await?;
+    enrich_examples(global, mock.base_url()).await?;
+    let stats = mock.stats();
+    println!(
+        "\nThe mock answered {} requests ({} refused by its quota, {} faults) in {:.1} s.",
+        stats.requests,
+        stats.rate_limited,
+        stats.faults,
+        started.elapsed().as_secs_f64()
+    );
+    mock.shutdown().await;
+    if failed > 0 {
+        note(&format!(
+            "demo: {failed} operations did not answer as expected"
+        ));
+        std::process::exit(1);
+    }
+    Ok(())
+}

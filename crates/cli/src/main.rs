@@ -1,0 +1,668 @@
+//! `threatbind`: the command-line face of the library. Its flags and exit codes are a contract
+//! that scripts depend on (see README.md).
+//!
+//! Exit codes: 0 success (also when a reader such as `head` closed stdout early); 1 the output
+//! could not be written; 2 invalid input or configuration (nothing sent); 3 the API answered
+//! with an error (a redirect included); 4 transport, timeout or an answer too large; 5 rate
+//! limit, retry or page budget exhausted.
+
+mod connect;
+mod demo;
+mod derive;
+mod enrich;
+mod json_text;
+mod mock_cmd;
+mod progress;
+mod run;
+mod signals;
+mod spec_diff;
+mod spec_lint;
+mod spec_tools;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::time::Duration;
+use threatbind::spec::{Api, RateLimit};
+use threatbind::{Error, Settings};
+
+/// The top-level help's end: every API's variables (from its spec), the cache, the safety
+/// rules and the exit codes.
+fn after_help() -> String {
+    let mut text = String::from("Environment:\n");
+    text.extend(Api::ALL.iter().map(|api| connect::env_lines(*api)));
+    text.push_str(
+        "  THREATBIND_CACHE_DIR     the shared quota state and the Zoho token cache\n\
+         \x20                          (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)\n\
+         \x20 THREATBIND_QUOTA_STORE   where quotas are kept, like --quota-store\n\
+         \x20 THREATBIND_QUOTA_STORE_CA_FILE\n\
+         \x20                          CA file of a rediss:// quota store, like --quota-store-ca-file\n\n\
+         Safety: redirects are never followed; credentials go over plain http only to loopback\n\
+         (--allow-http to override); tokens and keys print as ***.\n\n",
+    );
+    text.push_str(EXIT_CODES);
+    text
+}
+
+/// Bounds of every duration flag: 1 ms to 31 days.
+const MIN_SECONDS: f64 = 0.001;
+const MAX_SECONDS: f64 = 31.0 * 86_400.0;
+/// Bound of N in --rate-limit.
+const MAX_REQUESTS: u32 = 1_000_000;
+
+fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+    let (n, secs) = text
+        .split_once('/')
+        .ok_or("expected N/SECONDS, e.g. 50/60")?;
+    let requests: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("{n:?} is not a whole number"))?;
+    if requests == 0 || requests > MAX_REQUESTS {
+        return Err(format!("N must be between 1 and {MAX_REQUESTS}"));
+    }
+    Ok(RateLimit {
+        requests,
+        period: parse_seconds(secs)?,
+    })
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
+        return Err(format!(
+            "must be between {MIN_SECONDS} and {MAX_SECONDS} seconds (31 days)"
+        ));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|e| e.to_string())
+}
+
+/// How an answer is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Output {
+    /// The vendor's JSON, every field kept: pretty on a terminal, compact otherwise.
+    Json,
+    /// One item per line (with --all, the items of every page).
+    Jsonl,
+    /// A few columns per item, tab-separated.
+    Table,
+    /// The body bytes as received.
+    Raw,
+}
+
+/// What every command needs from the global flags.
+pub(crate) struct Global {
+    pub base_url: Option<String>,
+    pub settings: Settings,
+    /// Where state shared between runs lives (quota windows, the Zoho token), if anywhere.
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// The variable `cache_dir` came from (`THREATBIND_CACHE_DIR`, `XDG_CACHE_HOME`, `HOME`).
+    pub cache_source: &'static str,
+    /// The output form asked for, if any.
+    pub output: Option<Output>,
+    /// `--max-time`, if given.
+    pub max_time: Option<Duration>,
+    /// Credentials and servers by variable name, in place of the process environment (the
+    /// demo's, for its mock); `None`: the environment.
+    pub vars: Option<std::collections::HashMap<String, String>>,
+}
+
+impl Global {
+    /// Checks, before anything is sent, that state shared between runs can be kept where the
+    /// run will keep it: the cache directory (the machine's quota state and the Zoho token
+    /// cache) is created, a Redis store answers. A cache directory that cannot be used stops
+    /// the run (exit 2) naming it and what it means; no cache directory at all is said on
+    /// stderr. Never a quota of this process's own in silence.
+    pub(crate) async fn check_store(&self) -> Result<(), Error> {
+        use threatbind::QuotaStore;
+        if self.cache_dir.is_none() && self.settings.quota_store == QuotaStore::InProcess {
+            note("warning: no cache directory (THREATBIND_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset): the quota is this run's own, not shared with other threatbind processes, and the Zoho token cache is off");
+        }
+        if let (Some(dir), QuotaStore::Machine(_)) = (&self.cache_dir, &self.settings.quota_store) {
+            self.check_cache(&dir.join("quota")).map_err(|e| {
+                Error::config(
+                    self.cache_source,
+                    format!(
+                        "the cache directory {} cannot be used ({e}): the quota would not be \
+                         shared with the other threatbind processes of this machine; set \
+                         THREATBIND_CACHE_DIR to a writable directory (or --quota-store process \
+                         for a quota of this run's own)",
+                        dir.display()
+                    ),
+                )
+            })?;
+        }
+        if let QuotaStore::Redis(_) = &self.settings.quota_store {
+            self.settings
+                .quota_store
+                .check()
+                .await
+                .map_err(|e| match e {
+                    Error::QuotaStore(why) => Error::config("--quota-store", why),
+                    other => other,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Creates `place` (readable by its owner only, as the library makes it) and writes a probe
+    /// file in it; the error says why it cannot be used.
+    pub(crate) fn check_cache(&self, place: &std::path::Path) -> Result<(), String> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(place)
+            .and_then(|()| writable(place))
+            .map_err(|e| format!("{}: {e}", place.display()))
+    }
+
+    /// The Zoho token cache's directory, checked: a cache directory that cannot hold it stops
+    /// the run (exit 2) naming the variable, rather than leave the cache off in silence.
+    pub(crate) fn token_cache(&self) -> Result<Option<std::path::PathBuf>, Error> {
+        let Some(dir) = &self.cache_dir else {
+            return Ok(None);
+        };
+        let place = dir.join("tokens");
+        self.check_cache(&place).map_err(|e| {
+            Error::config(
+                self.cache_source,
+                format!(
+                    "the cache directory {} cannot be used ({e}): the Zoho access token would not \
+                     be kept between runs (every run would exchange the refresh token again); set \
+                     THREATBIND_CACHE_DIR to a writable directory",
+                    dir.display()
+                ),
+            )
+        })?;
+        Ok(Some(place))
+    }
+
+    /// A variable: from `vars` when set, else the process environment.
+    pub(crate) fn var(&self, name: &str) -> Option<String> {
+        match &self.vars {
+            Some(vars) => vars.get(name).cloned(),
+            None => std::env::var(name).ok(),
+        }
+    }
+}
+
+/// Whether a file can be made in `dir` (a probe, removed at once).
+fn writable(dir: &std::path::Path) -> std::io::Result<()> {
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    std::fs::File::create(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
+/// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`,
+/// with the variable it came from; none when none of them is set (then nothing is shared
+/// between runs, and every run says so).
+fn cache_dir() -> Option<(std::path::PathBuf, &'static str)> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var("THREATBIND_CACHE_DIR") {
+        return Some((dir.into(), "THREATBIND_CACHE_DIR"));
+    }
+    if let Some(dir) = var("XDG_CACHE_HOME") {
+        return Some((
+            std::path::PathBuf::from(dir).join("threatbind"),
+            "XDG_CACHE_HOME",
+        ));
+    }
+    var("HOME").map(|home| {
+        (
+            std::path::PathBuf::from(home).join(".cache/threatbind"),
+            "HOME",
+        )
+    })
+}
+
+/// Reads a global flag through its parser, naming the flag when the value is bad.
+fn flag<T>(
+    m: &ArgMatches,
+    name: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, Error> {
+    let Some(raw) = m.get_one::<OsString>(name) else {
+        return Ok(None);
+    };
+    let bad = |problem: String| Error::config(&format!("--{name}"), problem);
+    let text = raw
+        .to_str()
+        .ok_or_else(|| bad("is not valid UTF-8".into()))?;
+    parse(text).map(Some).map_err(bad)
+}
+
+fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> {
+    move |text| match text.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a whole number from {min} to {max}"
+        )),
+    }
+}
+
+impl Global {
+    fn new(m: &ArgMatches) -> Result<Self, Error> {
+        let mut settings = Settings {
+            rate_limit: flag(m, "rate-limit", parse_rate_limit)?,
+            ..Settings::default()
+        };
+        if let Some(timeout) = flag(m, "timeout", parse_seconds)? {
+            settings.timeout = timeout;
+        }
+        let max_time = flag(m, "max-time", parse_seconds)?;
+        if let Some(max_time) = max_time {
+            settings.retry.max_elapsed = max_time;
+        }
+        if let Some(retries) = flag(m, "retries", whole(0, 100))? {
+            settings.retry.max_attempts = retries as u32 + 1;
+        }
+        if let Some(bytes) = flag(m, "max-response-bytes", whole(1, u64::MAX))? {
+            settings.max_response_bytes = bytes;
+        }
+        if let Some(pages) = flag(m, "max-pages", whole(1, u64::MAX))? {
+            settings.max_pages = pages;
+        }
+        settings.allow_http = m.get_flag("allow-http");
+        settings.ca_file = flag(m, "ca-file", |t| Ok(std::path::PathBuf::from(t)))?;
+        settings.insecure_skip_tls_verify = m.get_flag("insecure-skip-tls-verify");
+        if settings.insecure_skip_tls_verify {
+            note("warning: --insecure-skip-tls-verify: TLS certificates are NOT verified; anyone on the path can read the credentials and answers");
+        }
+        let cache = cache_dir();
+        let cache_dir = cache.as_ref().map(|(dir, _)| dir.clone());
+        settings.quota_store = quota_store(m, cache_dir.as_deref())?;
+        let mut output = flag(m, "output", |t| {
+            match t.trim().to_ascii_lowercase().as_str() {
+                "json" => Ok(Output::Json),
+                "jsonl" => Ok(Output::Jsonl),
+                "table" => Ok(Output::Table),
+                "raw" => Ok(Output::Raw),
+                _ => Err(format!("{t:?} is not one of json, jsonl, table")),
+            }
+        })?;
+        if m.get_flag("raw") {
+            output = Some(Output::Raw);
+        }
+        Ok(Self {
+            base_url: flag(m, "base-url", |t| Ok(t.to_owned()))?,
+            settings,
+            cache_dir,
+            cache_source: cache.map_or("", |(_, source)| source),
+            output,
+            max_time,
+            vars: None,
+        })
+    }
+}
+
+/// Where quotas are kept: --quota-store, else THREATBIND_QUOTA_STORE, else one quota per
+/// account across every threatbind process of this machine (under the cache directory).
+fn quota_store(
+    m: &ArgMatches,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<threatbind::QuotaStore, Error> {
+    use threatbind::QuotaStore;
+    let (text, name) = match flag(m, "quota-store", |t| Ok(t.to_owned()))? {
+        Some(text) => (Some(text), "--quota-store"),
+        None => (
+            std::env::var("THREATBIND_QUOTA_STORE")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            "THREATBIND_QUOTA_STORE",
+        ),
+    };
+    let ca_file = quota_store_ca_file(m)?;
+    let machine = || match cache_dir {
+        Some(dir) => QuotaStore::Machine(dir.join("quota")),
+        // Said by `Global::check_store` before anything is sent.
+        None => QuotaStore::InProcess,
+    };
+    if let Some((_, source)) = &ca_file {
+        let store = match &text {
+            Some(text) if text.trim().starts_with("rediss://") => None,
+            Some(_) => Some(format!("{name} is not a rediss:// URL")),
+            None => Some("the quota store is machine (the default)".to_owned()),
+        };
+        if let Some(store) = store {
+            return Err(Error::config(
+                source,
+                format!("is for a rediss:// (TLS) quota store, and {store}"),
+            ));
+        }
+    }
+    let Some(text) = text else {
+        return Ok(machine());
+    };
+    match text.trim() {
+        "machine" => Ok(machine()),
+        "process" => Ok(QuotaStore::InProcess),
+        url if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            use threatbind::ratelimit::RedisUrl;
+            // The library's configuration errors, under the flag or variable that set them.
+            let under = |name: &str, e: Error| match e {
+                Error::Config { problem, .. } => Error::config(name, problem),
+                other => Error::config(name, other.to_string()),
+            };
+            let mut redis = if m.get_flag("allow-insecure-quota-store") {
+                RedisUrl::new_allowing_cleartext(url)
+            } else {
+                RedisUrl::new(url)
+            }
+            .map_err(|e| under(name, e))?;
+            if let Some((file, source)) = ca_file {
+                redis = redis.with_ca_file(file).map_err(|e| under(source, e))?;
+            }
+            if redis.sends_password_in_clear() {
+                note(&format!("warning: --allow-insecure-quota-store: the Redis password travels in clear text to {}; anyone on the path can read it", redis.host()));
+            }
+            Ok(QuotaStore::Redis(redis))
+        }
+        _ => Err(Error::config(
+            name,
+            format!(
+                "{:?} is not machine, process or a redis:// or rediss:// URL",
+                without_login(&threatbind::secret::redact(&text))
+            ),
+        )),
+    }
+}
+
+/// `text` with what stands between `://` and an `@` before the next `/` (a login, perhaps a
+/// password) shown as `***`: a store URL that is not understood is named without its secret.
+fn without_login(text: &str) -> String {
+    let Some(start) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let end = text[start..].find('/').map_or(text.len(), |i| start + i);
+    match text[start..end].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &text[start + at..]),
+        None => text.to_owned(),
+    }
+}
+
+/// --quota-store-ca-file, else THREATBIND_QUOTA_STORE_CA_FILE, with where it came from.
+fn quota_store_ca_file(
+    m: &ArgMatches,
+) -> Result<Option<(std::path::PathBuf, &'static str)>, Error> {
+    if let Some(file) = flag(m, "quota-store-ca-file", |t| {
+        Ok(std::path::PathBuf::from(t))
+    })? {
+        return Ok(Some((file, "--quota-store-ca-file")));
+    }
+    Ok(std::env::var_os("THREATBIND_QUOTA_STORE_CA_FILE")
+        .filter(|v| !v.is_empty())
+        .map(|file| (file.into(), "THREATBIND_QUOTA_STORE_CA_FILE")))
+}
+
+/// Writes `text` and a newline on stdout. A reader that went away (`| head -1`) ends the run
+/// quietly with 0, as other Unix tools do; any other write error ends it with 1.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => {
+            note(&format!("error: writing output: {e}"));
+            std::process::exit(1)
+        }
+    }
+}
+
+/// Writes a line on stderr; a stderr that cannot be written is not worth a panic.
+pub(crate) fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+pub(crate) fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+}
+
+fn global_arg(name: &'static str, value: &'static str, help: impl Into<String>) -> Arg {
+    Arg::new(name)
+        .long(name)
+        .global(true)
+        .value_name(value)
+        .help(help.into())
+        .allow_negative_numbers(true)
+        .value_parser(clap::builder::OsStringValueParser::new())
+}
+
+/// The whole command line: global flags, then one command per API and operation, derived from
+/// the specs.
+fn cli() -> Command {
+    let defaults = Settings::default();
+    let mut cli = Command::new("threatbind")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Typed clients for Log360 Cloud, Log360 on-premises, Nameshield CTI and Datadog IoC Explorer, and a mock of them all.")
+        .after_help(after_help())
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(global_arg("base-url", "URL", "Server URL for the chosen API, replacing the spec's (like *_BASE_URL)"))
+        .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60), replacing the spec's; shared by every process using the same account and --quota-store"))
+        .arg(global_arg("quota-store", "STORE", "Where quotas are kept: machine (every threatbind process of this machine; the default), process (this run only), or redis[s]://[[USER]:PASSWORD@]HOST:PORT[/DB] (every process on every machine using that Redis server; checked at start). rediss:// is TLS, verified against the system's roots and --quota-store-ca-file; a password over plain redis:// goes to loopback only unless --allow-insecure-quota-store"))
+        .arg(global_arg("quota-store-ca-file", "FILE", "PEM file of certificate authorities to trust, besides the system's, for a rediss:// quota store (like THREATBIND_QUOTA_STORE_CA_FILE)"))
+        .arg(Arg::new("allow-insecure-quota-store").long("allow-insecure-quota-store").global(true).action(ArgAction::SetTrue).help("Allow a Redis password over plain redis:// to hosts other than loopback (it travels in clear text; prefer rediss://)"))
+        .arg(global_arg("timeout", "SECONDS", "Timeout of each attempt (connect and answer); retries get their own"))
+        .arg(global_arg("max-time", "SECONDS", "Time budget of the whole command: quota waits, retries and pages included"))
+        .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
+        .arg(global_arg("max-response-bytes", "BYTES", format!("Largest answer accepted [default {}]", defaults.max_response_bytes)))
+        .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
+        .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise), jsonl (one item per line), table"))
+        .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
+        .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like <PREFIX>_CA_FILE)"))
+        .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
+        .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
+        .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr (-vv for more)"));
+    // One command group per CLI name: specs that share one (an API's V2 and V1) share a group.
+    let mut names: Vec<String> = Vec::new();
+    for api in Api::ALL {
+        let name = derive::api_name(*api);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    for name in names {
+        let apis: Vec<Api> = Api::ALL
+            .iter()
+            .copied()
+            .filter(|a| derive::api_name(*a) == name)
+            .collect();
+        let title = apis
+            .iter()
+            .filter_map(|a| {
+                a.document()
+                    .pointer("/info/title")
+                    .and_then(serde_json::Value::as_str)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut env = String::new();
+        for line in apis.iter().flat_map(|a| {
+            connect::env_help(*a)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        }) {
+            if !env.lines().any(|l| l == line) {
+                env.push_str(&line);
+                env.push('\n');
+            }
+        }
+        let mut command = Command::new(name.clone())
+            .about(title)
+            .subcommand_required(true)
+            .arg_required_else_help(true)
+            .after_help(env.clone());
+        let help = format!("{env}{EXIT_CODES}");
+        for op in apis.iter().flat_map(|a| a.operations()) {
+            command = command.subcommand(derive::command(op, &name, &help));
+        }
+        cli = cli.subcommand(command);
+    }
+    cli.subcommand(spec_tools::command())
+        .subcommand(mock_cmd::command())
+        .subcommand(enrich::command())
+        .subcommand(demo::command())
+}
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
+sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
+retry or page budget exhausted; 6 an answer that breaks the documented type (printed anyway).";
+
+/// Finds the operation a command line names and runs it.
+async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
+    let Some((api_name, api_matches)) = matches.subcommand() else {
+        return Err(Error::config("command", "missing"));
+    };
+    if api_name == "enrich" {
+        return enrich::run(api_matches, global).await;
+    }
+    if api_name == "demo" {
+        return demo::run(api_matches, global).await;
+    }
+    let Some((op_name, op_matches)) = api_matches.subcommand() else {
+        return Err(Error::config("command", "missing"));
+    };
+    let op = Api::ALL
+        .iter()
+        .filter(|a| derive::api_name(**a) == api_name)
+        .flat_map(|a| a.operations())
+        .find(|op| derive::op_name(op) == op_name)
+        .ok_or_else(|| {
+            Error::config(
+                "command",
+                format!("{api_name} {op_name} is not an operation"),
+            )
+        })?;
+    let api = op.api;
+    let (document, servers) = run::document(op, op_matches)?;
+    let mut raw = connect::connect(api, global, &servers)?;
+    run::notices(op);
+    if op.unstable {
+        // Running the command is the user's opt-in to the beta operation.
+        raw.enable_unstable(&op.id);
+    }
+    let all = op_matches
+        .try_get_one::<bool>("all")
+        .ok()
+        .flatten()
+        .copied()
+        .unwrap_or(false);
+    run::execute(&raw, op, document, all, global).await
+}
+
+fn main() -> ExitCode {
+    let matches = match cli().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        2
+                    } else {
+                        0
+                    }
+                }
+                _ => 2,
+            };
+            // Help and usage errors to a closed or full stream: nothing to say, no panic.
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    if let Some(("spec", spec)) = matches.subcommand() {
+        return spec_tools::run(spec);
+    }
+    if let Some(("mock", mock)) = matches.subcommand() {
+        return mock_cmd::run(mock);
+    }
+    let verbose = matches.get_count("verbose");
+    if verbose > 0 {
+        let level = if verbose > 1 {
+            tracing::Level::TRACE
+        } else {
+            tracing::Level::DEBUG
+        };
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(level)
+            .with_target(false)
+            .init();
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            note(&format!("error: cannot start: {e}"));
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        let global = Global::new(&matches)?;
+        // A shared store that cannot be used stops the run before anything is sent: never a
+        // quota of this process's own in its place.
+        // The demo keeps nothing between runs: its quota is its own, on purpose.
+        if matches.subcommand_name() != Some("demo") {
+            global.check_store().await?;
+        }
+        let command = dispatch(&matches, &global);
+        // --max-time bounds the whole command (pages included), not only each call.
+        let Some(max_time) = global.max_time else {
+            return command.await;
+        };
+        match tokio::time::timeout(max_time, command).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Transport(format!(
+                "gave up: the time budget of {} s (--max-time) ran out",
+                max_time.as_secs_f64()
+            ))),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            note(&format!(
+                "error: {}",
+                threatbind::secret::redact(&e.to_string())
+            ));
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_login;
+
+    #[test]
+    fn a_store_url_that_is_not_understood_is_named_without_its_login() {
+        assert_eq!(
+            without_login("Redis://:hunter2@cache.corp:6379/0"),
+            "Redis://***@cache.corp:6379/0"
+        );
+        assert_eq!(
+            without_login("redis+tls://admin:p@ss@cache.corp"),
+            "redis+tls://***@cache.corp"
+        );
+        assert_eq!(without_login("memcached://x/a@b"), "memcached://x/a@b");
+        assert_eq!(without_login("nonsense"), "nonsense");
+    }
+}

@@ -1,0 +1,1070 @@
+//! The real `threatbind` binary against local mock servers: flags, output, exit codes.
+
+#[path = "../../../tests/common/mod.rs"]
+mod common;
+
+use serde_json::{json, Value};
+use std::process::Output;
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "1000.cli-secret-token";
+
+/// Runs `threatbind` with exactly `env` (plus PATH) and `args`.
+async fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().await.unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn log360_env(server: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("LOG360_ACCOUNT_ID", "18XXXXX4".into()),
+        ("LOG360_ACCESS_TOKEN", SECRET.into()),
+        ("LOG360_BASE_URL", format!("{}/api/v2", server.uri())),
+    ]
+}
+
+fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn log360_threat_analytics_prints_the_typed_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/threat/search/advanced-threat-analytics"))
+        .and(header("account_id", "18XXXXX4"))
+        .and(header("authorization", format!("Zoho-oauthtoken {SECRET}").as_str()))
+        .and(body_json(json!({"indicator": "8.8.8.8", "indicator_type": "IP", "action": "CONNECTIONS", "filter": {"section": "asn", "severity": 0}, "limit": 10, "from": 0})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"indicator": "8.8.8.8", "indicator_type": "IP", "asn": 15169}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &[
+            "-v",
+            "log360",
+            "threat-analytics",
+            "--indicator",
+            "8.8.8.8",
+            "--indicator-type",
+            "IP",
+            "--action",
+            "CONNECTIONS",
+            "--section",
+            "asn",
+            "--severity",
+            "0",
+            "--limit",
+            "10",
+            "--from",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["data"]["indicator_type"], "IP");
+    assert_eq!(answer["data"]["asn"], 15169);
+    assert!(
+        !stdout(&out).contains(SECRET) && !stderr(&out).contains(SECRET),
+        "a secret leaked"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "log360",
+                "threat-analytics",
+                "--indicator",
+                "8.8.8.8",
+                "--action",
+                "CONNECTIONS",
+                "--indicator-type",
+                "IP",
+                "--section",
+                "asn",
+                "--severity",
+                "9",
+                "--limit",
+                "10",
+                "--from",
+                "0",
+            ],
+            "--severity: maximum",
+        ),
+        (
+            &[
+                "log360",
+                "threat-analytics",
+                "--indicator",
+                "8.8.8.8",
+                "--action",
+                "CONNECTIONS",
+            ],
+            "--section: x-rules:connections-required-fields",
+        ),
+        (
+            &[
+                "log360",
+                "threat-analytics",
+                "--indicator",
+                "8.8.8.8",
+                "--action",
+                "LOOKUP",
+            ],
+            "--action: enum",
+        ),
+        (
+            &[
+                "log360",
+                "risk-profile",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--entity-type",
+                "group",
+            ],
+            "--entity-type: enum",
+        ),
+        (
+            &[
+                "log360",
+                "anomaly-details",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--rule-id",
+                "r",
+                "--limit",
+                "1001",
+            ],
+            "--limit: maximum",
+        ),
+        (
+            &[
+                "log360",
+                "anomaly-details",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--rule-id",
+                "r",
+                "--start-time",
+                "yesterday",
+            ],
+            "--start-time: format",
+        ),
+        (
+            &["log360", "detection-rules", "--limit", "101"],
+            "--limit: maximum",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(&env_refs(&env), args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    // Enum flags list the spec's values.
+    let out = run(
+        &env_refs(&env),
+        &[
+            "log360",
+            "threat-analytics",
+            "--indicator",
+            "8.8.8.8",
+            "--action",
+            "info",
+            "--section",
+            "neighbours",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("--section: enum: \"neighbours\" is not one of virtuallyhosted, sub_domains"),
+        "{}",
+        stderr(&out)
+    );
+    // Missing flags are usage errors, also 2.
+    let out = run(&env_refs(&env), &["log360", "virustotal"]).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn missing_or_malformed_credentials_exit_2_naming_the_variable() {
+    let out = run(
+        &[("LOG360_ACCESS_TOKEN", "t")],
+        &["log360", "virustotal", "--indicator", "8.8.8.8"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("LOG360_ACCOUNT_ID"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[
+            ("LOG360_ACCOUNT_ID", "1"),
+            ("LOG360_ACCESS_TOKEN", "t"),
+            ("LOG360_REGION", "mars"),
+        ],
+        &["log360", "virustotal", "--indicator", "x"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("LOG360_REGION"), "{}", stderr(&out));
+    let out = run(&[], &["nameshield", "events"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("NAMESHIELD_TOKEN"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &[("DD_API_KEY", "k")],
+        &["datadog", "ioc", "--indicator", "x"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("DD_APP_KEY"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn api_errors_exit_3_with_status_code_and_detail() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/entities/risk-profile"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {"code": "100010400", "title": "Not Found", "detail": "Given Entity not found."}})))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &[
+            "log360",
+            "risk-profile",
+            "--entity-name",
+            "ghost",
+            "--domain-name",
+            "example.com",
+            "--entity-type",
+            "user",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(
+        err.contains("404") && err.contains("100010400") && err.contains("Given Entity not found."),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[tokio::test]
+async fn transport_errors_exit_4_and_exhausted_rate_limits_exit_5() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let out = run(
+        &[("LOG360_ACCOUNT_ID", "1"), ("LOG360_ACCESS_TOKEN", "t")],
+        &[
+            "--base-url",
+            &dead,
+            "--timeout",
+            "2",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &["log360", "virustotal", "--indicator", "8.8.8.8"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(stderr(&out).contains("429"), "{}", stderr(&out));
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        5,
+        "the default policy makes 5 attempts"
+    );
+}
+
+#[tokio::test]
+async fn all_prints_one_item_per_line_across_pages() {
+    let server = MockServer::start().await;
+    for (from, ids, more) in [("1", vec!["r1", "r2"], true), ("3", vec!["r3"], false)] {
+        let data: Vec<Value> = ids.iter().map(|id| json!({"rule_id": id})).collect();
+        Mock::given(path("/api/v2/detection/rules"))
+            .and(query_param("from", from))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"data": data, "meta": {"has_more": more}})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let env = log360_env(&server);
+    let out = run(
+        &env_refs(&env),
+        &["log360", "detection-rules", "--limit", "2", "--all"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["rule_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids, ["r1", "r2", "r3"]);
+}
+
+#[tokio::test]
+async fn base_url_flag_overrides_the_environment() {
+    let server = MockServer::start().await;
+    Mock::given(path("/custom/threat/search/virustotal"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let custom = format!("{}/custom", server.uri());
+    let out = run(
+        &env_refs(&env),
+        &[
+            "--base-url",
+            &custom,
+            "--rate-limit",
+            "5/1",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(
+        &env_refs(&env),
+        &[
+            "--rate-limit",
+            "five",
+            "log360",
+            "virustotal",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn nameshield_events_encode_repeated_sort_and_the_space_in_started_at() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cti/v2/events"))
+        .and(header("authorization", "Bearer ns-secret-token"))
+        .and(query_param("startedAt", "2024-12-31 15:30:45"))
+        .and(query_param("criticality", "LOW"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fixture(
+            "nameshield-cti",
+            "listThreatEvents",
+            "response.200.doc-example.json",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = [
+        ("NAMESHIELD_TOKEN", "ns-secret-token"),
+        ("NAMESHIELD_BASE_URL", uri.as_str()),
+    ];
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "events",
+            "--criticality",
+            "LOW",
+            "--started-at",
+            "2024-12-31 15:30:45",
+            "--sort",
+            "date,desc",
+            "--sort",
+            "id,asc",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(page["data"][0]["criticality"]["level"], "LOW");
+    let requests = server.received_requests().await.unwrap();
+    let sorts: Vec<String> = requests[0]
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "sort")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(sorts, ["date,desc", "id,asc"]);
+    assert!(!requests[0].url.query().unwrap().contains(' '));
+
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "events",
+            "--started-at",
+            "2024-12-31T15:30:45Z",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    // Named by its flag, and in words, not as the schema's regular expression.
+    assert!(
+        stderr(&out).contains("--started-at: pattern") && !stderr(&out).contains("^[0-9]"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn nameshield_v1_search_warns_that_it_is_deprecated() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cti/v1/events/search"))
+        .and(wiremock::matchers::body_partial_json(json!({"query_parameters": [{"name": "domain", "operator": "ENDS_WITH", "value": ".com"}], "limit": 10})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fixture("nameshield-cti", "searchThreatEventsV1", "response.200.doc-example.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let env = [
+        ("NAMESHIELD_TOKEN", "t"),
+        ("NAMESHIELD_BASE_URL", uri.as_str()),
+    ];
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "search-v1",
+            "--limit",
+            "10",
+            "--query",
+            "domain:ENDS_WITH:.com",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("deprecated"), "{}", stderr(&out));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["data"]["total"], 1);
+    let out = run(&env, &["nameshield", "search-v1", "--query", "domain-only"]).await;
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn datadog_ioc_is_the_beta_opt_in_and_says_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/security/siem/ioc-explorer/indicator"))
+        .and(query_param("indicator", "8.8.8.8"))
+        .and(header("dd-api-key", "dd-secret-api"))
+        .and(header("dd-application-key", "dd-secret-app"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(common::fixture(
+            "datadog-ioc",
+            "getIndicatorOfCompromise",
+            "response.200.ip.json",
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = [
+        ("DD_API_KEY", "dd-secret-api"),
+        ("DD_APP_KEY", "dd-secret-app"),
+        ("DD_SITE", "datadoghq.eu"),
+    ];
+    let out = run(
+        &env,
+        &[
+            "-v",
+            "--base-url",
+            &server.uri(),
+            "datadog",
+            "ioc",
+            "--indicator",
+            "8.8.8.8",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("beta"), "{}", stderr(&out));
+    let answer: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(answer["data"]["attributes"]["data"].is_object());
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(!all.contains("dd-secret"), "a key leaked");
+
+    let out = run(
+        &env,
+        &[
+            "datadog",
+            "ioc",
+            "--indicator",
+            "8.8.8.8",
+            "--site",
+            "datadoghq.mars",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--site"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn ranges_dates_indicator_types_and_empty_values_are_checked_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let mut env = log360_env(&server);
+    env.extend([
+        (
+            "NAMESHIELD_TOKEN",
+            "3f2c4f5e-1b7a-4d2e-9c1a-5e6f7a8b9c0d".to_owned(),
+        ),
+        ("NAMESHIELD_BASE_URL", server.uri()),
+        ("DD_API_KEY", "dd-api-key-checks".to_owned()),
+        ("DD_APP_KEY", "dd-app-key-checks".to_owned()),
+        ("DD_BASE_URL", server.uri()),
+    ]);
+    let ta = ["log360", "threat-analytics", "--indicator"];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["datadog", "ioc", "--indicator", ""],
+            "indicator: minLength",
+        ),
+        (
+            vec![
+                "log360",
+                "recent-anomalies",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--start-time",
+                "2026-05-02T00:00:00Z",
+                "--end-time",
+                "2026-05-01T00:00:00Z",
+            ],
+            "x-rules:start-not-after-end",
+        ),
+        (
+            vec![
+                "log360",
+                "anomaly-details",
+                "--entity-name",
+                "a",
+                "--domain-name",
+                "b",
+                "--rule-id",
+                "r",
+                "--start-time",
+                "2026-05-02T00:00:00Z",
+                "--end-time",
+                "2026-05-01T00:00:00Z",
+            ],
+            "x-rules:start-not-after-end",
+        ),
+        (
+            vec![
+                "nameshield",
+                "events",
+                "--started-at",
+                "2025-01-02 00:00:00",
+                "--ended-at",
+                "2025-01-01 00:00:00",
+            ],
+            "x-rules:started-not-after-ended",
+        ),
+        (
+            vec![
+                "nameshield",
+                "events",
+                "--started-at",
+                "2026-02-30 00:00:00",
+            ],
+            "--started-at: x-datetime-format",
+        ),
+        (
+            [
+                &ta[..],
+                &["example.com", "--indicator-type", "IP", "--action", "INFO"],
+            ]
+            .concat(),
+            "x-rules:indicator-matches-type",
+        ),
+        (
+            [
+                &ta[..],
+                &["8.8.8.8", "--action", "INFO", "--section", "asn"],
+            ]
+            .concat(),
+            "x-rules:section-only-for-connections",
+        ),
+        (
+            // No --indicator-type: the URL is detected, and HISTORY for a URL needs dates.
+            [
+                &ta[..],
+                &["https://example.com/login", "--action", "HISTORY"],
+            ]
+            .concat(),
+            "x-rules:history-dates-required",
+        ),
+        (
+            [
+                &ta[..],
+                &[
+                    "8.8.8.8",
+                    "--action",
+                    "CONNECTIONS",
+                    "--section",
+                    "sub_domains",
+                    "--severity",
+                    "0",
+                    "--limit",
+                    "10",
+                    "--from",
+                    "0",
+                ],
+            ]
+            .concat(),
+            "x-rules:section-for-ip",
+        ),
+    ];
+    for (args, expected) in cases {
+        let out = run(&env_refs(&env), &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[tokio::test]
+async fn output_is_what_the_vendor_said() {
+    let server = MockServer::start().await;
+    // Key order, an empty array, a millisecond timestamp, 1.50 and an unknown field, as sent.
+    let body = r#"{"meta": {"has_more": false, "total": 2}, "data": [{"rule_id": "r1", "rule_name": "Logon burst", "severity": "critical", "tags": [], "updated": "2026-01-01T00:00:00.000Z", "weight": 1.50, "new_field": {"z": 1, "a": 2}}, {"rule_id": "r2", "rule_name": "Odd hours", "severity": "attention"}], "zz_unknown": null}"#;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/detection/rules"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let args = ["log360", "detection-rules"];
+    let out = run(&env_refs(&env), &args).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Not a terminal: the body without insignificant whitespace, otherwise unchanged.
+    let compact = stdout(&out).trim_end().to_owned();
+    assert!(
+        compact.starts_with(r#"{"meta":{"has_more":false,"total":2},"data":[{"rule_id":"r1""#),
+        "{compact}"
+    );
+    assert!(compact.contains(r#""tags":[],"updated":"2026-01-01T00:00:00.000Z","weight":1.50,"new_field":{"z":1,"a":2}"#), "{compact}");
+    assert!(compact.ends_with(r#""zz_unknown":null}"#), "{compact}");
+    // --raw: the bytes as received.
+    let out = run(&env_refs(&env), &["--raw", "log360", "detection-rules"]).await;
+    assert_eq!(stdout(&out), format!("{body}\n"));
+    // jsonl: one item per line, as sent.
+    let out = run(
+        &env_refs(&env),
+        &["--output", "jsonl", "log360", "detection-rules"],
+    )
+    .await;
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains(r#""weight":1.50"#), "{}", lines[0]);
+    // table: the spec's columns.
+    let out = run(
+        &env_refs(&env),
+        &["--output", "table", "log360", "detection-rules"],
+    )
+    .await;
+    let text = stdout(&out);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows[0], "rule_id\trule_name\tseverity\trule_type\tstatus");
+    assert_eq!(rows[1], "r1\tLogon burst\tcritical\t\t");
+    assert_eq!(rows.len(), 3);
+}
+
+#[tokio::test]
+async fn an_answer_that_breaks_its_type_is_printed_and_exits_6() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/detection/rules"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [{"rule_id": "r1"}, {"rule_name": "no id"}], "meta": {"has_more": false}}),
+        ))
+        .mount(&server)
+        .await;
+    let env = log360_env(&server);
+    let out = run(&env_refs(&env), &["log360", "detection-rules"]).await;
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+    assert!(stdout(&out).contains("no id"), "printed anyway");
+    let err = stderr(&out);
+    assert!(
+        err.contains("listDetectionRules") && err.contains("data[1]"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn help_shows_variables_exit_codes_an_example_and_every_flag_has_help() {
+    for (api, op) in [
+        ("log360", "threat-analytics"),
+        ("nameshield", "events"),
+        ("datadog", "ioc"),
+    ] {
+        let out = run(&[], &[api, op, "--help"]).await;
+        assert_eq!(out.status.code(), Some(0));
+        let help = stdout(&out);
+        assert!(
+            help.contains("Environment:")
+                && help.contains("Exit codes:")
+                && help.contains("Example:\n  threatbind"),
+            "{help}"
+        );
+        // Every flag line is followed by its help (long help puts it on the next line).
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_start().starts_with("--") {
+                let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
+                assert!(!next.is_empty(), "{api} {op}: {line} has no help");
+            }
+        }
+    }
+    let out = run(&[], &["log360", "--help"]).await;
+    assert!(stdout(&out).contains("LOG360_REFRESH_TOKEN"));
+    // A flag that a variable also sets says which.
+    let out = run(&[], &["datadog", "ioc", "--help"]).await;
+    assert!(stdout(&out).contains("[env: DD_SITE]"), "{}", stdout(&out));
+}
+
+/// Every parameter of every spec, by the command that sends it, and what the CLI offers for it,
+/// written out: the flag (progenitor's and heck's kebab case of the parameter's name, as the
+/// README shows them: `--entity-name`, `--started-at`; or the spec's `x-cli: {flag}`), or the
+/// variable that supplies it instead (`env:NAME`).
+#[rustfmt::skip]
+const FLAGS: &[(&str, &str, &str)] = &[
+    ("log360 threat-analytics", "account_id", "env:LOG360_ACCOUNT_ID"),
+    ("log360 virustotal", "account_id", "env:LOG360_ACCOUNT_ID"),
+    ("log360 anomaly-details", "account_id", "env:LOG360_ACCOUNT_ID"),
+    ("log360 anomaly-details", "entity_name", "--entity-name"),
+    ("log360 anomaly-details", "domain_name", "--domain-name"),
+    ("log360 anomaly-details", "rule_id", "--rule-id"),
+    ("log360 anomaly-details", "start_time", "--start-time"),
+    ("log360 anomaly-details", "end_time", "--end-time"),
+    ("log360 anomaly-details", "from", "--from"),
+    ("log360 anomaly-details", "limit", "--limit"),
+    ("log360 risk-profile", "account_id", "env:LOG360_ACCOUNT_ID"),
+    ("log360 risk-profile", "entity_name", "--entity-name"),
+    ("log360 risk-profile", "domain_name", "--domain-name"),
+    ("log360 risk-profile", "entity_type", "--entity-type"),
+    ("log360 recent-anomalies", "account_id", "env:LOG360_ACCOUNT_ID"),
+    ("log360 recent-anomalies", "entity_name", "--entity-name"),
+    ("log360 recent-anomalies", "domain_name", "--domain-name"),
+    ("log360 recent-anomalies", "start_time", "--start-time"),
+    ("log360 recent-anomalies", "end_time", "--end-time"),
+    ("log360 recent-anomalies", "from", "--from"),
+    ("log360 recent-anomalies", "limit", "--limit"),
+    ("log360 detection-rules", "account_id", "env:LOG360_ACCOUNT_ID"),
+    ("log360 detection-rules", "from", "--from"),
+    ("log360 detection-rules", "limit", "--limit"),
+    ("log360 detection-rules", "status", "--status"),
+    ("log360 detection-rules", "severity", "--severity"),
+    ("log360 detection-rules", "execution_type", "--execution-type"),
+    ("log360 detection-rules", "rule_type", "--rule-type"),
+    ("log360 detection-rules", "source", "--source"),
+    ("log360 detection-rules", "complexity", "--complexity"),
+    ("log360 detection-rules", "is_deprecated", "--is-deprecated"),
+    ("log360 detection-rules", "is_new", "--is-new"),
+    ("nameshield events", "size", "--size"),
+    ("nameshield events", "page", "--page"),
+    ("nameshield events", "customerId", "--customer-id"),
+    ("nameshield events", "sort", "--sort"),
+    ("nameshield events", "criticality", "--criticality"),
+    ("nameshield events", "domain", "--domain"),
+    ("nameshield events", "startedAt", "--started-at"),
+    ("nameshield events", "endedAt", "--ended-at"),
+    ("nameshield event", "id", "--id"),
+    ("datadog ioc", "indicator", "--indicator"),
+    ("datadog ioc", "include_triage_history", "--include-triage-history"),
+    ("log360-onprem jobs", "request_id", "--request-id"),
+    // `x-cli: {flag: id}` in the spec.
+    ("log360-onprem incident", "incident_id", "--id"),
+    ("log360-onprem incident", "response_type", "--response-type"),
+    ("log360-onprem log-sources", "from", "--from"),
+    ("log360-onprem log-sources", "to", "--to"),
+    ("log360-onprem jobs-v1", "request_id", "--request-id"),
+    ("log360-onprem delete-job", "request_id", "--request-id"),
+    ("log360-onprem job-results", "request_id", "--request-id"),
+    ("log360-onprem job-results", "page_no", "--page-no"),
+    ("log360-onprem ticket-profile", "ticket_id", "--ticket-id"),
+];
+
+#[tokio::test]
+async fn every_parameter_of_every_spec_is_a_flag() {
+    use std::collections::BTreeSet;
+    use threatbind::spec::Api;
+    // The table covers exactly the parameters of the specs: a new one needs its flag written.
+    let mut in_specs = BTreeSet::new();
+    for api in Api::ALL {
+        let doc = api.document();
+        let api_name = doc["x-cli"]["name"].as_str().unwrap();
+        for op in api.operations() {
+            let op_name = op.raw["x-cli"]["name"].as_str().unwrap();
+            for p in op.raw["parameters"].as_array().cloned().unwrap_or_default() {
+                let p = match p.get("$ref").and_then(Value::as_str) {
+                    Some(r) => doc.pointer(&r[1..]).unwrap().clone(),
+                    None => p,
+                };
+                let name = p["name"].as_str().unwrap().to_owned();
+                in_specs.insert((format!("{api_name} {op_name}"), name));
+            }
+        }
+    }
+    let in_table: BTreeSet<(String, String)> = FLAGS
+        .iter()
+        .map(|(command, param, _)| (command.to_string(), param.to_string()))
+        .collect();
+    assert_eq!(in_table.len(), FLAGS.len(), "a parameter listed twice");
+    assert_eq!(in_table, in_specs, "the table and the specs' parameters");
+    let mut helps = std::collections::HashMap::new();
+    for (command, param, expected) in FLAGS {
+        if !helps.contains_key(command) {
+            let mut args: Vec<&str> = command.split(' ').collect();
+            args.push("--help");
+            let out = run(&[], &args).await;
+            assert_eq!(out.status.code(), Some(0), "{command}: {}", stderr(&out));
+            helps.insert(*command, stdout(&out));
+        }
+        let help = &helps[command];
+        match expected.strip_prefix("env:") {
+            // Supplied from the environment, and said so in the help.
+            Some(var) => assert!(help.contains(var), "{command} ({param}): no {var}\n{help}"),
+            // As clap shows a flag with a value: `--page <N>`.
+            None => assert!(
+                help.contains(&format!("{expected} <")),
+                "{command} ({param}): no {expected}\n{help}"
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn enum_values_from_the_environment_match_like_flags() {
+    use threatbind::{
+        datadog_ioc::DatadogBuilder, log360_cloud::Log360Builder, nameshield_cti::NameshieldBuilder,
+    };
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    };
+    let l = Log360Builder::from_vars(vars(&[
+        ("LOG360_ACCOUNT_ID", "1"),
+        ("LOG360_ACCESS_TOKEN", "1000.t"),
+        ("LOG360_REGION", "EU"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(l.base_url(), "https://log360cloud.manageengine.eu/api/v2");
+    let n = NameshieldBuilder::from_vars(vars(&[
+        ("NAMESHIELD_TOKEN", "3f2c4f5e-1b7a"),
+        ("NAMESHIELD_ENV", "OTE"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(n.base_url(), "https://ote-api.nameshield.net");
+    let d = DatadogBuilder::from_vars(vars(&[
+        ("DD_API_KEY", "dd-api-key-x"),
+        ("DD_APP_KEY", "dd-app-key-x"),
+        ("DD_SITE", "DatadogHQ.EU"),
+    ]))
+    .unwrap()
+    .build()
+    .unwrap();
+    assert_eq!(d.base_url(), "https://api.datadoghq.eu");
+}
+
+#[tokio::test]
+async fn typed_answers_keep_unknown_top_level_fields() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": [], "has_next": false, "request_id": "abc", "facets": {"x": 1}}),
+        ))
+        .mount(&server)
+        .await;
+    let c = threatbind::nameshield_cti::NameshieldClient::builder()
+        .token("3f2c4f5e-1b7a-4d2e-9c1a-5e6f7a8b9c0d")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let page = threatbind::call(c.generated().list_threat_events().send())
+        .await
+        .unwrap();
+    assert_eq!(page.extra["request_id"], "abc");
+    assert_eq!(page.extra["facets"]["x"], 1);
+}
+
+/// The help of every command marks what its spec marks: `deprecated: true` as `[deprecated]`,
+/// a beta operation (`x-unstable`) as `[beta]`, and nothing else carries either mark. Read from
+/// the specs, so a spec that deprecates an operation changes this test's expectations with it.
+#[test]
+fn help_marks_exactly_the_operations_the_specs_mark() {
+    use threatbind::spec::Api;
+    let bin = env!("CARGO_BIN_EXE_threatbind");
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut seen = 0;
+    // `spec` holds the tools for spec editors, `mock` serves the specs: neither is an API.
+    for pair in common::cli_commands(bin) {
+        let [api, command] = [&pair[0], &pair[1]];
+        if api == "spec" || api == "mock" {
+            continue;
+        }
+        {
+            let text = help(&[api, command]);
+            let first = text.lines().next().unwrap_or("");
+            // The operation at that method and path whose CLI name (`x-cli.name`, else its id)
+            // is the command: a V1 and a V2 spec may share a path.
+            let named = |op: &threatbind::spec::Operation| {
+                op.raw.pointer("/x-cli/name").and_then(Value::as_str) == Some(command.as_str())
+                    || op.id.eq_ignore_ascii_case(&command.replace('-', ""))
+            };
+            let op = Api::ALL
+                .iter()
+                .flat_map(|a| a.operations())
+                .find(|op| first.contains(&format!("({} {})", op.method, op.path)) && named(op))
+                .unwrap_or_else(|| panic!("{api} {command}: no operation in {first:?}"));
+            assert_eq!(
+                first.contains("[deprecated]"),
+                op.deprecated,
+                "{api} {command}"
+            );
+            assert_eq!(first.contains("[beta]"), op.unstable, "{api} {command}");
+            seen += 1;
+        }
+    }
+    let total: usize = Api::ALL.iter().map(|a| a.operations().count()).sum();
+    assert_eq!(seen, total, "every operation has a command");
+}
+
+/// `log360 whoami` (`GET /api/v2/account`) needs no account id: it is how one finds it. Every
+/// other command names the missing variable, exit 2, and sends nothing.
+#[tokio::test]
+async fn whoami_needs_no_account_id_and_the_others_name_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/account"))
+        .and(header(
+            "authorization",
+            format!("Zoho-oauthtoken {SECRET}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"data":{"account_id":["18XXXXX4","18XXXXX5"]}}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env: Vec<(&str, String)> = log360_env(&server)
+        .into_iter()
+        .filter(|(k, _)| *k != "LOG360_ACCOUNT_ID")
+        .collect();
+    let out = run(&env_refs(&env), &["log360", "whoami"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        r#"{"data":{"account_id":["18XXXXX4","18XXXXX5"]}}"#
+    );
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].headers.get("account_id").is_none());
+
+    let out = run(&env_refs(&env), &["log360", "detection-rules"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("LOG360_ACCOUNT_ID"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
