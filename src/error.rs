@@ -11,7 +11,6 @@ use std::time::Duration;
 /// use threatbind::{Error, spec::Violation};
 /// let e = Error::Validation(vec![Violation::new("body.indicator", "maxLength", "longer than 2048 characters")]);
 /// assert_eq!(e.to_string(), "invalid request: indicator: maxLength: longer than 2048 characters");
-/// assert_eq!(e.exit_code(), 2);
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -139,25 +138,6 @@ fn join(violations: &[Violation]) -> String {
 }
 
 impl Error {
-    /// The `threatbind` CLI's exit code for this error: 2 invalid input or configuration (nothing
-    /// sent), 3 the API answered with an error (a redirect included), 4 transport, timeout or an
-    /// answer too large (or a quota store that stopped answering), 5 rate limit, retry or page budget exhausted, 6 an answer that breaks
-    /// the documented type.
-    ///
-    /// ```
-    /// assert_eq!(threatbind::Error::Transport("timed out".into()).exit_code(), 4);
-    /// ```
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Validation(_) | Error::Config { .. } | Error::Unstable { .. } => 2,
-            Error::Api { .. } | Error::Redirect { .. } | Error::Auth(_) | Error::Protocol(_) => 3,
-            Error::Decode(_) => 6,
-            Error::Transport(_) | Error::TooLarge { .. } | Error::QuotaStore(_) => 4,
-            Error::RateLimited { .. } | Error::RetriesExhausted { .. } | Error::Budget(_) => 5,
-            Error::Pagination { reason, .. } => reason.exit_code(),
-        }
-    }
-
     /// The HTTP status the error carries, if any (the last one, after retries or pages).
     ///
     /// ```

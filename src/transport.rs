@@ -865,7 +865,6 @@ mod tests {
             matches!(result, Err(Error::RetriesExhausted { attempts: 3, ref last }) if matches!(**last, Error::Api { status: 503, .. })),
             "{result:?}"
         );
-        assert_eq!(result.unwrap_err().exit_code(), 5);
     }
 
     #[tokio::test(start_paused = true)]

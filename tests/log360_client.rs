@@ -511,7 +511,6 @@ async fn the_typed_builders_refuse_with_a_validation_error() {
     let err = virustotal(&c, &"x".repeat(2049)).await.unwrap_err();
     assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert!(err.to_string().contains("indicator"), "{err}");
-    assert_eq!(err.exit_code(), 2);
 }
 
 #[tokio::test]
@@ -562,7 +561,7 @@ async fn validation_errors_name_the_field_and_the_rule() {
         .unwrap_err();
     let line = err.to_string();
     assert!(line.starts_with("invalid request: filter.section: x-rules:section-for-ip: \"sub_domains\" is not allowed here"), "{line}");
-    assert_eq!(err.exit_code(), 2);
+    assert!(matches!(err, Error::Validation(_)), "{err:?}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 
@@ -687,7 +686,6 @@ async fn server_errors_and_429_are_retried_other_4xx_are_not() {
     assert_eq!(rules_calls, 3);
     let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     assert!(matches!(err, Error::Api { status: 400, .. }), "{err}");
-    assert_eq!(err.exit_code(), 3);
 }
 
 #[tokio::test]
@@ -704,7 +702,6 @@ async fn connection_errors_are_transport_errors() {
         .unwrap();
     let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err}");
-    assert_eq!(err.exit_code(), 4);
     assert!(!format!("{err:?}").contains(TOKEN));
 }
 
@@ -1041,7 +1038,7 @@ async fn the_account_id_is_found_without_one() {
     assert_eq!(answer.0["data"]["account_id"], "18XXXXX4");
     // A call that needs the account id is refused before sending.
     let err = call(c.list_detection_rules().send()).await.unwrap_err();
-    assert_eq!(err.exit_code(), 2, "{err}");
+    assert!(matches!(err, Error::Validation(_)), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 

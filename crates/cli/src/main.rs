@@ -10,6 +10,7 @@ mod connect;
 mod demo;
 mod derive;
 mod enrich;
+mod exit;
 mod json_text;
 mod mock_cmd;
 mod progress;
@@ -413,7 +414,7 @@ pub(crate) fn emit(text: &str) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         Err(e) => {
             note(&format!("error: writing output: {e}"));
-            std::process::exit(1)
+            std::process::exit(crate::exit::OUTPUT.into())
         }
     }
 }
@@ -643,7 +644,7 @@ fn main() -> ExitCode {
                 "error: {}",
                 threatbind::secret::redact(&e.to_string())
             ));
-            ExitCode::from(e.exit_code() as u8)
+            ExitCode::from(exit::code(&e))
         }
     }
 }

@@ -318,7 +318,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             }
             note(&format!("error: writing output: {e}"));
             drop(sink);
-            std::process::exit(1);
+            std::process::exit(crate::exit::OUTPUT.into());
         }
         match good {
             Some(true) => ok += 1,
@@ -348,7 +348,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
              ({e}); its earlier records are left as they were",
             output_path.display()
         ));
-        std::process::exit(1);
+        std::process::exit(crate::exit::OUTPUT.into());
     }
     if let Some(e) = read_error.take() {
         note(&summary);
