@@ -70,20 +70,32 @@ pub(crate) fn connect(
     }
 }
 
-/// The environment variables of `api`, one help line each: `x-cli.env` in its spec, else
-/// those its security schemes and `x-cli.env-prefix` name.
+/// The environment variables of `api`, one help line each: every variable the client reads
+/// (its security schemes' `x-env`, and the server variables `x-cli.env-prefix` implies), each
+/// described by `x-cli.env` where the spec describes it, then any other variable `x-cli.env`
+/// names (Log360 Cloud's account and OAuth variables).
 pub(crate) fn env_lines(api: Api) -> String {
-    let vars: Vec<(String, String)> = match api
+    let described = api
         .document()
         .pointer("/x-cli/env")
-        .and_then(serde_json::Value::as_object)
-    {
-        Some(vars) => vars
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned()))
-            .collect(),
-        None => threatbind::generic::variables(api),
+        .and_then(serde_json::Value::as_object);
+    let describe = |name: &str| {
+        described
+            .and_then(|d| d.get(name))
+            .and_then(serde_json::Value::as_str)
     };
+    let mut vars: Vec<(String, String)> = threatbind::generic::variables(api)
+        .into_iter()
+        .map(|(name, what)| {
+            let what = describe(&name).map_or(what, str::to_owned);
+            (name, what)
+        })
+        .collect();
+    for (name, what) in described.into_iter().flatten() {
+        if !vars.iter().any(|(known, _)| known == name) {
+            vars.push((name.clone(), what.as_str().unwrap_or("").to_owned()));
+        }
+    }
     vars.iter()
         .map(|(name, what)| format!("  {name:<24} {what}\n"))
         .collect()

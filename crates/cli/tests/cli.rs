@@ -804,6 +804,40 @@ async fn help_shows_variables_exit_codes_an_example_and_every_flag_has_help() {
     // A flag that a variable also sets says which.
     let out = run(&[], &["datadog", "ioc", "--help"]).await;
     assert!(stdout(&out).contains("[env: DD_SITE]"), "{}", stdout(&out));
+    // Every variable the README lists for an API is in its help, including those a spec's
+    // `x-cli.env` does not describe (the on-prem base URL once went missing that way).
+    for (api, variables) in [
+        (
+            "log360",
+            &[
+                "LOG360_ACCOUNT_ID",
+                "LOG360_REGION",
+                "LOG360_ACCESS_TOKEN",
+                "LOG360_REFRESH_TOKEN",
+                "LOG360_CLIENT_ID",
+                "LOG360_CLIENT_SECRET",
+            ][..],
+        ),
+        (
+            "log360-onprem",
+            &[
+                "LOG360_ONPREM_URL",
+                "LOG360_ONPREM_BASE_URL",
+                "LOG360_ONPREM_TOKEN",
+                "LOG360_ONPREM_CA_FILE",
+            ][..],
+        ),
+        ("nameshield", &["NAMESHIELD_TOKEN", "NAMESHIELD_ENV"][..]),
+        ("datadog", &["DD_API_KEY", "DD_APP_KEY", "DD_SITE"][..]),
+    ] {
+        let help = stdout(&run(&[], &[api, "--help"]).await);
+        for variable in variables {
+            assert!(
+                help.contains(variable),
+                "{api} --help lacks {variable}: {help}"
+            );
+        }
+    }
 }
 
 /// Every parameter of every spec, by the command that sends it, and what the CLI offers for it,
