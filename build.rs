@@ -279,6 +279,17 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
             ));
         }
     }
+    // The project's extensions, typed: one that is malformed or out of its place stops the
+    // build, each problem on its own line with the file, the line and the pointer.
+    if let Err(problems) = threatbind_model::read_document(path, &text, &raw) {
+        for line in problems.to_string().lines() {
+            eprintln!("error: threatbind: {line}");
+        }
+        return Err(format!(
+            "{} malformed extension(s), listed above",
+            problems.problems.len()
+        ));
+    }
 
     let mut settings = progenitor::GenerationSettings::default();
     settings

@@ -120,14 +120,39 @@ impl Settings {
     }
 }
 
-/// The quota in force: the override, else the first `x-rate-limit` of the API's spec.
+/// The quota in force: the override, else the API's `x-rate-limit`.
 pub(crate) fn quota_of(api: Api, settings: &Settings) -> Option<RateLimit> {
     if settings.unlimited {
         return None;
     }
     settings
         .rate_limit
-        .or_else(|| api.operations().find_map(|op| op.rate_limit))
+        .or_else(|| api.quota().map(|(quota, _)| quota))
+}
+
+/// The limiters of the operations whose spec states a quota of their own, by operationId,
+/// each keyed by the API's key and the operation (none under an override or `unlimited`).
+fn operation_limiters(
+    api: Api,
+    settings: &Settings,
+    key: &str,
+) -> Result<std::collections::HashMap<String, std::sync::Arc<crate::RateLimiter>>> {
+    let mut out = std::collections::HashMap::new();
+    if settings.unlimited || settings.rate_limit.is_some() {
+        return Ok(out);
+    }
+    let api_quota = api.quota().map(|(quota, _)| quota);
+    for op in api.operations() {
+        if let Some(quota) = op.rate_limit.filter(|q| Some(*q) != api_quota) {
+            let limiter = crate::RateLimiter::shared(
+                &format!("{key}:{}", op.id),
+                quota,
+                &settings.quota_store,
+            )?;
+            out.insert(op.id.clone(), limiter);
+        }
+    }
+    Ok(out)
 }
 
 /// Everything a generated client needs to be built and sent through the shared transport:
@@ -144,11 +169,7 @@ pub(crate) struct Connection {
 /// `per: server` the quota is the server's, whatever API of it is called (an on-premises
 /// product's V1 and V2 share one).
 pub(crate) fn quota_key(api: Api, host: &str, identities: &[(&str, String)]) -> String {
-    let per = api.operations().find_map(|op| {
-        op.raw
-            .pointer("/x-rate-limit/per")
-            .and_then(serde_json::Value::as_str)
-    });
+    let per = api.quota().map(|(_, owner)| owner.as_str());
     if per == Some("server") {
         return format!("server:{host}");
     }
@@ -176,14 +197,13 @@ pub(crate) fn connect(
                 .map(|h| format!("{h}:{}", u.port_or_known_default().unwrap_or(0)))
         })
         .unwrap_or_default();
+    let key = quota_key(api, &host, identities);
     let limiter = quota_of(api, settings)
-        .map(|q| {
-            let key = quota_key(api, &host, identities);
-            crate::RateLimiter::shared(&key, q, &settings.quota_store)
-        })
+        .map(|q| crate::RateLimiter::shared(&key, q, &settings.quota_store))
         .transpose()?;
     let runtime = crate::transport::Runtime {
         limiter,
+        operation_limiters: operation_limiters(api, settings, &key)?,
         retry: settings.retry.clone(),
         auth,
         max_pages: settings.max_pages,
@@ -513,9 +533,7 @@ mod tests {
     fn the_quota_belongs_to_whom_the_spec_says() {
         let ids = [("token", "t1".to_owned()), ("account", "a1".to_owned())];
         for api in Api::ALL {
-            let per = api
-                .operations()
-                .find_map(|op| op.raw.pointer("/x-rate-limit/per").and_then(|v| v.as_str()));
+            let per = api.quota().map(|(_, owner)| owner.as_str());
             let key = quota_key(*api, "h:443", &ids);
             match per {
                 Some("account") => assert_eq!(key, format!("{api}:h:443:account:a1")),

@@ -403,7 +403,10 @@ fn refuse(error: Error) -> reqwest::Error {
 /// How a client sends: its limiter, retry policy, credentials and page bound.
 #[derive(Debug, Clone)]
 pub(crate) struct Runtime {
+    /// The API's quota.
     pub limiter: Option<Arc<RateLimiter>>,
+    /// The quotas of operations whose spec states their own, by operationId.
+    pub operation_limiters: std::collections::HashMap<String, Arc<RateLimiter>>,
     pub retry: RetryPolicy,
     pub auth: Arc<dyn Authorizer>,
     /// The page bound of the typed clients' walks (Datadog's client has none).
@@ -452,7 +455,8 @@ impl Runtime {
         let mut refreshed = false;
         loop {
             attempts += 1;
-            let permit = match &self.limiter {
+            let limiter = self.operation_limiters.get(op_id).or(self.limiter.as_ref());
+            let permit = match limiter {
                 None => None,
                 Some(limiter) => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
                     Ok(permit) => Some(permit.map_err(NoAnswer::Refused)?),
@@ -522,7 +526,7 @@ impl Runtime {
                 record(|a| a.error = Some(spent(last, attempts, Some(asked), true)));
                 return Ok(answer);
             }
-            let delay = match (status, hint, self.limiter.as_ref()) {
+            let delay = match (status, hint, limiter) {
                 // A 429 without a hint: back off on the quota's scale, up to its period.
                 (429, None, Some(limiter)) => {
                     let quota = limiter.limit();
@@ -763,6 +767,7 @@ mod tests {
     fn runtime(retry: RetryPolicy) -> Runtime {
         Runtime {
             limiter: None,
+            operation_limiters: Default::default(),
             retry,
             auth: Arc::new(NoAuth),
             max_pages: 10,

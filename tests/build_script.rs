@@ -85,8 +85,10 @@ fn edit(path: &Path, change: impl Fn(String) -> String) {
     std::fs::write(path, changed).unwrap();
 }
 
-fn build_with(spec_edit: impl Fn(String) -> String) -> (bool, String) {
-    let copy = crate_copy("broken");
+/// Checks a copy of the workspace named `name` (one per test: tests run at once) whose
+/// Datadog spec `spec_edit` changed.
+fn build_with(name: &str, spec_edit: impl Fn(String) -> String) -> (bool, String) {
+    let copy = crate_copy(name);
     edit(&copy.join("specs/datadog-ioc.yaml"), spec_edit);
     cargo_check(&copy, "datadog-ioc")
 }
@@ -127,23 +129,54 @@ fn editing_a_spec_regenerates_the_code_and_nothing_else_does() {
 
 #[test]
 fn a_bad_spec_fails_the_build_naming_the_file_and_the_problem() {
-    let (ok, stderr) =
-        build_with(|t| t.replace("operationId: getIndicatorOfCompromise", "summary2: no id"));
+    let (ok, stderr) = build_with("broken", |t| {
+        t.replace("operationId: getIndicatorOfCompromise", "summary2: no id")
+    });
     assert!(!ok, "the build should fail");
     assert!(stderr.contains("error: threatbind: specs/datadog-ioc.yaml: GET /api/v2/security/siem/ioc-explorer/indicator has no operationId"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    let (ok, stderr) = build_with(|t| t.replacen("paths:", "paths: [unclosed", 1));
+    let (ok, stderr) = build_with("broken", |t| t.replacen("paths:", "paths: [unclosed", 1));
     assert!(!ok);
     assert!(
         stderr.contains("error: threatbind: specs/datadog-ioc.yaml: not valid YAML"),
         "{stderr}"
     );
 
-    let (ok, stderr) = build_with(|t| t.replace("openapi: 3.0.3", "openapi: 3.1.0"));
+    let (ok, stderr) = build_with("broken", |t| t.replace("openapi: 3.0.3", "openapi: 3.1.0"));
     assert!(!ok);
     assert!(stderr.contains("specs/datadog-ioc.yaml"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_malformed_extension_fails_the_build_naming_the_file_and_the_line() {
+    // A misspelt key of x-cli on the operation: a build error naming its line, not a
+    // default taken in silence.
+    let (ok, stderr) = build_with("malformed-extension", |t| {
+        t.replacen("x-cli: {name: ioc}", "x-cli: {nmae: ioc}", 1)
+    });
+    assert!(!ok, "the build should fail");
+    let line = datadog_line("x-cli: {name: ioc}");
+    assert!(
+        stderr.contains(&format!(
+            "error: threatbind: specs/datadog-ioc.yaml:{line}: /paths/~1api~1v2~1security~1siem~1ioc-explorer~1indicator/get/x-cli: unknown field `nmae`"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The line of the first occurrence of `needle` in the Datadog spec.
+fn datadog_line(needle: &str) -> usize {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/datadog-ioc.yaml"),
+    )
+    .unwrap();
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("the needle is in the spec")
+        + 1
 }
 
 /// A new API is its spec (and its fixtures, for the contract tests) plus one Cargo feature

@@ -16,6 +16,8 @@ mod wire;
 
 pub use rules::{parse_instant, OneOrMany, RelativeBound, Rule, RuleKind};
 pub use schema::{pointer_child, schema_at};
+/// The typed model of the specs' `x-` extensions (the `threatbind-model` crate).
+pub use threatbind_model as model;
 pub use validator::{check_schema, CompiledSchema, Document, SchemaCompiler, Violation};
 
 use serde_json::Value;
@@ -86,6 +88,19 @@ impl Api {
         path.trim_end_matches('/').to_owned()
     }
 
+    /// The API's quota (`x-rate-limit` at the root of its spec) and whose it is, if the vendor
+    /// documents one; an operation may state its own ([`Operation::rate_limit`]).
+    ///
+    /// ```
+    /// use threatbind::spec::{model::QuotaOwner, Api};
+    /// let (quota, owner) = Api::NameshieldCti.quota().unwrap();
+    /// assert_eq!((quota.requests, quota.period.as_secs(), owner), (600, 300, QuotaOwner::Token));
+    /// assert!(Api::DatadogIoc.quota().is_none());
+    /// ```
+    pub fn quota(self) -> Option<(RateLimit, model::QuotaOwner)> {
+        self.parsed().quota
+    }
+
     /// The spec's `servers`, in order.
     pub fn servers(self) -> &'static [Server] {
         &self.parsed().servers
@@ -150,8 +165,13 @@ pub struct Operation {
     pub deprecated: bool,
     /// `x-unstable: true` (beta: callers opt in).
     pub unstable: bool,
-    /// `x-rate-limit`, if the vendor documents one.
+    /// The quota in force (`x-rate-limit` of the operation, else of the API), if the vendor
+    /// documents one.
     pub rate_limit: Option<RateLimit>,
+    /// Whose quota `rate_limit` is (`per` of that `x-rate-limit`).
+    pub quota_owner: Option<model::QuotaOwner>,
+    /// `x-pagination`: how a walk of every page proceeds.
+    pub pagination: Option<model::Pagination>,
     /// `x-rules`.
     pub rules: Vec<Rule>,
     /// The operation object as written.
@@ -230,6 +250,7 @@ impl Operation {
 
 struct Parsed {
     document: Value,
+    quota: Option<(RateLimit, model::QuotaOwner)>,
     servers: Vec<Server>,
     operations: BTreeMap<String, Operation>,
     /// [`generated_key`] of each operationId, to the operationId (every request looks it up).
@@ -249,6 +270,9 @@ impl Parsed {
     fn new(api: Api) -> Result<Self, String> {
         let document: Value =
             serde_yaml_ng::from_str(api.source()).map_err(|e| format!("not valid YAML: {e}"))?;
+        // The build read the same model (build.rs): it does not fail here.
+        let mut model = model::read_document(api.file_name(), api.source(), &document)
+            .map_err(|e| e.to_string())?;
         let servers = document
             .get("servers")
             .and_then(Value::as_array)
@@ -273,15 +297,17 @@ impl Parsed {
                     .and_then(Value::as_array)
                     .map(|list| list.iter().map(rules::Rule::read).collect())
                     .unwrap_or_default();
-                let rate_limit = raw.get("x-rate-limit").map(parse_rate_limit).transpose()?;
+                let typed = model.operations.remove(&id).unwrap_or_default();
                 let op = Operation {
                     api,
                     id: id.clone(),
                     method: method.to_uppercase(),
                     path: path.clone(),
                     deprecated: raw.get("deprecated").and_then(Value::as_bool) == Some(true),
-                    unstable: raw.get("x-unstable").and_then(Value::as_bool) == Some(true),
-                    rate_limit,
+                    unstable: typed.unstable,
+                    rate_limit: typed.rate_limit.as_ref().map(quota_of),
+                    quota_owner: typed.rate_limit.map(|limit| limit.per),
+                    pagination: typed.pagination,
                     rules,
                     raw: raw.clone(),
                     validators: OnceLock::new(),
@@ -294,6 +320,7 @@ impl Parsed {
             .map(|id| (generated_key(id), id.clone()))
             .collect();
         Ok(Parsed {
+            quota: model.rate_limit.as_ref().map(|l| (quota_of(l), l.per)),
             document,
             servers,
             operations,
@@ -302,18 +329,10 @@ impl Parsed {
     }
 }
 
-fn parse_rate_limit(v: &Value) -> Result<RateLimit, String> {
-    let requests = v.get("requests").and_then(Value::as_u64).filter(|n| *n > 0);
-    let seconds = v
-        .get("period_seconds")
-        .and_then(Value::as_u64)
-        .filter(|n| *n > 0);
-    match (requests, seconds) {
-        (Some(r), Some(s)) => Ok(RateLimit {
-            requests: u32::try_from(r).map_err(|_| "x-rate-limit.requests too large")?,
-            period: Duration::from_secs(s),
-        }),
-        _ => Err("x-rate-limit needs positive requests and period_seconds".into()),
+fn quota_of(limit: &model::RateLimit) -> RateLimit {
+    RateLimit {
+        requests: limit.requests,
+        period: Duration::from_secs(limit.period_seconds),
     }
 }
 

@@ -8,6 +8,7 @@ use super::paging::Paging;
 use super::routes::Router;
 use super::Options;
 use serde_json::Value;
+use threatbind::spec::model::QuotaOwner;
 use threatbind::spec::{resolve, Api, Operation, RateLimit};
 
 /// Whose requests a quota counts (`per` of `x-rate-limit`).
@@ -104,12 +105,12 @@ pub(crate) fn build(options: &Options) -> Result<(Router<usize>, Vec<Plan>, Data
                 options.items,
                 options.seed,
             );
-            let per = match op.raw.pointer("/x-rate-limit/per").and_then(Value::as_str) {
-                Some("account") => Per::Account(account_header(op)),
-                Some("token") => Per::Token,
-                Some("api-key") => Per::ApiKey,
-                Some("server") => Per::Server,
-                _ => Per::Any,
+            let per = match op.quota_owner {
+                Some(QuotaOwner::Account) => Per::Account(account_header(op)),
+                Some(QuotaOwner::Token) => Per::Token,
+                Some(QuotaOwner::ApiKey) => Per::ApiKey,
+                Some(QuotaOwner::Server) => Per::Server,
+                None => Per::Any,
             };
             plans.push(Plan {
                 op,

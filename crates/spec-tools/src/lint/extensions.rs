@@ -432,7 +432,9 @@ fn kebab(id: &str) -> String {
 fn rate_limits(document: &Value, report: &mut Report) {
     const RULE: &str = "x-rate-limit-malformed";
     let mut first_per: Option<(String, String)> = None;
-    for (at, op) in operations(document) {
+    // The API's quota at the root, then the operations that state their own.
+    let sites = std::iter::once((String::new(), document)).chain(operations(document));
+    for (at, op) in sites {
         let Some(value) = op.get("x-rate-limit") else {
             continue;
         };

@@ -13,7 +13,6 @@
 mod catalog;
 mod examples;
 mod extensions;
-mod locate;
 mod openapi;
 mod parameters;
 mod project;
@@ -26,7 +25,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use catalog::RULES;
-pub use locate::Locator;
+pub use threatbind_model::Locator;
 
 /// How deep any walk of a document goes: YAML parsers stop at 128 levels, and nothing in a
 /// spec nests deeper; walks stop here rather than follow a pathological document.

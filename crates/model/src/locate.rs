@@ -4,14 +4,17 @@
 //! scalars (`|`, `>`) and comments. It also sees every key twice written in one mapping, which
 //! the parser silently merges. Anchors, tags and explicit keys (`? `) are skipped, not followed.
 
-use super::{child, MAX_DEPTH};
+use crate::pointer_child as child;
+
+/// How deep a text is read (deeper structure is left out).
+const MAX_DEPTH: usize = 160;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 /// The line of every key of a YAML or JSON text, by JSON pointer.
 ///
 /// ```
-/// use threatbind_spec_tools::lint::Locator;
+/// use threatbind_model::Locator;
 /// let text = "paths:\n  /things:\n    get:\n      tags: [a, b]\n      responses: {\"200\": {description: ok}}\n";
 /// let at = Locator::new(text);
 /// assert_eq!(at.line("/paths/~1things/get"), Some(3));
@@ -30,7 +33,7 @@ impl Locator {
     /// Reads the structure of `text`. Never fails: what it cannot read is left out.
     ///
     /// ```
-    /// use threatbind_spec_tools::lint::Locator;
+    /// use threatbind_model::Locator;
     /// let at = Locator::new("{\"a\": {\n  \"b\": 1}}");
     /// assert_eq!(at.line("/a/b"), Some(2));
     /// assert_eq!(Locator::new("").line("/x"), None);
@@ -49,7 +52,7 @@ impl Locator {
     /// The line (1-based) of the key at `pointer`, else of its nearest ancestor that has one.
     ///
     /// ```
-    /// use threatbind_spec_tools::lint::Locator;
+    /// use threatbind_model::Locator;
     /// let at = Locator::new("a:\n  - x: 1\n    y: 2\n");
     /// assert_eq!(at.line("/a/0/y"), Some(3));
     /// assert_eq!(at.line(""), Some(1));
@@ -70,7 +73,7 @@ impl Locator {
     /// The line (1-based) of exactly the key or item at `pointer`, if the text holds it.
     ///
     /// ```
-    /// use threatbind_spec_tools::lint::Locator;
+    /// use threatbind_model::Locator;
     /// let at = Locator::new("a: {b: [1, 2]}\n");
     /// assert_eq!(at.exact("/a/b/1"), Some(1));
     /// assert_eq!(at.exact("/a/c"), None);
@@ -82,7 +85,7 @@ impl Locator {
     /// Keys written twice in one mapping: the pointer and the line of the second occurrence.
     ///
     /// ```
-    /// use threatbind_spec_tools::lint::Locator;
+    /// use threatbind_model::Locator;
     /// let at = Locator::new("a: 1\nb: 2\na: 3\n");
     /// assert_eq!(at.duplicates(), &[("/a".to_owned(), 3)]);
     /// ```

@@ -1,0 +1,144 @@
+//! The project's `x-` extensions as Rust types (specs/README.md says what each means). Unknown
+//! keys are refused: a misspelt key is an error, never a default in silence.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// `x-rate-limit`: at most `requests` per `period_seconds`, counted per `per`. At the root of a
+/// spec it is the API's quota; on an operation it overrides the root's for that operation.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed in any window of the period (at least 1).
+    pub requests: u32,
+    /// The window, in seconds (at least 1).
+    pub period_seconds: u64,
+    /// Whose quota it is.
+    pub per: QuotaOwner,
+}
+
+/// Whose requests a quota counts.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuotaOwner {
+    /// The account (Log360 Cloud's `account_id`).
+    Account,
+    /// The bearer token.
+    Token,
+    /// The API key.
+    ApiKey,
+    /// The server (an on-premises product: every API of that server).
+    Server,
+}
+
+impl QuotaOwner {
+    /// The name the spec writes: `account`, `token`, `api-key`, `server`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotaOwner::Account => "account",
+            QuotaOwner::Token => "token",
+            QuotaOwner::ApiKey => "api-key",
+            QuotaOwner::Server => "server",
+        }
+    }
+}
+
+/// `x-pagination` of an operation: how a walk of every page proceeds.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Pagination {
+    /// The request path of the page cursor (`query.from`, `body.offset`).
+    pub cursor: String,
+    /// The path of the items in an answer (`""`: the page is the item).
+    #[serde(default)]
+    pub items: String,
+    /// How the cursor moves.
+    pub advance: Advance,
+    /// A boolean path of the answer: more pages follow.
+    pub more: Option<String>,
+    /// A count path of the answer: the total of items.
+    pub total: Option<String>,
+    /// The request path of the page size.
+    pub limit: Option<String>,
+    /// The answer's path of the page size it used.
+    pub page_limit: Option<String>,
+    /// Token cursors: the answer's path(s) of the next token (`a|b` tries both).
+    pub next: Option<String>,
+    /// Token cursors: the request path left out of the next requests.
+    pub without: Option<String>,
+    /// Token cursors: seconds a token stays usable.
+    pub expires_seconds: Option<u64>,
+}
+
+/// How a page cursor moves.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Advance {
+    /// Page numbers: one at a time.
+    One,
+    /// By the items read.
+    Items,
+    /// By the page size.
+    Limit,
+    /// The answer's token.
+    Token,
+}
+
+/// `x-cli` at the root of a spec: the API's command and variables.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ApiCli {
+    /// The command's name (else the spec's stem).
+    pub name: Option<String>,
+    /// The API's variables and what each holds, for `--help`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// The prefix of `<PREFIX>_URL`, `<PREFIX>_BASE_URL` and `<PREFIX>_CA_FILE`.
+    pub env_prefix: Option<String>,
+}
+
+/// `x-cli` on an operation.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OperationCli {
+    /// The command's name (else the operationId in kebab case).
+    pub name: Option<String>,
+    /// The columns of `--output table`.
+    pub table: Option<Vec<String>>,
+}
+
+/// `x-cli` on a parameter or a body property.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FieldCli {
+    /// The flag's name, when it is not the field's.
+    pub flag: Option<String>,
+    /// A text field listing values with this separator (the flag repeats).
+    pub separator: Option<String>,
+    /// An array of objects written as `A<sep>B<sep>C` on one repeatable flag.
+    pub fields: Option<Vec<String>>,
+    /// The flag's help, replacing the description.
+    pub help: Option<String>,
+}
+
+/// `x-token-limits` on an OAuth security scheme: the vendor's limits on the token exchange.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TokenLimits {
+    /// How long an access token lives.
+    pub access_token_lifetime_seconds: u64,
+    /// Exchanges allowed per refresh token.
+    pub tokens_per_refresh_token: Quota,
+    /// Access tokens alive at once.
+    pub active_access_tokens: u32,
+}
+
+/// A number of requests in a period.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// Requests allowed in any window of the period.
+    pub requests: u32,
+    /// The window, in seconds.
+    pub period_seconds: u64,
+}

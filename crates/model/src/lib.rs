@@ -1,0 +1,384 @@
+//! The typed model of a threatbind spec: its `x-` extensions read once, as Rust types, each at
+//! the place specs/README.md gives it. A key an extension does not have, a value of the wrong
+//! shape, or an extension in a place it is not read is an error naming the file, the line and
+//! the JSON pointer; the library's build script stops on it, so a malformed spec never builds.
+//!
+//! ```
+//! let text = "openapi: 3.0.3\nx-rate-limit: {requests: 50, period_seconds: 60, per: account}\npaths:\n  /things:\n    get:\n      operationId: listThings\n      x-pagination: {cursor: query.page, items: data, advance: one, more: has_next}\n";
+//! let model = threatbind_model::read("specs/things.yaml", text).unwrap();
+//! let op = &model.operations["listThings"];
+//! assert_eq!(op.rate_limit.as_ref().unwrap().requests, 50); // the API's quota
+//! assert_eq!(op.pagination.as_ref().unwrap().cursor, "query.page");
+//!
+//! let typo = text.replace("advance: one", "advanse: one");
+//! let problems = threatbind_model::read("specs/things.yaml", &typo).unwrap_err();
+//! assert!(problems.to_string().starts_with("specs/things.yaml:7: /paths/~1things/get/x-pagination: unknown field `advanse`"), "{problems}");
+//! ```
+#![warn(missing_docs)]
+
+mod extensions;
+mod locate;
+
+pub use extensions::{
+    Advance, ApiCli, FieldCli, OperationCli, Pagination, Quota, QuotaOwner, RateLimit, TokenLimits,
+};
+pub use locate::Locator;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The HTTP methods of an OpenAPI path item.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// What a spec says beyond OpenAPI, typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Model {
+    /// `x-cli` at the root.
+    pub cli: ApiCli,
+    /// `x-handwritten: true`: the client has a hand-written module.
+    pub handwritten: bool,
+    /// `x-open-enums`: response enums that keep unknown values.
+    pub open_enums: Vec<String>,
+    /// `x-rate-limit` at the root: the API's quota.
+    pub rate_limit: Option<RateLimit>,
+    /// Every operation, by `operationId`.
+    pub operations: BTreeMap<String, OperationModel>,
+}
+
+/// What an operation says beyond OpenAPI, typed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperationModel {
+    /// The quota in force: the operation's `x-rate-limit`, else the API's.
+    pub rate_limit: Option<RateLimit>,
+    /// `x-pagination`.
+    pub pagination: Option<Pagination>,
+    /// `x-cli`.
+    pub cli: OperationCli,
+    /// `x-unstable: true` (beta: callers opt in).
+    pub unstable: bool,
+}
+
+/// One problem of a spec: where (line and JSON pointer) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The line (1-based) of the key, if the text has it.
+    pub line: Option<usize>,
+    /// The JSON pointer of the extension.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The problems of one spec file, in the order they were found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problems {
+    /// The file, as the caller named it.
+    pub file: String,
+    /// At least one.
+    pub problems: Vec<Problem>,
+}
+
+impl std::fmt::Display for Problems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            match p.line {
+                Some(line) => write!(f, "{}:{line}: {}: {}", self.file, p.pointer, p.message)?,
+                None => write!(f, "{}: {}: {}", self.file, p.pointer, p.message)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants.
+///
+/// ```
+/// assert_eq!(threatbind_model::pointer_child("/paths", "/things/{id}"), "/paths/~1things~1{id}");
+/// ```
+pub fn pointer_child(pointer: &str, key: &str) -> String {
+    let mut out = String::with_capacity(pointer.len() + key.len() + 1);
+    out.push_str(pointer);
+    out.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reads the model of the spec `text` (YAML or JSON), named `file` in problems.
+pub fn read(file: &str, text: &str) -> Result<Model, Problems> {
+    let document: Value = serde_yaml_ng::from_str(text).map_err(|e| Problems {
+        file: file.to_owned(),
+        problems: vec![Problem {
+            line: e.location().map(|l| l.line()),
+            pointer: String::new(),
+            message: format!("not valid YAML: {e}"),
+        }],
+    })?;
+    read_document(file, text, &document)
+}
+
+/// [`read`] of a spec already parsed into `document` (`text` is read again only to give the
+/// lines of problems).
+pub fn read_document(file: &str, text: &str, document: &Value) -> Result<Model, Problems> {
+    let mut reader = Reader {
+        problems: Vec::new(),
+    };
+    let model = reader.model(document);
+    if reader.problems.is_empty() {
+        return Ok(model);
+    }
+    let locator = Locator::new(text);
+    let problems = reader
+        .problems
+        .into_iter()
+        .map(|(pointer, message)| Problem {
+            line: locator.line(&pointer),
+            pointer,
+            message,
+        })
+        .collect();
+    Err(Problems {
+        file: file.to_owned(),
+        problems,
+    })
+}
+
+/// Reads extensions, collecting every problem (pointer, message).
+struct Reader {
+    problems: Vec<(String, String)>,
+}
+
+impl Reader {
+    fn typed<T: DeserializeOwned>(&mut self, value: &Value, at: &str) -> Option<T> {
+        match T::deserialize(value) {
+            Ok(typed) => Some(typed),
+            Err(e) => {
+                self.problems.push((at.to_owned(), e.to_string()));
+                None
+            }
+        }
+    }
+
+    fn rate_limit(&mut self, value: &Value, at: &str) -> Option<RateLimit> {
+        let limit: RateLimit = self.typed(value, at)?;
+        if limit.requests == 0 || limit.period_seconds == 0 {
+            self.problems.push((
+                at.to_owned(),
+                "needs requests and period_seconds of at least 1".to_owned(),
+            ));
+            return None;
+        }
+        Some(limit)
+    }
+
+    fn model(&mut self, document: &Value) -> Model {
+        let ext = |key: &str| document.get(key);
+        let mut model = Model {
+            cli: ext("x-cli")
+                .and_then(|v| self.typed(v, "/x-cli"))
+                .unwrap_or_default(),
+            handwritten: ext("x-handwritten")
+                .and_then(|v| self.typed(v, "/x-handwritten"))
+                .unwrap_or(false),
+            open_enums: ext("x-open-enums")
+                .and_then(|v| self.typed(v, "/x-open-enums"))
+                .unwrap_or_default(),
+            rate_limit: ext("x-rate-limit").and_then(|v| self.rate_limit(v, "/x-rate-limit")),
+            operations: BTreeMap::new(),
+        };
+        let paths = document.get("paths").and_then(Value::as_object);
+        for (path, item) in paths.into_iter().flatten() {
+            for method in METHODS {
+                let Some(op) = item.get(method) else {
+                    continue;
+                };
+                let at = pointer_child(&pointer_child("/paths", path), method);
+                let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                    continue;
+                };
+                let here = |key: &str| pointer_child(&at, key);
+                let own = op
+                    .get("x-rate-limit")
+                    .and_then(|v| self.rate_limit(v, &here("x-rate-limit")));
+                let operation = OperationModel {
+                    rate_limit: own.or_else(|| model.rate_limit.clone()),
+                    pagination: op
+                        .get("x-pagination")
+                        .and_then(|v| self.typed(v, &here("x-pagination"))),
+                    cli: op
+                        .get("x-cli")
+                        .and_then(|v| self.typed(v, &here("x-cli")))
+                        .unwrap_or_default(),
+                    unstable: op
+                        .get("x-unstable")
+                        .and_then(|v| self.typed(v, &here("x-unstable")))
+                        .unwrap_or(false),
+                };
+                model.operations.insert(id.to_owned(), operation);
+            }
+        }
+        self.elsewhere(document, "", 0);
+        model
+    }
+
+    /// The extensions read anywhere but the root and the operations: `x-cli` of parameters
+    /// and body properties, `x-env`, `x-token-limits`, `x-datetime-format`, `x-unstable` and
+    /// `x-handwritten` out of place.
+    fn elsewhere(&mut self, value: &Value, at: &str, depth: usize) {
+        if depth > 160 {
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                let operation = is_operation(at);
+                for (key, v) in map {
+                    let here = pointer_child(at, key);
+                    match key.as_str() {
+                        "x-cli" if !at.is_empty() && !operation => {
+                            let _: Option<FieldCli> = self.typed(v, &here);
+                        }
+                        "x-env" | "x-datetime-format" | "x-region" | "x-accounts-server"
+                        | "x-environment" | "x-assumed" => {
+                            let _: Option<String> = self.typed(v, &here);
+                        }
+                        "x-token-limits" => {
+                            let _: Option<TokenLimits> = self.typed(v, &here);
+                        }
+                        "x-unstable" if !operation => self.problems.push((
+                            here.clone(),
+                            "x-unstable is read on operations only".to_owned(),
+                        )),
+                        "x-pagination" if !operation => self.problems.push((
+                            here.clone(),
+                            "x-pagination is read on operations only".to_owned(),
+                        )),
+                        "x-handwritten" | "x-open-enums" if !at.is_empty() => self
+                            .problems
+                            .push((here.clone(), format!("{key} is read at the root only"))),
+                        "x-rate-limit" if !at.is_empty() && !operation => self.problems.push((
+                            here.clone(),
+                            "x-rate-limit is read at the root and on operations only".to_owned(),
+                        )),
+                        _ => {}
+                    }
+                    self.elsewhere(v, &here, depth + 1);
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    self.elsewhere(v, &pointer_child(at, &i.to_string()), depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `pointer` is an operation: `/paths/<path>/<method>`.
+fn is_operation(pointer: &str) -> bool {
+    let mut parts = pointer.split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(""), Some("paths"), Some(_), Some(method), None) if METHODS.contains(&method)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = "openapi: 3.0.3
+x-rate-limit: {requests: 600, period_seconds: 300, per: token}
+x-cli: {name: things, env-prefix: THINGS}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      x-cli: {name: list, table: [id]}
+  /things/{id}:
+    get:
+      operationId: getThing
+      x-rate-limit: {requests: 5, period_seconds: 1, per: token}
+      parameters:
+        - name: id
+          in: path
+          x-cli: {flag: thing}
+";
+
+    #[test]
+    fn an_operation_takes_the_apis_quota_unless_it_states_its_own() {
+        let model = read("t.yaml", SPEC).unwrap();
+        assert_eq!(model.cli.env_prefix.as_deref(), Some("THINGS"));
+        let list = &model.operations["listThings"];
+        assert_eq!(
+            list.rate_limit,
+            Some(RateLimit {
+                requests: 600,
+                period_seconds: 300,
+                per: QuotaOwner::Token
+            })
+        );
+        assert_eq!(list.cli.table.as_deref(), Some(&["id".to_owned()][..]));
+        assert_eq!(
+            model.operations["getThing"]
+                .rate_limit
+                .as_ref()
+                .unwrap()
+                .requests,
+            5
+        );
+    }
+
+    #[test]
+    fn every_malformed_extension_is_named_with_its_line() {
+        let bad = SPEC
+            .replace("per: token}\nx-cli", "per: tokens}\nx-cli")
+            .replace("{flag: thing}", "{flag: thing, sep: \",\"}")
+            .replace("{name: list, table: [id]}", "{name: list, table: id}")
+            .replace("requests: 5,", "requests: 0,");
+        let problems = read("specs/t.yaml", &bad).unwrap_err().to_string();
+        let lines: Vec<&str> = problems.lines().collect();
+        assert_eq!(lines.len(), 4, "{problems}");
+        assert!(
+            lines[0].starts_with("specs/t.yaml:2: /x-rate-limit: unknown variant `tokens`"),
+            "{problems}"
+        );
+        assert!(
+            lines[1].starts_with("specs/t.yaml:8: /paths/~1things/get/x-cli: invalid type"),
+            "{problems}"
+        );
+        assert!(
+            lines[2].starts_with(
+                "specs/t.yaml:12: /paths/~1things~1{id}/get/x-rate-limit: needs requests"
+            ),
+            "{problems}"
+        );
+        assert!(lines[3].starts_with("specs/t.yaml:16: /paths/~1things~1{id}/get/parameters/0/x-cli: unknown field `sep`"), "{problems}");
+    }
+
+    #[test]
+    fn an_extension_out_of_its_place_is_named() {
+        let bad = SPEC.replace(
+            "      x-cli: {flag: thing}",
+            "      x-pagination: {cursor: x, advance: one}",
+        );
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("x-pagination is read on operations only"),
+            "{problems}"
+        );
+    }
+}
