@@ -171,18 +171,19 @@ impl RawClient {
     ) -> impl futures::Stream<Item = Result<RawAnswer>> + 'static {
         use futures::StreamExt;
         let client = self.clone();
-        let paging = op.raw.get("x-pagination").cloned().unwrap_or(Value::Null);
-        if paging.get("advance").and_then(Value::as_str) == Some("token") {
-            return crate::tokens::pages(client, op, document, &paging).left_stream();
-        }
-        let text = |k: &str| {
-            paging
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
+        use crate::spec::model::Advance;
+        let Some(paging) = op.pagination.as_ref() else {
+            // One page: the operation is not paginated.
+            let once = async move { client.send(op, &document).await };
+            return futures::stream::once(once).left_stream().left_stream();
         };
-        let cursor = text("cursor");
+        if paging.advance == Advance::Token {
+            return crate::tokens::pages(client, op, document, paging)
+                .right_stream()
+                .left_stream();
+        }
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let cursor = paging.cursor.clone();
         let (part, name) = match cursor.split_once('.') {
             Some((p, n)) => (p.to_owned(), n.to_owned()),
             None => ("query".to_owned(), cursor.clone()),
@@ -193,29 +194,26 @@ impl RawClient {
                 .or_else(|| op.default_of(path).and_then(|v| v.as_i64()))
         };
         let start = number(&cursor).unwrap_or(0);
-        let limit = number(&text("limit"));
+        let limit = number(&text(&paging.limit));
         let walk = crate::common::Walk {
             start,
             flag: format!("--{}", kebab(&name)).into(),
             max_pages: self.hooks.runtime.max_pages,
         };
-        let (advance, more, total) = (text("advance"), text("more"), text("total"));
-        let (page_limit, items_path) = (text("page-limit"), text("items"));
-        let paged = !paging.is_null();
+        let advance = paging.advance;
+        let (more, total) = (text(&paging.more), text(&paging.total));
+        let (page_limit, items_path) = (text(&paging.page_limit), paging.items.clone());
         crate::common::paginate(walk, move |position| {
             let mut doc = document.clone();
-            if paged {
-                if let Value::Object(root) = &mut doc {
-                    let part = root
-                        .entry(part.clone())
-                        .or_insert_with(|| Value::Object(serde_json::Map::new()));
-                    if let Value::Object(map) = part {
-                        map.insert(name.clone(), Value::from(position));
-                    }
+            if let Value::Object(root) = &mut doc {
+                let part = root
+                    .entry(part.clone())
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let Value::Object(map) = part {
+                    map.insert(name.clone(), Value::from(position));
                 }
             }
-            let (advance, more, total, page_limit, items_path) = (
-                advance.clone(),
+            let (more, total, page_limit, items_path) = (
                 more.clone(),
                 total.clone(),
                 page_limit.clone(),
@@ -224,19 +222,16 @@ impl RawClient {
             let client = client.clone();
             async move {
                 let answer = client.send(op, &doc).await?;
-                if !paged {
-                    return Ok((vec![answer], None));
-                }
                 let parsed: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
                 let count = items(&answer.body, &items_path).len() as i64;
-                let step = match advance.as_str() {
-                    "one" => 1,
-                    "limit" => lookup(&parsed, &page_limit)
+                let step = match advance {
+                    Advance::One => 1,
+                    Advance::Limit => lookup(&parsed, &page_limit)
                         .and_then(Value::as_i64)
                         .or(limit)
                         .unwrap_or(1)
                         .max(1),
-                    _ => count,
+                    Advance::Items | Advance::Token => count,
                 };
                 let next = position + step;
                 let has_more = if !more.is_empty() {
@@ -275,11 +270,10 @@ impl RawClient {
             Err(e) => return futures::stream::iter(vec![Err(e)]).left_stream(),
         };
         let path = op
-            .raw
-            .pointer("/x-pagination/items")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+            .pagination
+            .as_ref()
+            .map(|p| p.items.clone())
+            .unwrap_or_default();
         self.pages(op, document)
             .flat_map(move |page| {
                 let decoded: Vec<Result<T>> = match page {

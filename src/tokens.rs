@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::raw::{lookup, RawAnswer, RawClient};
+use crate::spec::model::Pagination;
 use crate::spec::Operation;
 use futures::Stream;
 use serde_json::Value;
@@ -32,20 +33,23 @@ fn split(path: &str) -> (String, String) {
 }
 
 impl Layout {
-    fn of(paging: &Value) -> Self {
-        let text = |k: &str| paging.get(k).and_then(Value::as_str).unwrap_or("");
+    fn of(paging: &Pagination) -> Self {
         Layout {
-            cursor: split(text("cursor")),
-            next: text("next")
+            cursor: split(&paging.cursor),
+            next: paging
+                .next
+                .as_deref()
+                .unwrap_or("")
                 .split('|')
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
                 .collect(),
-            without: Some(text("without")).filter(|w| !w.is_empty()).map(split),
-            expires: paging
-                .get("expires-seconds")
-                .and_then(Value::as_u64)
-                .map(Duration::from_secs),
+            without: paging
+                .without
+                .as_deref()
+                .filter(|w| !w.is_empty())
+                .map(split),
+            expires: paging.expires_seconds.map(Duration::from_secs),
         }
     }
 
@@ -109,7 +113,7 @@ pub(crate) fn pages(
     client: RawClient,
     op: &'static Operation,
     document: Value,
-    paging: &Value,
+    paging: &Pagination,
 ) -> impl Stream<Item = Result<RawAnswer>> + 'static {
     let layout = std::sync::Arc::new(Layout::of(paging));
     let flag = format!("--{}", crate::raw::kebab(&layout.cursor.1));

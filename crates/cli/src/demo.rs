@@ -114,10 +114,10 @@ fn request_fixture(op: &Operation) -> Result<Option<(String, Value)>, Error> {
 
 /// Whether `document` continues a token-paged walk (`x-pagination` with `advance: token`).
 fn carries_token_cursor(op: &Operation, document: &Value) -> bool {
-    let paging = crate::derive::pagination(op);
-    let text = |key: &str| paging.and_then(|p| p.get(key)).and_then(Value::as_str);
-    match (text("advance"), text("cursor")) {
-        (Some("token"), Some(cursor)) => threatbind::raw::lookup(document, cursor).is_some(),
+    match &op.pagination {
+        Some(p) if p.advance == threatbind::spec::model::Advance::Token => {
+            threatbind::raw::lookup(document, &p.cursor).is_some()
+        }
         _ => false,
     }
 }

@@ -313,11 +313,6 @@ pub(crate) fn op_name(op: &Operation) -> String {
         .map_or_else(|| kebab(&op.id), str::to_owned)
 }
 
-/// The operation's `x-pagination`, if it has one.
-pub(crate) fn pagination(op: &Operation) -> Option<&Value> {
-    op.raw.get("x-pagination")
-}
-
 fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {
     let doc = op.api.document();
     let mut line = format!("threatbind {api} {}", op_name(op));
@@ -396,8 +391,8 @@ pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &str) -> Co
         };
         command = command.arg(arg);
     }
-    if let Some(p) = pagination(op) {
-        let items = p.get("items").and_then(Value::as_str).unwrap_or("");
+    if let Some(p) = &op.pagination {
+        let items = p.items.as_str();
         let what = if items.is_empty() {
             "one page per line".to_owned()
         } else {

@@ -283,10 +283,9 @@ pub(crate) async fn execute(
                 .collect()
         })
         .unwrap_or_default();
-    let paging = derive::pagination(op);
+    let paging = op.pagination.as_ref();
     let items_path = paging
-        .and_then(|p| p.get("items"))
-        .and_then(Value::as_str)
+        .map(|p| p.items.as_str())
         .unwrap_or(if all { "" } else { "data" })
         .to_owned();
     let mut header = false;

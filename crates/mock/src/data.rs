@@ -145,7 +145,7 @@ pub(crate) fn schema_key(op: &Operation, item_schema: &Value) -> String {
 /// The lookup of an operation without paging that answers one item of a data set: exactly
 /// one path parameter, and a success schema that is the data set's item schema.
 pub(crate) fn lookup_of(op: &Operation, status: u16, sets: &DataSets) -> Option<Lookup> {
-    if op.raw.get("x-pagination").is_some() {
+    if op.pagination.is_some() {
         return None;
     }
     let document = op.api.document();

@@ -7,6 +7,7 @@ use super::answers::{item_of_schema, set_path};
 use super::data::{schema_key, DataSet, DataSets};
 use serde_json::{Map, Value};
 use threatbind::raw::lookup;
+use threatbind::spec::model::Advance as Walked;
 use threatbind::spec::{resolve, Operation, Violation};
 
 /// How the cursor moves (`advance` of `x-pagination`).
@@ -193,14 +194,9 @@ impl Paging {
         count: usize,
         seed: u64,
     ) -> Option<Self> {
-        let spec = op.raw.get("x-pagination")?.as_object()?;
-        let text = |k: &str| {
-            spec.get(k)
-                .and_then(Value::as_str)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-        };
-        let cursor = text("cursor")?;
+        let spec = op.pagination.as_ref()?;
+        let text = |v: &Option<String>| v.clone().filter(|t| !t.is_empty());
+        let cursor = Some(spec.cursor.clone()).filter(|c| !c.is_empty())?;
         let cursor_schema = request_schema_at(op, &cursor);
         let base = cursor_schema
             .and_then(|s| s.get("minimum"))
@@ -211,7 +207,7 @@ impl Paging {
             .and_then(Value::as_i64)
             .unwrap_or(base);
         let part = cursor.split('.').next().unwrap_or("query");
-        let size = text("limit").or_else(|| {
+        let size = text(&spec.limit).or_else(|| {
             ["limit", "size", "page_size", "per_page"]
                 .iter()
                 .map(|name| format!("{part}.{name}"))
@@ -224,7 +220,7 @@ impl Paging {
             .and_then(Value::as_i64)
             .unwrap_or(100)
             .max(1);
-        let items: Vec<String> = match text("items") {
+        let items: Vec<String> = match Some(spec.items.clone()).filter(|i| !i.is_empty()) {
             Some(path) => path.split('.').map(str::to_owned).collect(),
             // The page is the item: page the first list it holds.
             None => first_list(example)?,
@@ -256,18 +252,18 @@ impl Paging {
             default_cursor,
             size,
             default_size,
-            advance: match text("advance").as_deref() {
-                Some("one") => Advance::One,
-                Some("token") => Advance::Token,
-                _ => Advance::Offset,
+            advance: match spec.advance {
+                Walked::One => Advance::One,
+                Walked::Token => Advance::Token,
+                Walked::Items | Walked::Limit => Advance::Offset,
             },
             items,
-            more: text("more"),
-            total: text("total"),
-            page_limit: text("page-limit"),
+            more: text(&spec.more),
+            total: text(&spec.total),
+            page_limit: text(&spec.page_limit),
             next: {
                 // The example's place for the token first, then the others.
-                let mut next: Vec<String> = text("next")
+                let mut next: Vec<String> = text(&spec.next)
                     .unwrap_or_default()
                     .split('|')
                     .filter(|p| !p.is_empty())
@@ -276,7 +272,7 @@ impl Paging {
                 next.sort_by_key(|p| lookup(example, p).is_none());
                 next
             },
-            expires: spec.get("expires-seconds").and_then(Value::as_u64),
+            expires: spec.expires_seconds,
             seed,
             set,
             template,
