@@ -63,7 +63,7 @@ pub fn variables(api: Api) -> Vec<(String, String)> {
             out.push((var.to_owned(), what));
         }
     }
-    if let Some(prefix) = doc.pointer("/x-cli/env-prefix").and_then(Value::as_str) {
+    if let Some(prefix) = api.cli().env_prefix.as_deref() {
         out.push((
             format!("{prefix}_URL"),
             "the server, scheme://host:port (the spec's path is added)".to_owned(),
@@ -132,7 +132,7 @@ pub fn connect(
             .map_err(|e| Error::config(var, format!("header {name:?}: {e}")))?;
         headers.push((name, prefix, secret));
     }
-    let prefix = doc.pointer("/x-cli/env-prefix").and_then(Value::as_str);
+    let prefix = api.cli().env_prefix.as_deref();
     let var = |suffix: &str| {
         prefix.and_then(|p| {
             let name = format!("{p}_{suffix}");

@@ -101,6 +101,17 @@ impl Api {
         self.parsed().quota
     }
 
+    /// The spec's root `x-cli`: the command's name, its variables, the prefix of its server
+    /// variables.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// assert_eq!(Api::Log360OnpremV2.cli().env_prefix.as_deref(), Some("LOG360_ONPREM"));
+    /// ```
+    pub fn cli(self) -> &'static model::ApiCli {
+        &self.parsed().cli
+    }
+
     /// The spec's `servers`, in order.
     pub fn servers(self) -> &'static [Server] {
         &self.parsed().servers
@@ -172,6 +183,8 @@ pub struct Operation {
     pub quota_owner: Option<model::QuotaOwner>,
     /// `x-pagination`: how a walk of every page proceeds.
     pub pagination: Option<model::Pagination>,
+    /// `x-cli`: the command's name and table columns.
+    pub cli: model::OperationCli,
     /// `x-rules`.
     pub rules: Vec<Rule>,
     /// The operation object as written.
@@ -250,6 +263,7 @@ impl Operation {
 
 struct Parsed {
     document: Value,
+    cli: model::ApiCli,
     quota: Option<(RateLimit, model::QuotaOwner)>,
     servers: Vec<Server>,
     operations: BTreeMap<String, Operation>,
@@ -308,6 +322,7 @@ impl Parsed {
                     rate_limit: typed.rate_limit.as_ref().map(quota_of),
                     quota_owner: typed.rate_limit.map(|limit| limit.per),
                     pagination: typed.pagination,
+                    cli: typed.cli,
                     rules,
                     raw: raw.clone(),
                     validators: OnceLock::new(),
@@ -320,6 +335,7 @@ impl Parsed {
             .map(|id| (generated_key(id), id.clone()))
             .collect();
         Ok(Parsed {
+            cli: std::mem::take(&mut model.cli),
             quota: model.rate_limit.as_ref().map(|l| (quota_of(l), l.per)),
             document,
             servers,

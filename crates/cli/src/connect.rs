@@ -70,33 +70,31 @@ pub(crate) fn connect(
     }
 }
 
-/// The environment variables of `api`, one help line each: every variable the client reads
+/// The environment variables of `api` and what each holds: every variable the client reads
 /// (its security schemes' `x-env`, and the server variables `x-cli.env-prefix` implies), each
 /// described by `x-cli.env` where the spec describes it, then any other variable `x-cli.env`
 /// names (Log360 Cloud's account and OAuth variables).
-pub(crate) fn env_lines(api: Api) -> String {
-    let described = api
-        .document()
-        .pointer("/x-cli/env")
-        .and_then(serde_json::Value::as_object);
-    let describe = |name: &str| {
-        described
-            .and_then(|d| d.get(name))
-            .and_then(serde_json::Value::as_str)
-    };
+pub(crate) fn variables(api: Api) -> Vec<(String, String)> {
+    let described = &api.cli().env;
     let mut vars: Vec<(String, String)> = threatbind::generic::variables(api)
         .into_iter()
         .map(|(name, what)| {
-            let what = describe(&name).map_or(what, str::to_owned);
+            let what = described.get(&name).cloned().unwrap_or(what);
             (name, what)
         })
         .collect();
-    for (name, what) in described.into_iter().flatten() {
+    for (name, what) in described {
         if !vars.iter().any(|(known, _)| known == name) {
-            vars.push((name.clone(), what.as_str().unwrap_or("").to_owned()));
+            vars.push((name.clone(), what.clone()));
         }
     }
-    vars.iter()
+    vars
+}
+
+/// The environment variables of `api`, one help line each.
+pub(crate) fn env_lines(api: Api) -> String {
+    variables(api)
+        .iter()
         .map(|(name, what)| format!("  {name:<24} {what}\n"))
         .collect()
 }

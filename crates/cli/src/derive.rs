@@ -299,18 +299,15 @@ fn body_flags(doc: &Value, schema: &Value, path: &mut Vec<String>, top: bool, ou
 
 /// The CLI name of an API (`x-cli.name`, else the spec's stem).
 pub(crate) fn api_name(api: Api) -> String {
-    api.document()
-        .pointer("/x-cli/name")
-        .and_then(Value::as_str)
-        .map_or_else(|| api.stem().to_owned(), str::to_owned)
+    api.cli()
+        .name
+        .clone()
+        .unwrap_or_else(|| api.stem().to_owned())
 }
 
 /// The CLI name of an operation (`x-cli.name`, else the operationId in kebab case).
 pub(crate) fn op_name(op: &Operation) -> String {
-    op.raw
-        .pointer("/x-cli/name")
-        .and_then(Value::as_str)
-        .map_or_else(|| kebab(&op.id), str::to_owned)
+    op.cli.name.clone().unwrap_or_else(|| kebab(&op.id))
 }
 
 fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {

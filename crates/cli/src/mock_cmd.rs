@@ -35,11 +35,10 @@ fn served() -> String {
                 path.strip_suffix(op.path.as_str()).unwrap_or("").to_owned()
             })
             .unwrap_or_default();
-        let variable = api
-            .document()
-            .pointer("/x-cli/env")
-            .and_then(serde_json::Value::as_object)
-            .and_then(|env| env.keys().find(|k| k.ends_with("_BASE_URL")).cloned())
+        let variable = crate::connect::variables(*api)
+            .into_iter()
+            .map(|(name, _)| name)
+            .find(|name| name.ends_with("_BASE_URL"))
             .unwrap_or_default();
         let routes: Vec<String> = api
             .operations()

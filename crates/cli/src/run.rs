@@ -272,17 +272,7 @@ pub(crate) async fn execute(
     let output = global
         .output
         .unwrap_or(if all { Output::Jsonl } else { Output::Json });
-    let columns: Vec<String> = op
-        .raw
-        .pointer("/x-cli/table")
-        .and_then(Value::as_array)
-        .map(|c| {
-            c.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let columns: Vec<String> = op.cli.table.clone().unwrap_or_default();
     let paging = op.pagination.as_ref();
     let items_path = paging
         .map(|p| p.items.as_str())
