@@ -93,11 +93,11 @@ fn modules_source(apis: &[(String, String)]) -> String {
     let mut out = String::new();
     for (stem, module) in apis {
         let folder = format!("{manifest}/src/{module}/mod.rs");
-        let handwritten = fs::read_to_string(format!("specs/{stem}.yaml"))
+        let path = format!("specs/{stem}.yaml");
+        let handwritten = fs::read_to_string(&path)
             .ok()
-            .and_then(|t| serde_yaml_ng::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|d| d.get("x-handwritten").and_then(|v| v.as_bool()))
-            == Some(true);
+            .and_then(|text| threatbind_model::read(&path, &text).ok())
+            .is_some_and(|model| model.handwritten);
         if handwritten {
             let _ = writeln!(out, "#[path = {folder:?}]\npub mod {module};");
         } else {
@@ -281,15 +281,18 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
     }
     // The project's extensions, typed: one that is malformed or out of its place stops the
     // build, each problem on its own line with the file, the line and the pointer.
-    if let Err(problems) = threatbind_model::read_document(path, &text, &raw) {
-        for line in problems.to_string().lines() {
-            eprintln!("error: threatbind: {line}");
+    let model = match threatbind_model::read_document(path, &text, &raw) {
+        Ok(model) => model,
+        Err(problems) => {
+            for line in problems.to_string().lines() {
+                eprintln!("error: threatbind: {line}");
+            }
+            return Err(format!(
+                "{} malformed extension(s), listed above",
+                problems.problems.len()
+            ));
         }
-        return Err(format!(
-            "{} malformed extension(s), listed above",
-            problems.problems.len()
-        ));
-    }
+    };
 
     let mut settings = progenitor::GenerationSettings::default();
     settings
@@ -301,11 +304,11 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
         .with_inner_type(tokens("crate::transport::Hooks")?)
         .with_hooks(progenitor::HooksMode::Expected);
     let mut open_enums = String::new();
-    for name in open_enum_names(&raw)? {
-        let values = enum_values(&raw, &name)?;
+    for name in &model.open_enums {
+        let values = enum_values(&raw, name)?;
         let rust_path = format!("crate::{module}::generated::open_enums::{name}");
         settings.with_replacement(
-            &name,
+            name,
             &rust_path,
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
@@ -625,21 +628,6 @@ pub fn decode_error(operation_id: &str, status: u16, body: &[u8]) -> Option<Resu
 
 fn tokens(path: &str) -> Result<proc_macro2::TokenStream, String> {
     path.parse().map_err(|e| format!("bad path {path}: {e}"))
-}
-
-fn open_enum_names(raw: &serde_json::Value) -> Result<Vec<String>, String> {
-    match raw.get("x-open-enums") {
-        None => Ok(Vec::new()),
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| "x-open-enums must list schema names".to_owned())
-            })
-            .collect(),
-        Some(_) => Err("x-open-enums must be a list of schema names".into()),
-    }
 }
 
 fn enum_values(raw: &serde_json::Value, name: &str) -> Result<Vec<String>, String> {

@@ -199,20 +199,14 @@ pub(crate) struct ZohoAuthorizer {
     exchanges: Option<Arc<crate::RateLimiter>>,
 }
 
-/// The limit on access tokens per refresh token that a spec states on its OAuth scheme
+/// The limit on access tokens per refresh token that `api`'s spec states on its OAuth scheme
 /// (`x-token-limits.tokens_per_refresh_token`), if any.
-pub(crate) fn exchange_limit(document: &serde_json::Value) -> Option<crate::spec::RateLimit> {
-    document
-        .pointer("/components/securitySchemes")?
-        .as_object()?
-        .values()
-        .find_map(|scheme| {
-            let limit = scheme.pointer("/x-token-limits/tokens_per_refresh_token")?;
-            Some(crate::spec::RateLimit {
-                requests: u32::try_from(limit.get("requests")?.as_u64()?).ok()?,
-                period: Duration::from_secs(limit.get("period_seconds")?.as_u64()?),
-            })
-        })
+pub(crate) fn exchange_limit(api: crate::spec::Api) -> Option<crate::spec::RateLimit> {
+    let limit = &api.token_limits()?.tokens_per_refresh_token;
+    Some(crate::spec::RateLimit {
+        requests: limit.requests,
+        period: Duration::from_secs(limit.period_seconds),
+    })
 }
 
 #[derive(serde::Deserialize)]

@@ -223,7 +223,7 @@ impl Log360Builder {
         // Token refreshes use their own plain client: they are not API calls and do not wait on
         // the account's quota.
         let token_http = self.settings.http_client()?;
-        let exchanges = match (&auth, super::auth::exchange_limit(API.document())) {
+        let exchanges = match (&auth, super::auth::exchange_limit(API)) {
             (
                 Log360Auth::RefreshToken {
                     refresh_token,

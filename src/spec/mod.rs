@@ -112,6 +112,17 @@ impl Api {
         &self.parsed().cli
     }
 
+    /// The vendor's limits on the token exchange (`x-token-limits` of an OAuth scheme).
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let limits = Api::Log360Cloud.token_limits().unwrap();
+    /// assert_eq!(limits.tokens_per_refresh_token.requests, 10);
+    /// ```
+    pub fn token_limits(self) -> Option<&'static model::TokenLimits> {
+        self.parsed().token_limits.as_ref()
+    }
+
     /// The spec's `servers`, in order.
     pub fn servers(self) -> &'static [Server] {
         &self.parsed().servers
@@ -264,6 +275,7 @@ impl Operation {
 struct Parsed {
     document: Value,
     cli: model::ApiCli,
+    token_limits: Option<model::TokenLimits>,
     quota: Option<(RateLimit, model::QuotaOwner)>,
     servers: Vec<Server>,
     operations: BTreeMap<String, Operation>,
@@ -336,6 +348,7 @@ impl Parsed {
             .collect();
         Ok(Parsed {
             cli: std::mem::take(&mut model.cli),
+            token_limits: model.token_limits.take(),
             quota: model.rate_limit.as_ref().map(|l| (quota_of(l), l.per)),
             document,
             servers,

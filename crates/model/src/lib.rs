@@ -44,6 +44,8 @@ pub struct Model {
     pub open_enums: Vec<String>,
     /// `x-rate-limit` at the root: the API's quota.
     pub rate_limit: Option<RateLimit>,
+    /// `x-token-limits` of the security scheme that states them (an OAuth scheme).
+    pub token_limits: Option<TokenLimits>,
     /// Every operation, by `operationId`.
     pub operations: BTreeMap<String, OperationModel>,
 }
@@ -197,8 +199,21 @@ impl Reader {
                 .and_then(|v| self.typed(v, "/x-open-enums"))
                 .unwrap_or_default(),
             rate_limit: ext("x-rate-limit").and_then(|v| self.rate_limit(v, "/x-rate-limit")),
+            token_limits: None,
             operations: BTreeMap::new(),
         };
+        let schemes = document
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object);
+        for (name, scheme) in schemes.into_iter().flatten() {
+            if let Some(limits) = scheme.get("x-token-limits") {
+                let at = pointer_child(
+                    &pointer_child("/components/securitySchemes", name),
+                    "x-token-limits",
+                );
+                model.token_limits = model.token_limits.take().or(self.typed(limits, &at));
+            }
+        }
         let paths = document.get("paths").and_then(Value::as_object);
         for (path, item) in paths.into_iter().flatten() {
             for method in METHODS {
@@ -254,8 +269,12 @@ impl Reader {
                         | "x-environment" | "x-assumed" => {
                             let _: Option<String> = self.typed(v, &here);
                         }
-                        "x-token-limits" => {
-                            let _: Option<TokenLimits> = self.typed(v, &here);
+                        // Read (typed) with the security schemes.
+                        "x-token-limits" if !at.starts_with("/components/securitySchemes/") => {
+                            self.problems.push((
+                                here.clone(),
+                                "x-token-limits is read on security schemes only".to_owned(),
+                            ))
                         }
                         "x-unstable" if !operation => self.problems.push((
                             here.clone(),
