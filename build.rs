@@ -312,7 +312,7 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
             &rust_path,
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
-        open_enums.push_str(&open_enum_source(module, &name, &values));
+        open_enums.push_str(&open_enum_source(module, name, &values));
     }
 
     let mut generator = progenitor::Generator::new(&settings);
