@@ -159,24 +159,13 @@ pub fn schema_at(document: &Value, operation: &Value, path: &str) -> Option<Valu
     Some(resolve(document, &current).clone())
 }
 
-/// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants.
+/// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants (the model's,
+/// which names the places of the specs' extensions the same way).
 ///
 /// ```
 /// assert_eq!(threatbind::spec::pointer_child("/paths", "/things/{id}"), "/paths/~1things~1{id}");
 /// ```
-pub fn pointer_child(pointer: &str, key: &str) -> String {
-    let mut out = String::with_capacity(pointer.len() + key.len() + 1);
-    out.push_str(pointer);
-    out.push('/');
-    for c in key.chars() {
-        match c {
-            '~' => out.push_str("~0"),
-            '/' => out.push_str("~1"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use threatbind_model::pointer_child;
 
 /// Which of `keys` (an operation's response keys) documents `status`: the exact code, then
 /// its class (`2XX`), then `default`.
