@@ -125,14 +125,14 @@ timed "$fetch_log" "$CARGO" fetch || rc=$?
 ours_measure ours-all "$OURS_ALL_DIR"
 OURS_ALL_CLEAN=$CLEAN OURS_ALL_INCR=$INCR OURS_ALL_NOTE=$INCR_NOTE
 
-ours_measure "ours-$ONE_FEATURE" "$OURS_ONE_DIR" --lib --no-default-features --features "$ONE_FEATURE"
+ours_measure "ours-$ONE_FEATURE" "$OURS_ONE_DIR" -p threatbind --lib --no-default-features --features "$ONE_FEATURE"
 OURS_ONE_CLEAN=$CLEAN OURS_ONE_INCR=$INCR OURS_ONE_NOTE=$INCR_NOTE
 
 progress "counting our dependencies"
-OURS_ALL_DEPS=$(count_deps normal)
-OURS_ONE_DEPS=$(count_deps normal --no-default-features --features "$ONE_FEATURE")
-OURS_ALL_DEPS_B=$(count_deps normal,build)
-OURS_ONE_DEPS_B=$(count_deps normal,build --no-default-features --features "$ONE_FEATURE")
+OURS_ALL_DEPS=$(count_deps normal -p threatbind-cli)
+OURS_ONE_DEPS=$(count_deps normal -p threatbind --no-default-features --features "$ONE_FEATURE")
+OURS_ALL_DEPS_B=$(count_deps normal,build -p threatbind-cli)
+OURS_ONE_DEPS_B=$(count_deps normal,build -p threatbind --no-default-features --features "$ONE_FEATURE")
 
 # ---------------------------------------------------------------------------------------------
 # The peer: a program using datadog-api-client. A failure here is reported, not fatal.

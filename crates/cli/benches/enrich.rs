@@ -124,7 +124,10 @@ fn main() {
         ))
         .expect("mock");
     let base = mock.base_url().to_owned();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-enrich");
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/bench-enrich"
+    ));
     std::fs::create_dir_all(&dir).expect("dir");
     let runs: Vec<Run> = [small, large]
         .iter()

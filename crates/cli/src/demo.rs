@@ -76,6 +76,7 @@ fn demo_global(global: &Global, base_url: &str, api: Api) -> Global {
         settings,
         cache_dir: None,
         cache_source: "",
+        local_for_want_of_cache: false,
         output: None,
         max_time: None,
         vars: Some(demo_vars()),

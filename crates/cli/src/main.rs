@@ -102,6 +102,9 @@ pub(crate) struct Global {
     pub cache_dir: Option<std::path::PathBuf>,
     /// The variable `cache_dir` came from (`THREATBIND_CACHE_DIR`, `XDG_CACHE_HOME`, `HOME`).
     pub cache_source: &'static str,
+    /// The machine's quota store was wanted, but no cache directory is set: the quota is the
+    /// run's own.
+    pub local_for_want_of_cache: bool,
     /// The output form asked for, if any.
     pub output: Option<Output>,
     /// `--max-time`, if given.
@@ -119,7 +122,7 @@ impl Global {
     /// stderr. Never a quota of this process's own in silence.
     pub(crate) async fn check_store(&self) -> Result<(), Error> {
         use threatbind::QuotaStore;
-        if self.cache_dir.is_none() && self.settings.quota_store == QuotaStore::InProcess {
+        if self.local_for_want_of_cache {
             note("warning: no cache directory (THREATBIND_CACHE_DIR, XDG_CACHE_HOME and HOME are all unset): the quota is this run's own, not shared with other threatbind processes, and the Zoho token cache is off");
         }
         if let (Some(dir), QuotaStore::Machine(_)) = (&self.cache_dir, &self.settings.quota_store) {
@@ -277,6 +280,13 @@ impl Global {
         let cache = cache_dir();
         let cache_dir = cache.as_ref().map(|(dir, _)| dir.clone());
         settings.quota_store = quota_store(m, cache_dir.as_deref())?;
+        // The machine's store was wanted (the default, or `machine`) but there is no cache
+        // directory to keep it in: said by `check_store`.
+        let chosen = flag(m, "quota-store", |t| Ok(t.trim().to_owned()))?
+            .or_else(|| std::env::var("THREATBIND_QUOTA_STORE").ok())
+            .filter(|t| !t.trim().is_empty());
+        let local_for_want_of_cache =
+            cache_dir.is_none() && chosen.as_deref().is_none_or(|t| t.trim() == "machine");
         let mut output = flag(m, "output", |t| {
             match t.trim().to_ascii_lowercase().as_str() {
                 "json" => Ok(Output::Json),
@@ -294,6 +304,7 @@ impl Global {
             settings,
             cache_dir,
             cache_source: cache.map_or("", |(_, source)| source),
+            local_for_want_of_cache,
             output,
             max_time,
             vars: None,

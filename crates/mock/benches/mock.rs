@@ -5,7 +5,7 @@
 //! sending `GET /cti/v2/events?size=10` with a bearer token for a few seconds. Prints a
 //! Markdown table and appends it to `target/bench-report.md`.
 //!
-//! The mock remembers the answer of a request it has answered (see `src/mock/memo.rs`), so a
+//! The mock remembers the answer of a request it has answered (see `crates/mock/src/memo.rs`), so a
 //! load that repeats requests measures that path; a second load makes every request distinct
 //! (`&customerId=N`, N counting up), so every answer is built and serialised anew: both are
 //! reported, beside Prism under the repeated load.
@@ -160,9 +160,13 @@ fn prism_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PRISM") {
         return Some(PathBuf::from(p));
     }
-    let local =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/prism/node_modules/.bin/prism");
+    let local = workspace().join("target/prism/node_modules/.bin/prism");
     local.exists().then_some(local)
+}
+
+/// The workspace's root (this crate is crates/mock).
+fn workspace() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
 struct Prism(Child);
@@ -175,7 +179,7 @@ impl Drop for Prism {
 }
 
 async fn start_prism(binary: &PathBuf, port: u16) -> Result<Prism, String> {
-    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/nameshield-cti.yaml");
+    let spec = workspace().join("specs/nameshield-cti.yaml");
     let child = Command::new(binary)
         .args(["mock", "-h", "127.0.0.1", "-p", &port.to_string()])
         .arg(spec)

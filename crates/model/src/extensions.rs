@@ -107,7 +107,7 @@ pub struct OperationCli {
     pub table: Option<Vec<String>>,
 }
 
-/// `x-cli` on a parameter or a body property.
+/// `x-cli` on a body property (a parameter's takes `flag` only).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct FieldCli {

@@ -228,11 +228,32 @@ impl Reader {
                 let own = op
                     .get("x-rate-limit")
                     .and_then(|v| self.rate_limit(v, &here("x-rate-limit")));
+                // One owner serves the whole API: an operation's own quota counts the same
+                // identity (the client keys its limiter by the API's owner).
+                if let (Some(own), Some(api)) = (&own, &model.rate_limit) {
+                    if own.per != api.per {
+                        self.problems.push((
+                            here("x-rate-limit"),
+                            format!(
+                                "per: {} differs from the API's per: {}; one quota owner serves the whole API",
+                                own.per.as_str(),
+                                api.per.as_str()
+                            ),
+                        ));
+                    }
+                }
+                let pagination: Option<Pagination> = op
+                    .get("x-pagination")
+                    .and_then(|v| self.typed(v, &here("x-pagination")));
+                if pagination.as_ref().and_then(|p| p.expires_seconds) == Some(0) {
+                    self.problems.push((
+                        here("x-pagination"),
+                        "expires-seconds must be at least 1".to_owned(),
+                    ));
+                }
                 let operation = OperationModel {
                     rate_limit: own.or_else(|| model.rate_limit.clone()),
-                    pagination: op
-                        .get("x-pagination")
-                        .and_then(|v| self.typed(v, &here("x-pagination"))),
+                    pagination,
                     cli: op
                         .get("x-cli")
                         .and_then(|v| self.typed(v, &here("x-cli")))
@@ -262,15 +283,33 @@ impl Reader {
                 for (key, v) in map {
                     let here = pointer_child(at, key);
                     match key.as_str() {
-                        "x-cli" if !at.is_empty() && !operation => {
-                            let _: Option<FieldCli> = self.typed(v, &here);
+                        // A parameter's takes `flag` only; a body property's all of FieldCli.
+                        "x-cli" if map.contains_key("in") => {
+                            let _: Option<ParameterCli> = self.typed(v, &here);
                         }
+                        "x-cli" if at.rsplit('/').nth(1) == Some("properties") => {
+                            let cli: Option<FieldCli> = self.typed(v, &here);
+                            if cli.is_some_and(|c| c.fields.is_some() && c.flag.is_none()) {
+                                self.problems.push((
+                                    here.clone(),
+                                    "fields needs a flag to be written on".to_owned(),
+                                ));
+                            }
+                        }
+                        "x-cli" if !at.is_empty() && !operation => self.problems.push((
+                            here.clone(),
+                            "x-cli is read at the root, on operations, parameters and body properties only"
+                                .to_owned(),
+                        )),
                         "x-env" | "x-datetime-format" | "x-region" | "x-accounts-server"
                         | "x-environment" | "x-assumed" => {
                             let _: Option<String> = self.typed(v, &here);
                         }
                         // Read (typed) with the security schemes.
-                        "x-token-limits" if !at.starts_with("/components/securitySchemes/") => {
+                        "x-token-limits"
+                            if !(at.starts_with("/components/securitySchemes/")
+                                && at.matches('/').count() == 3) =>
+                        {
                             self.problems.push((
                                 here.clone(),
                                 "x-token-limits is read on security schemes only".to_owned(),
@@ -304,6 +343,14 @@ impl Reader {
             _ => {}
         }
     }
+}
+
+/// `x-cli` of a parameter: the flag's name only.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ParameterCli {
+    flag: String,
 }
 
 /// Whether `pointer` is an operation: `/paths/<path>/<method>`.
@@ -386,6 +433,27 @@ paths:
             "{problems}"
         );
         assert!(lines[3].starts_with("specs/t.yaml:16: /paths/~1things~1{id}/get/parameters/0/x-cli: unknown field `sep`"), "{problems}");
+    }
+
+    #[test]
+    fn one_owner_serves_the_api_and_fields_need_a_flag() {
+        let bad = SPEC.replace(
+            "requests: 5, period_seconds: 1, per: token",
+            "requests: 5, period_seconds: 1, per: account",
+        ) + "components:\n  schemas:\n    Body:\n      properties:\n        q:\n          x-cli: {fields: [a, b], separator: \":\"}\n  responses:\n    Oops:\n      x-cli: {flag: oops}\n";
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("per: account differs from the API's per: token"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("/components/schemas/Body/properties/q/x-cli: fields needs a flag"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("/components/responses/Oops/x-cli: x-cli is read at the root"),
+            "{problems}"
+        );
     }
 
     #[test]
