@@ -11,6 +11,16 @@ pub(crate) fn dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Creates `dir` (mode 0700) and checks that a file can be made in it (a probe, removed at
+/// once): a directory that exists but cannot be written is found out now, not when state is
+/// first kept there.
+pub(crate) fn usable_dir(dir: &Path) -> std::io::Result<()> {
+    self::dir(dir)?;
+    let probe = dir.join(format!(".probe-{}", std::process::id()));
+    open(&probe)?;
+    std::fs::remove_file(&probe)
+}
+
 /// Opens `path` for reading and writing, creating it readable by its owner only (unix mode
 /// 0600); an existing file keeps its content.
 pub(crate) fn open(path: &Path) -> std::io::Result<std::fs::File> {

@@ -65,12 +65,27 @@ impl QuotaStore {
     pub async fn check(&self) -> Result<()> {
         match self {
             QuotaStore::InProcess => Ok(()),
-            QuotaStore::Machine(dir) => crate::private_fs::dir(dir)
-                .map_err(|e| Error::config("quota store", format!("{}: {e}", dir.display()))),
+            QuotaStore::Machine(dir) => prepare_dir(dir),
             #[cfg(feature = "redis")]
             QuotaStore::Redis(url) => self::redis::connect(url).await.map(drop),
         }
     }
+}
+
+/// Creates `dir` readable by its owner only (unix mode 0700) and checks that state can be
+/// written there: what [`QuotaStore::check`] does for a machine store, and what a caller keeping
+/// other state between runs (a token cache) can do before it relies on the directory.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("threatbind-doc-prepare-{}", std::process::id()));
+/// threatbind::ratelimit::prepare_dir(&dir).unwrap();
+/// let e = threatbind::ratelimit::prepare_dir(std::path::Path::new("/dev/null/x")).unwrap_err();
+/// assert!(e.to_string().contains("/dev/null/x"), "{e}");
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// ```
+pub fn prepare_dir(dir: &Path) -> Result<()> {
+    crate::private_fs::usable_dir(dir)
+        .map_err(|e| Error::config("quota store", format!("{}: {e}", dir.display())))
 }
 
 /// A quota and the limiter that enforces it.

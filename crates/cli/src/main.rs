@@ -152,17 +152,13 @@ impl Global {
         Ok(())
     }
 
-    /// Creates `place` (readable by its owner only, as the library makes it) and writes a probe
-    /// file in it; the error says why it cannot be used.
+    /// Prepares `place` as the library prepares its state directories (created readable by
+    /// its owner only, a file written in it); the error says why it cannot be used.
     pub(crate) fn check_cache(&self, place: &std::path::Path) -> Result<(), String> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(place)
-            .and_then(|()| writable(place))
-            .map_err(|e| format!("{}: {e}", place.display()))
+        threatbind::ratelimit::prepare_dir(place).map_err(|e| match e {
+            Error::Config { problem, .. } => problem,
+            other => other.to_string(),
+        })
     }
 
     /// The Zoho token cache's directory, checked: a cache directory that cannot hold it stops
@@ -193,13 +189,6 @@ impl Global {
             None => std::env::var(name).ok(),
         }
     }
-}
-
-/// Whether a file can be made in `dir` (a probe, removed at once).
-fn writable(dir: &std::path::Path) -> std::io::Result<()> {
-    let probe = dir.join(format!(".probe-{}", std::process::id()));
-    std::fs::File::create(&probe)?;
-    std::fs::remove_file(&probe)
 }
 
 /// `THREATBIND_CACHE_DIR`, else `$XDG_CACHE_HOME/threatbind`, else `$HOME/.cache/threatbind`,
@@ -279,14 +268,8 @@ impl Global {
         }
         let cache = cache_dir();
         let cache_dir = cache.as_ref().map(|(dir, _)| dir.clone());
-        settings.quota_store = quota_store(m, cache_dir.as_deref())?;
-        // The machine's store was wanted (the default, or `machine`) but there is no cache
-        // directory to keep it in: said by `check_store`.
-        let chosen = flag(m, "quota-store", |t| Ok(t.trim().to_owned()))?
-            .or_else(|| std::env::var("THREATBIND_QUOTA_STORE").ok())
-            .filter(|t| !t.trim().is_empty());
-        let local_for_want_of_cache =
-            cache_dir.is_none() && chosen.as_deref().is_none_or(|t| t.trim() == "machine");
+        let (store, local_for_want_of_cache) = quota_store(m, cache_dir.as_deref())?;
+        settings.quota_store = store;
         let mut output = flag(m, "output", |t| {
             match t.trim().to_ascii_lowercase().as_str() {
                 "json" => Ok(Output::Json),
@@ -313,11 +296,13 @@ impl Global {
 }
 
 /// Where quotas are kept: --quota-store, else THREATBIND_QUOTA_STORE, else one quota per
-/// account across every threatbind process of this machine (under the cache directory).
+/// account across every threatbind process of this machine (under the cache directory). The
+/// flag is true when the machine's store was wanted but there is no cache directory to keep it
+/// in (the quota is then the run's own, which `Global::check_store` says).
 fn quota_store(
     m: &ArgMatches,
     cache_dir: Option<&std::path::Path>,
-) -> Result<threatbind::QuotaStore, Error> {
+) -> Result<(threatbind::QuotaStore, bool), Error> {
     use threatbind::QuotaStore;
     let (text, name) = match flag(m, "quota-store", |t| Ok(t.to_owned()))? {
         Some(text) => (Some(text), "--quota-store"),
@@ -330,9 +315,8 @@ fn quota_store(
     };
     let ca_file = quota_store_ca_file(m)?;
     let machine = || match cache_dir {
-        Some(dir) => QuotaStore::Machine(dir.join("quota")),
-        // Said by `Global::check_store` before anything is sent.
-        None => QuotaStore::InProcess,
+        Some(dir) => (QuotaStore::Machine(dir.join("quota")), false),
+        None => (QuotaStore::InProcess, true),
     };
     if let Some((_, source)) = &ca_file {
         let store = match &text {
@@ -352,7 +336,7 @@ fn quota_store(
     };
     match text.trim() {
         "machine" => Ok(machine()),
-        "process" => Ok(QuotaStore::InProcess),
+        "process" => Ok((QuotaStore::InProcess, false)),
         url if url.starts_with("redis://") || url.starts_with("rediss://") => {
             use threatbind::ratelimit::RedisUrl;
             // The library's configuration errors, under the flag or variable that set them.
@@ -372,7 +356,7 @@ fn quota_store(
             if redis.sends_password_in_clear() {
                 note(&format!("warning: --allow-insecure-quota-store: the Redis password travels in clear text to {}; anyone on the path can read it", redis.host()));
             }
-            Ok(QuotaStore::Redis(redis))
+            Ok((QuotaStore::Redis(redis), false))
         }
         _ => Err(Error::config(
             name,

@@ -907,6 +907,25 @@ fn a_cache_directory_that_cannot_be_used_is_refused_naming_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning: no cache directory"), "{stderr}");
+    // A quota of the run's own asked for: nothing to warn about.
+    let out = Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .env_clear()
+        .env("DD_API_KEY", "dd-secret-api")
+        .env("DD_APP_KEY", "dd-secret-app")
+        .args([
+            "--quota-store",
+            "process",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--retries",
+            "0",
+        ])
+        .args(["datadog", "ioc", "--indicator", "8.8.8.8"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("no cache directory"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
