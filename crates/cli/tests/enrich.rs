@@ -53,6 +53,18 @@ fn resume(base: &str, dir: &Path, input: &Path, out: &Path) -> Output {
     enrich(base, dir, &["--input", input, "--out", out, "--resume"])
 }
 
+/// `--input INPUT --out OUT` and `more`.
+fn io<'a>(input: &'a Path, out: &'a Path, more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    args
+}
+
 /// Records of a JSON Lines file: (indicator, ok).
 fn records(text: &str) -> Vec<(String, bool)> {
     text.lines()
@@ -274,12 +286,7 @@ async fn resume_keeps_whole_records_and_redoes_a_torn_last_line() {
     let dir = tempdir("torn");
     let file = input(&dir, n);
     let records_file = dir.join("out.jsonl");
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        records_file.to_str().unwrap(),
-    ];
+    let args = io(&file, &records_file, &[]);
     let out = enrich(&server.uri(), &dir, &args);
     assert_eq!(out.status.code(), Some(0));
     let full = std::fs::read_to_string(&records_file).unwrap();
@@ -310,14 +317,7 @@ async fn a_sigkill_mid_run_loses_and_duplicates_nothing_after_resume() {
     let dir = tempdir("kill");
     let file = input(&dir, n);
     let records_file = dir.join("out.jsonl");
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        records_file.to_str().unwrap(),
-        "--concurrency",
-        "2",
-    ];
+    let args = io(&file, &records_file, &["--concurrency", "2"]);
     let mut child = command(&server.uri(), &dir, &args)
         .stderr(Stdio::null())
         .spawn()
@@ -402,12 +402,7 @@ async fn a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line() {
     let dir = tempdir("progress");
     let file = input(&dir, 7);
     let out = dir.join("out.jsonl");
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let args = io(&file, &out, &[]);
     // Under a pseudo-terminal (util-linux `script`), stderr is a terminal: the bar shows
     // done/total, the rate, the ETA and the failures, then the summary line.
     let inner = command(&server.uri(), &dir, &args);
@@ -491,14 +486,7 @@ async fn a_vendor_outage_or_refused_credentials_stop_the_run_and_are_never_recor
         let dir = tempdir(&format!("outage-{status}"));
         let file = input(&dir, n);
         let out_file = dir.join("out.jsonl");
-        let args = [
-            "--input",
-            file.to_str().unwrap(),
-            "--out",
-            out_file.to_str().unwrap(),
-            "--concurrency",
-            "3",
-        ];
+        let args = io(&file, &out_file, &["--concurrency", "3"]);
         let out = enrich(&server.uri(), &dir, &args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(code), "{stderr}");
@@ -562,14 +550,7 @@ async fn a_quota_store_that_breaks_mid_run_stops_it_without_records() {
     let dir = tempdir("store-breaks");
     let file = input(&dir, n);
     let out_file = dir.join("out.jsonl");
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        out_file.to_str().unwrap(),
-        "--concurrency",
-        "1",
-    ];
+    let args = io(&file, &out_file, &["--concurrency", "1"]);
     // Two lookups a second, kept in the machine's state file; the run waits for the quota
     // after the first two.
     let mut run = command(&server.uri(), &dir, &args);
@@ -619,14 +600,7 @@ async fn a_second_run_on_the_same_output_is_refused_naming_the_first() {
     let dir = tempdir("one-run");
     let file = input(&dir, n);
     let out_file = dir.join("out.jsonl");
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        out_file.to_str().unwrap(),
-        "--concurrency",
-        "1",
-    ];
+    let args = io(&file, &out_file, &["--concurrency", "1"]);
     let first = common::KillOnDrop(
         command(&server.uri(), &dir, &args)
             .stderr(Stdio::null())
@@ -667,14 +641,7 @@ async fn stop_signals_write_the_records_in_flight_then_exit_128_plus_the_signal(
         let dir = tempdir(&format!("sig{signal}"));
         let file = input(&dir, n);
         let out_file = dir.join("out.jsonl");
-        let args = [
-            "--input",
-            file.to_str().unwrap(),
-            "--out",
-            out_file.to_str().unwrap(),
-            "--concurrency",
-            "4",
-        ];
+        let args = io(&file, &out_file, &["--concurrency", "4"]);
         let child = command(&server.uri(), &dir, &args)
             .stderr(Stdio::piped())
             .spawn()
@@ -730,13 +697,7 @@ async fn retry_failed_redoes_what_may_have_passed_and_keeps_the_rest_as_written(
         r#"{"indicator":"d.example.com","ok":false,"error":{"status":400,"code":"400","detail":"invalid indicator"}}"#,
     ];
     std::fs::write(&out_file, format!("{}\n", earlier.join("\n"))).unwrap();
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        out_file.to_str().unwrap(),
-        "--resume",
-    ];
+    let args = io(&file, &out_file, &["--resume"]);
     // --resume alone keeps them, and says that some may have passed.
     let out = enrich(&server.uri(), &dir, &args);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -822,16 +783,11 @@ async fn retry_failed_stopped_by_an_outage_leaves_a_whole_output_that_resumes() 
         not_found("c"),
     ];
     std::fs::write(&out_file, format!("{}\n", earlier.join("\n"))).unwrap();
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        out_file.to_str().unwrap(),
-        "--resume",
-        "--retry-failed",
-        "--concurrency",
-        "1",
-    ];
+    let args = io(
+        &file,
+        &out_file,
+        &["--resume", "--retry-failed", "--concurrency", "1"],
+    );
     let out = enrich(&server.uri(), &dir, &args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{stderr}");
@@ -957,14 +913,7 @@ async fn sighup_under_nohup_is_still_ignored_and_a_second_signal_stops_at_once()
     let dir = tempdir("nohup");
     let file = input(&dir, n);
     let out_file = dir.join("out.jsonl");
-    let args = [
-        "--input",
-        file.to_str().unwrap(),
-        "--out",
-        out_file.to_str().unwrap(),
-        "--concurrency",
-        "1",
-    ];
+    let args = io(&file, &out_file, &["--concurrency", "1"]);
     let inner = command(&server.uri(), &dir, &args);
     let mut outer = Command::new("nohup");
     outer
