@@ -54,10 +54,12 @@ expand:
 # build-cost step (bench-build: clean release builds of ours and of a program using Datadog's
 # official client) takes ~15 minutes on 2 cores.
 bench:
+	mkdir -p target
 	rm -f target/bench-report.md
 	@echo "# threatbind benchmarks ($$(nproc) cores, $$(date -u +%Y-%m-%d))" > target/bench-report.md
 	-npm install --silent --prefix target/prism @stoplight/prism-cli@5 >/dev/null 2>&1
 	$(CARGO) bench -p threatbind --bench client
+	$(CARGO) bench -p threatbind --bench operations
 	$(CARGO) bench -p threatbind --features redis --bench quota
 	$(CARGO) bench -p threatbind-mock --bench mock
 	$(CARGO) bench -p threatbind-cli --bench enrich

@@ -23,7 +23,7 @@ pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(0, |n| n.get())
 }
 
-/// Prints a section and, when measuring, appends it to `target/bench-report.md`.
+/// Prints a section and, when measuring, appends it to the workspace's `target/bench-report.md`.
 pub fn report(section: &str) {
     println!("{section}");
     if !measuring() {
@@ -35,9 +35,15 @@ pub fn report(section: &str) {
         .ancestors()
         .find(|dir| dir.join("Cargo.lock").exists())
         .unwrap_or(&manifest);
+    // Always the workspace's `target/` (where `make bench` reads it), also when
+    // `CARGO_TARGET_DIR` puts the build elsewhere and that folder does not exist yet.
     let path = root.join("target/bench-report.md");
     let mut text = std::fs::read_to_string(&path).unwrap_or_default();
     text.push('\n');
     text.push_str(section);
-    let _ = std::fs::write(&path, text);
+    let written =
+        std::fs::create_dir_all(root.join("target")).and_then(|()| std::fs::write(&path, text));
+    if let Err(e) = written {
+        eprintln!("the report was not written to {}: {e}", path.display());
+    }
 }
