@@ -299,6 +299,18 @@ fn case_of(api: Api, op: &'static Operation) -> Result<Case, String> {
     })
 }
 
+/// The request fixture an operation is measured with.
+struct Accepted {
+    raw: RawClient,
+    /// Its file name.
+    request: String,
+    document: Value,
+    /// The request as the server saw it.
+    seen: Seen,
+    /// The fixtures before it that the library refused, each with why.
+    refused: Vec<String>,
+}
+
 /// A client of the case's API at `base` and the first request of the operation it accepts
 /// and sends, with the answer decoding (the request the server saw is captured).
 async fn trial(
@@ -307,7 +319,7 @@ async fn trial(
     requests: &[(String, Value)],
     server: &Loopback,
     settings: &threatbind::Settings,
-) -> Result<(RawClient, String, Value, Seen), String> {
+) -> Result<Accepted, String> {
     let raw = connect(api, &server.base, settings).map_err(|e| format!("client: {e}"))?;
     let mut problems = Vec::new();
     for (name, document) in requests {
@@ -321,7 +333,13 @@ async fn trial(
                     problems.push(format!("{name}: the server saw no request"));
                     continue;
                 };
-                return Ok((raw, name.clone(), document.clone(), seen));
+                return Ok(Accepted {
+                    raw,
+                    request: name.clone(),
+                    document: document.clone(),
+                    seen,
+                    refused: problems,
+                });
             }
             Ok(answer) => problems.push(format!(
                 "{name}: the answer does not decode: {}",
@@ -370,6 +388,8 @@ struct Row {
     op: String,
     request: String,
     response: String,
+    /// Request fixtures tried first and refused by the library, with why.
+    refused: Vec<String>,
     /// µs per request.
     seq: Measure,
     /// Requests per second.
@@ -472,10 +492,15 @@ async fn measure(
     settings: &threatbind::Settings,
 ) -> Result<Row, String> {
     let server = serve(case.status, case.body).await;
-    let (raw, request, document, seen) =
-        trial(case.api, case.op, &case.requests, &server, settings)
-            .await
-            .map_err(|reason| format!("no request fixture is sent: {reason}"))?;
+    let Accepted {
+        raw,
+        request,
+        document,
+        seen,
+        refused,
+    } = trial(case.api, case.op, &case.requests, &server, settings)
+        .await
+        .map_err(|reason| format!("no request fixture is sent: {reason}"))?;
     let op = case.op;
 
     // The bare side sends what the server saw from the library: method, target, headers
@@ -548,6 +573,7 @@ async fn measure(
         api: case.api,
         op: op.id.clone(),
         request,
+        refused,
         response: case.response.clone(),
         seq,
         flight,
@@ -784,10 +810,18 @@ fn report(rows: &[Row], skipped: &[Skipped], counts: Counts, load: &str) -> Stri
             ));
         }
     }
-    out.push_str("\nRequest and answer fixtures used:\n\n");
+    out.push_str(
+        "\nRequest and answer fixtures used (the first request fixture by name that the library \
+         sends; those before it that it refuses today are named, with why):\n\n",
+    );
     for r in rows {
+        let refused = if r.refused.is_empty() {
+            String::new()
+        } else {
+            format!(" (refused first: {})", r.refused.join("; "))
+        };
         out.push_str(&format!(
-            "- {}/{}: {} -> {}\n",
+            "- {}/{}: {} -> {}{refused}\n",
             r.api.stem(),
             r.op,
             r.request,
