@@ -457,10 +457,9 @@ fn prefill_source(raw: &serde_json::Value) -> Option<String> {
             let mut fills = String::new();
             let mut names = Vec::new();
             for p in params {
-                let (Some(name), Some(_)) = (
-                    p.get("name").and_then(|n| n.as_str()),
-                    p.get("x-env").and_then(|e| e.as_str()),
-                ) else {
+                let (Some(name), Some(_)) =
+                    (p.get("name").and_then(|n| n.as_str()), p.get("x-env"))
+                else {
                     continue;
                 };
                 let _ = write!(

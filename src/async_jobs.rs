@@ -1,11 +1,12 @@
-//! Log360 on-premises V1 asynchronous searches and alerts: submit, poll the job with backoff
-//! until it succeeds or fails, then stream its result pages. Several calls, so hand-written; each
-//! one is an operation of `specs/log360-onprem-v1.yaml` sent on the one send path (validation,
-//! the server's quota, credentials, retries).
+//! Asynchronous jobs (Log360 on-premises V1's searches and alerts): submit, poll the job with
+//! backoff until it succeeds or fails, then stream its result pages, each step as the
+//! submitting operation's `x-async-job` says. Every call is an operation of its spec sent on
+//! the one send path (validation, the server's quota, credentials, retries).
 
 use crate::error::{Error, Result};
-use crate::raw::{RawAnswer, RawClient};
-use crate::spec::{Api, Operation};
+use crate::raw::{lookup, RawAnswer, RawClient};
+use crate::spec::model::AsyncJob;
+use crate::spec::Operation;
 use futures::{Stream, StreamExt};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -40,10 +41,42 @@ impl Default for JobOptions {
     }
 }
 
-fn op(id: &str) -> Result<&'static Operation> {
-    Api::Log360OnpremV1
-        .operation(id)
-        .ok_or_else(|| Error::config("operation", format!("{id} is not in the V1 spec")))
+/// An operation of the submitting operation's spec (the model checked that it exists).
+fn op(submit: &Operation, id: &str) -> Result<&'static Operation> {
+    submit.api.operation(id).ok_or_else(|| {
+        Error::config(
+            "operation",
+            format!("{id} is not in the {} spec", submit.api),
+        )
+    })
+}
+
+/// A request document with `value` at the request path `path` (`query.request_id`).
+fn request(path: &str, value: Value) -> Value {
+    let mut document = Value::Object(Default::default());
+    let mut at = &mut document;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let Value::Object(map) = at else { break };
+        if parts.peek().is_none() {
+            map.insert(part.to_owned(), value);
+            break;
+        }
+        at = map
+            .entry(part.to_owned())
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    document
+}
+
+/// `submit`'s `x-async-job`, or a configuration error naming it.
+fn job_of(submit: &'static Operation) -> Result<&'static AsyncJob> {
+    submit.async_job.as_ref().ok_or_else(|| {
+        Error::config(
+            "operation",
+            format!("{} submits no job (no x-async-job)", submit.id),
+        )
+    })
 }
 
 fn json_of(answer: &RawAnswer) -> Value {
@@ -58,17 +91,18 @@ fn id_text(id: &Value) -> String {
     }
 }
 
-/// Submits `submit` (`searchLogsAsync` or `searchAlertsAsync`) with `body`, waits for its job,
-/// and gives every result page (`getJobResults`, page after page while `next_page` says so).
-/// A job that FAILED, or still runs after `options.timeout`, ends the stream with an error.
+/// Submits `submit` (an operation of `client`'s API with `x-async-job`: Log360 on-premises V1's
+/// asynchronous searches and alerts) with `body`, waits for its job, and gives every result
+/// page. A job that failed, or still runs after `options.timeout`, ends the stream with an error.
 ///
 /// ```no_run
 /// # async fn run() -> threatbind::Result<()> {
 /// use futures::TryStreamExt;
 /// use threatbind::{async_jobs, generic, spec::Api, Settings};
 /// let raw = generic::connect(Api::Log360OnpremV1, |n| std::env::var(n).ok(), &Settings::default(), &[], None)?;
+/// let submit = Api::Log360OnpremV1.operations().find(|op| op.async_job.is_some()).unwrap();
 /// let body = serde_json::json!({"query": "error"});
-/// let pages: Vec<_> = async_jobs::run(raw, "searchLogsAsync", body, async_jobs::JobOptions::default())
+/// let pages: Vec<_> = async_jobs::run(raw, &submit.id, body, async_jobs::JobOptions::default())
 ///     .try_collect()
 ///     .await?;
 /// # Ok(()) }
@@ -79,53 +113,64 @@ pub fn run(
     body: Value,
     options: JobOptions,
 ) -> impl Stream<Item = Result<RawAnswer>> + 'static {
-    let submit = submit.to_owned();
+    let submit = client.api().operation(submit).ok_or_else(|| {
+        Error::config(
+            "operation",
+            format!("{submit} is not in the {} spec", client.api()),
+        )
+    });
     let waiting = {
         let (client, options) = (client.clone(), options.clone());
         async move {
-            let answer = client.send(op(&submit)?, &json!({ "body": body })).await?;
-            let id = json_of(&answer)
-                .get("request_id")
+            let submit = submit?;
+            let job = job_of(submit)?;
+            let answer = client.send(submit, &json!({ "body": body })).await?;
+            let id = lookup(&json_of(&answer), &job.id)
                 .cloned()
                 .filter(|id| !id.is_null())
                 .ok_or_else(|| {
-                    Error::Protocol(format!("{submit}: the answer carries no request_id"))
+                    Error::Protocol(format!("{}: the answer carries no {}", submit.id, job.id))
                 })?;
-            wait(&client, &id_text(&id), &options).await?;
-            Ok::<String, Error>(id_text(&id))
+            wait(&client, submit, job, &id_text(&id), &options).await?;
+            Ok::<_, Error>((submit, job, id_text(&id)))
         }
     };
     futures::stream::once(waiting).flat_map(move |waited| match waited {
-        Ok(id) => results(client.clone(), id, options.max_pages).left_stream(),
+        Ok((submit, job, id)) => {
+            results(client.clone(), submit, job, id, options.max_pages).left_stream()
+        }
         Err(e) => futures::stream::iter(vec![Err(e)]).right_stream(),
     })
 }
 
-/// Polls `listJobs` until the job's status is SUCCESS (Ok) or FAILED (an error).
-async fn wait(client: &RawClient, id: &str, options: &JobOptions) -> Result<()> {
-    let jobs = op("listJobs")?;
+/// Polls the job's status until it is done (Ok) or failed (an error).
+async fn wait(
+    client: &RawClient,
+    submit: &Operation,
+    job: &AsyncJob,
+    id: &str,
+    options: &JobOptions,
+) -> Result<()> {
+    let jobs = op(submit, &job.poll)?;
     let deadline = Instant::now() + options.timeout;
     let mut pause = options.first_wait;
     loop {
-        let answer = client
-            .send(jobs, &json!({"query": {"request_id": id}}))
-            .await?;
+        let answer = client.send(jobs, &request(&job.poll_id, json!(id))).await?;
         let listed = json_of(&answer);
-        let job = listed
-            .get("requests")
+        let found = lookup(&listed, &job.jobs)
             .and_then(Value::as_array)
             .and_then(|all| {
                 all.iter()
-                    .find(|j| j.get("request_id").map(id_text).as_deref() == Some(id))
+                    .find(|j| lookup(j, &job.job_id).map(id_text).as_deref() == Some(id))
                     .or(all.first())
             })
             .cloned()
             .unwrap_or(Value::Null);
-        match job.get("status").and_then(Value::as_str) {
-            Some("SUCCESS") => return Ok(()),
-            Some("FAILED") => {
+        match lookup(&found, &job.status).and_then(Value::as_str) {
+            Some(s) if s == job.done => return Ok(()),
+            Some(s) if s == job.failed => {
                 return Err(Error::Protocol(format!(
-                    "the job {id} FAILED on the server: {job}"
+                    "the job {id} {s} on the server: {found}"
                 )))
             }
             _ => {}
@@ -142,10 +187,12 @@ async fn wait(client: &RawClient, id: &str, options: &JobOptions) -> Result<()> 
     }
 }
 
-/// The result pages of a finished job, from page 1 while `next_page` is true or names a later
-/// page.
+/// The result pages of a finished job, from page 1 while the answer says a next page follows
+/// (`true`, or a later page number).
 fn results(
     client: RawClient,
+    submit: &'static Operation,
+    job: &'static AsyncJob,
     id: String,
     max_pages: u64,
 ) -> impl Stream<Item = Result<RawAnswer>> + 'static {
@@ -159,9 +206,11 @@ fn results(
                 ));
                 return Some((Err(error), None));
             }
-            let sent = match op("getJobResults") {
+            let sent = match op(submit, &job.results) {
                 Ok(op) => {
-                    let doc = json!({"query": {"request_id": id, "page_no": page}});
+                    let mut doc = request(&job.results_id, json!(id));
+                    let page_doc = request(&job.page, json!(page));
+                    merge(&mut doc, page_doc);
                     client.send(op, &doc).await
                 }
                 Err(e) => Err(e),
@@ -169,7 +218,7 @@ fn results(
             match sent {
                 Err(e) => Some((Err(e), None)),
                 Ok(answer) => {
-                    let next = match json_of(&answer).get("next_page") {
+                    let next = match lookup(&json_of(&answer), &job.next) {
                         Some(Value::Bool(true)) => Some(page + 1),
                         Some(Value::Number(n)) => n.as_u64().filter(|n| *n > page),
                         Some(Value::String(s)) => s.parse().ok().filter(|n| *n > page),
@@ -180,4 +229,21 @@ fn results(
             }
         }
     })
+}
+
+/// `from`'s fields into `into`, object by object.
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v,
+    }
 }

@@ -220,18 +220,6 @@ pub(crate) fn connect(
     })
 }
 
-/// Fails naming the first environment variable starting with `prefix` whose value is not
-/// UTF-8 (it would otherwise read as unset).
-pub(crate) fn check_env_utf8(prefix: &str) -> Result<()> {
-    for (name, value) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with(prefix) && value.to_str().is_none() {
-            return Err(Error::config(&name, "is not valid UTF-8"));
-        }
-    }
-    Ok(())
-}
-
 /// Checks a URL setting (`*_BASE_URL`), naming the setting when it is not an http(s) URL.
 pub(crate) fn check_url(name: &str, url: &str) -> Result<String> {
     let parsed = reqwest::Url::parse(url)

@@ -1,33 +1,37 @@
-//! A client for any API whose spec's security schemes say all there is to its credentials
-//! (`http` bearer, `apiKey` headers), with each scheme's variable in `x-env`. Such an API costs
-//! its spec, its fixtures and one Cargo feature line: no hand-written module.
-//!
-//! The server is the spec's first `servers` entry with its variables' defaults (or the values
-//! given), or `<PREFIX>_BASE_URL` where `x-cli.env-prefix` names the prefix.
+//! Credentials and servers from the variables a spec names, for every API: each security
+//! scheme's credential from its `x-env` (sent as its scheme says: `http` bearer, an OAuth token
+//! with its `x-token-prefix`, an `apiKey` header), the server from the root `x-env` (a URL
+//! override, a server chosen by name) and the server variables' `x-env`. An API whose spec says
+//! all there is to its credentials costs its spec, its fixtures and one Cargo feature line: no
+//! hand-written module; the hand-written ones (Log360 Cloud's OAuth refresh) read their
+//! variables through the same model.
 
+use crate::common::{check_url, Settings};
 use crate::error::{Error, Result};
 use crate::raw::RawClient;
 use crate::secret::{check_header_value, Secret};
-use crate::spec::Api;
+use crate::spec::model::Carrier;
+use crate::spec::{Api, Server};
 use crate::transport::Authorizer;
-use crate::Settings;
 use futures::future::BoxFuture;
-use reqwest::header::{HeaderName, HeaderValue};
-use serde_json::Value;
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
 use std::sync::Arc;
 
-/// Credentials read off the spec: header name and value (with its scheme prefix).
+/// Credentials read off the spec: header name, scheme word and value.
 #[derive(Debug)]
-struct Headers(Vec<(HeaderName, String, Secret)>);
+pub(crate) struct Headers(Vec<(HeaderName, String, Secret, String)>);
 
 impl Authorizer for Headers {
     fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            for (name, prefix, secret) in &self.0 {
-                let mut value = HeaderValue::from_str(&format!("{prefix}{}", secret.expose()))
-                    .map_err(|_| {
-                        Error::config(name.as_str(), "has characters a header cannot carry")
-                    })?;
+            for (name, prefix, secret, variable) in &self.0 {
+                let text = if prefix.is_empty() {
+                    secret.expose().to_owned()
+                } else {
+                    format!("{prefix} {}", secret.expose())
+                };
+                let mut value = HeaderValue::from_str(&text)
+                    .map_err(|_| Error::config(variable, "has characters a header cannot carry"))?;
                 value.set_sensitive(true);
                 request.headers_mut().insert(name.clone(), value);
             }
@@ -36,48 +40,224 @@ impl Authorizer for Headers {
     }
 }
 
-/// The environment variables a spec's credentials and server come from, with what each is.
+/// The environment variables of `api` and what each holds: every variable its spec names,
+/// the choices of a server or server variable listed with their default.
 ///
 /// ```
 /// # #[cfg(feature = "nameshield-cti")] {
 /// let vars = threatbind::generic::variables(threatbind::spec::Api::NameshieldCti);
-/// assert!(vars.iter().any(|(name, _)| name == "NAMESHIELD_TOKEN"));
+/// let token = &threatbind::spec::Api::NameshieldCti.env().credentials[0].variable.name;
+/// assert!(vars.iter().any(|(name, _)| name == token));
 /// # }
 /// ```
 pub fn variables(api: Api) -> Vec<(String, String)> {
-    let doc = api.document();
-    let mut out = Vec::new();
-    let schemes = doc
-        .pointer("/components/securitySchemes")
-        .and_then(Value::as_object);
-    for scheme in schemes.into_iter().flat_map(|s| s.values()) {
-        if let Some(var) = scheme.get("x-env").and_then(Value::as_str) {
-            let what = scheme
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or("credential")
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_owned();
-            out.push((var.to_owned(), what));
+    let env = api.env();
+    let choices = |help: &str, names: Vec<&str>| match names.first() {
+        Some(first) if names.len() > 1 => {
+            format!("{help}: {} (default {first})", names.join(", "))
+        }
+        _ => help.to_owned(),
+    };
+    env.variables()
+        .into_iter()
+        .map(|v| {
+            let help = if env.api.server.as_ref() == Some(v) {
+                choices(
+                    &v.help,
+                    api.servers().iter().filter_map(Server::name).collect(),
+                )
+            } else if let Some(s) = env.server_variables.iter().find(|s| &s.variable == v) {
+                let (default, allowed) = api
+                    .servers()
+                    .first()
+                    .and_then(|server| server.variables.get(&s.name))
+                    .map(|(d, a)| (d.as_str(), a.iter().map(String::as_str).collect()))
+                    .unwrap_or(("", Vec::new()));
+                let mut names: Vec<&str> = vec![default];
+                names.extend(allowed.into_iter().filter(|a| *a != default));
+                choices(&v.help, names)
+            } else {
+                v.help.clone()
+            };
+            (v.name.clone(), help)
+        })
+        .collect()
+}
+
+/// Fails naming the first variable of `api` in the process's environment whose value is not
+/// UTF-8 (it would otherwise read as unset).
+///
+/// ```
+/// # #[cfg(feature = "nameshield-cti")]
+/// threatbind::generic::check_env_utf8(threatbind::spec::Api::NameshieldCti).unwrap();
+/// ```
+pub fn check_env_utf8(api: Api) -> Result<()> {
+    for v in api.env().variables() {
+        if std::env::var_os(&v.name).is_some_and(|value| value.to_str().is_none()) {
+            return Err(Error::config(&v.name, "is not valid UTF-8"));
         }
     }
-    if let Some(prefix) = api.cli().env_prefix.as_deref() {
-        out.push((
-            format!("{prefix}_URL"),
-            "the server, scheme://host:port (the spec's path is added)".to_owned(),
-        ));
-        out.push((
-            format!("{prefix}_BASE_URL"),
-            "replaces the whole server URL".to_owned(),
-        ));
-        out.push((
-            format!("{prefix}_CA_FILE"),
-            "PEM certificate authorities to trust (self-signed servers; --ca-file)".to_owned(),
-        ));
+    Ok(())
+}
+
+/// The value of `name` through `get`, unless unset or blank.
+fn value(get: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    get(name).filter(|v| !v.trim().is_empty())
+}
+
+/// `value` without a leading `prefix ` (a token pasted with its scheme word). Nothing else is
+/// trimmed: a control character anywhere is refused by the header check, never dropped.
+pub(crate) fn without_scheme_word(value: &str, prefix: &str) -> String {
+    match value.get(..prefix.len() + 1) {
+        Some(head) if !prefix.is_empty() && head.eq_ignore_ascii_case(&format!("{prefix} ")) => {
+            value[prefix.len() + 1..].trim_start().to_owned()
+        }
+        _ => value.to_owned(),
     }
-    out
+}
+
+/// The server of `api`: the root `x-env` base URL or URL (the spec's server path added),
+/// else the server chosen by the `server` variable (the first by default), its variables from
+/// `server_values`, their `x-env` variables, or their defaults. With the chosen server, where
+/// one was.
+pub(crate) fn server(
+    api: Api,
+    get: &dyn Fn(&str) -> Option<String>,
+    server_values: &[(String, String)],
+) -> Result<(String, Option<&'static Server>)> {
+    let env = &api.env().api;
+    if let Some(var) = &env.base_url {
+        if let Some(url) = value(get, &var.name) {
+            return Ok((check_url(&var.name, url.trim())?, None));
+        }
+    }
+    if let Some(var) = &env.url {
+        if let Some(root) = value(get, &var.name) {
+            let root = check_url(&var.name, root.trim())?;
+            return Ok((format!("{root}{}", api.server_path()), None));
+        }
+    }
+    let servers = api.servers();
+    let chosen = match env
+        .server
+        .as_ref()
+        .and_then(|v| Some((v, value(get, &v.name)?)))
+    {
+        Some((var, wanted)) => servers
+            .iter()
+            .find(|s| {
+                s.name()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(wanted.trim()))
+            })
+            .ok_or_else(|| {
+                let names: Vec<&str> = servers.iter().filter_map(Server::name).collect();
+                Error::config(
+                    &var.name,
+                    format!("{wanted:?} is not one of {}", names.join(", ")),
+                )
+            })?,
+        None => servers
+            .first()
+            .ok_or_else(|| Error::config("servers", "the spec has none"))?,
+    };
+    let mut url = chosen.url.clone();
+    for (name, (default, allowed)) in &chosen.variables {
+        let from_env = api
+            .env()
+            .server_variables
+            .iter()
+            .find(|s| &s.name == name)
+            .map(|s| &s.variable.name);
+        let given = server_values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| (v.clone(), format!("the server variable {name}")))
+            .or_else(|| from_env.and_then(|var| Some((value(get, var)?, var.clone()))));
+        let value = match given {
+            None => default.clone(),
+            Some((value, _)) if allowed.is_empty() => value.trim().to_owned(),
+            Some((value, source)) => allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(value.trim()))
+                .cloned()
+                .ok_or_else(|| {
+                    Error::config(
+                        &source,
+                        format!("{value:?} is not one of {}", allowed.join(", ")),
+                    )
+                })?,
+        };
+        url = url.replace(&format!("{{{name}}}"), &value);
+    }
+    Ok((url, Some(chosen)))
+}
+
+/// The CA file of the root `x-env`, when `settings` has none.
+pub(crate) fn ca_file(api: Api, get: &dyn Fn(&str) -> Option<String>, settings: &mut Settings) {
+    if settings.ca_file.is_none() {
+        if let Some(var) = &api.env().api.ca_file {
+            settings.ca_file = value(get, &var.name).map(|f| f.trim().into());
+        }
+    }
+}
+
+/// The credentials of every security scheme with `x-env`, checked, and a fingerprint of them
+/// (the quota's identity).
+pub(crate) fn credentials(
+    api: Api,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Headers, String)> {
+    let mut headers = Vec::new();
+    let mut key = String::new();
+    for c in &api.env().credentials {
+        let var = &c.variable.name;
+        let raw = value(get, var).ok_or_else(|| Error::config(var, "not set"))?;
+        let (name, prefix) = match &c.carrier {
+            Carrier::Authorization { prefix } => (AUTHORIZATION, prefix.clone()),
+            Carrier::Header { name } => {
+                let header = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|e| Error::config(var, format!("header {name:?}: {e}")))?;
+                (header, String::new())
+            }
+            Carrier::Other { kind } => {
+                return Err(Error::config(
+                    var,
+                    format!("the spec's {kind} scheme needs a hand-written client"),
+                ))
+            }
+        };
+        let value = without_scheme_word(&raw, &prefix);
+        check_header_value(var, &value)?;
+        let secret = Secret::new(value);
+        key.push_str(&format!("{:x}", secret.fingerprint()));
+        headers.push((name, prefix, secret, var.clone()));
+    }
+    Ok((Headers(headers), key))
+}
+
+/// The parts of a client of `api`: its credentials, its server and its settings, all from the
+/// variables `get` reads; `base_url` replaces the server.
+pub(crate) fn connection(
+    api: Api,
+    get: &dyn Fn(&str) -> Option<String>,
+    settings: &Settings,
+    server_values: &[(String, String)],
+    base_url: Option<String>,
+) -> Result<crate::common::Connection> {
+    let (headers, key) = credentials(api, get)?;
+    let url = match base_url {
+        Some(url) => url,
+        None => server(api, get, server_values)?.0,
+    };
+    let mut settings = settings.clone();
+    ca_file(api, get, &mut settings);
+    crate::common::connect(
+        api,
+        &[("token", key.clone()), ("api-key", key)],
+        &url,
+        &settings,
+        Arc::new(headers),
+    )
 }
 
 /// A client for `api` from the environment (`get` reads a variable), with `settings`, the server
@@ -87,7 +267,8 @@ pub fn variables(api: Api) -> Vec<(String, String)> {
 /// ```
 /// # #[cfg(feature = "nameshield-cti")] {
 /// use threatbind::{generic, spec::Api, Settings};
-/// let get = |name: &str| (name == "NAMESHIELD_TOKEN").then(|| "3f2c4f5e-1b7a-4d2e".to_owned());
+/// let token = &Api::NameshieldCti.env().credentials[0].variable.name;
+/// let get = |name: &str| (name == token).then(|| "3f2c4f5e-1b7a-4d2e".to_owned());
 /// let raw = generic::connect(Api::NameshieldCti, get, &Settings::default(), &[], None).unwrap();
 /// assert_eq!(raw.base_url(), "https://api.nameshield.net");
 /// # }
@@ -99,94 +280,59 @@ pub fn connect(
     server_values: &[(String, String)],
     base_url: Option<String>,
 ) -> Result<RawClient> {
-    let doc = api.document();
-    let mut headers = Vec::new();
-    let mut key = String::new();
-    let schemes = doc
-        .pointer("/components/securitySchemes")
-        .and_then(Value::as_object);
-    for scheme in schemes.into_iter().flat_map(|s| s.values()) {
-        let Some(var) = scheme.get("x-env").and_then(Value::as_str) else {
-            continue;
-        };
-        let value = get(var)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| Error::config(var, "not set"))?;
-        check_header_value(var, &value)?;
-        let secret = Secret::new(value);
-        key.push_str(&format!("{:x}", secret.fingerprint()));
-        let text = |k: &str| scheme.get(k).and_then(Value::as_str).unwrap_or("");
-        let (name, prefix) = match (text("type"), text("in")) {
-            ("http", _) if text("scheme").eq_ignore_ascii_case("bearer") => {
-                ("authorization".to_owned(), "Bearer ".to_owned())
-            }
-            ("apiKey", "header") => (text("name").to_owned(), String::new()),
-            (kind, place) => {
-                return Err(Error::config(
-                    var,
-                    format!("the spec's {kind} scheme ({place}) needs a hand-written client"),
-                ))
-            }
-        };
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| Error::config(var, format!("header {name:?}: {e}")))?;
-        headers.push((name, prefix, secret));
-    }
-    let prefix = api.cli().env_prefix.as_deref();
-    let var = |suffix: &str| {
-        prefix.and_then(|p| {
-            let name = format!("{p}_{suffix}");
-            get(&name)
-                .filter(|v| !v.trim().is_empty())
-                .map(|v| (name, v.trim().to_owned()))
-        })
-    };
-    let from_env = match (var("BASE_URL"), var("URL")) {
-        (Some((_, url)), _) => Some(url),
-        (None, Some((name, root))) => {
-            let root = crate::common::check_url(&name, &root)?;
-            Some(format!(
-                "{}{}",
-                root.trim_end_matches('/'),
-                api.server_path()
-            ))
-        }
-        (None, None) => None,
-    };
-    let mut settings = settings.clone();
-    if settings.ca_file.is_none() {
-        settings.ca_file = var("CA_FILE").map(|(_, file)| file.into());
-    }
-    let settings = &settings;
-    let url = match base_url.or(from_env) {
-        Some(url) => url,
-        None => {
-            let server = api
-                .servers()
-                .first()
-                .ok_or_else(|| Error::config("servers", "the spec has none"))?;
-            let mut url = server.url.clone();
-            for (name, (default, _)) in &server.variables {
-                let value = server_values
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map_or(default.as_str(), |(_, v)| v.as_str());
-                url = url.replace(&format!("{{{name}}}"), value);
-            }
-            url
-        }
-    };
-    let c = crate::common::connect(
-        api,
-        &[("token", key.clone()), ("api-key", key)],
-        &url,
-        settings,
-        Arc::new(Headers(headers)),
-    )?;
+    let c = connection(api, &get, settings, server_values, base_url)?;
     Ok(RawClient {
         http: c.http,
         base_url: c.base_url,
         hooks: c.hooks,
         fixed: Vec::new(),
     })
+}
+
+/// The values of an API's variables a builder holds (every one kept as a [`Secret`]: a
+/// builder's `Debug` never shows them).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Values(std::collections::BTreeMap<String, Secret>);
+
+impl Values {
+    /// Every variable of `api` that `get` has.
+    pub(crate) fn of(api: Api, get: &dyn Fn(&str) -> Option<String>) -> Self {
+        let mut values = Self::default();
+        for v in api.env().variables() {
+            if let Some(value) = value(get, &v.name) {
+                values.0.insert(v.name.clone(), Secret::new(value));
+            }
+        }
+        values
+    }
+
+    /// Sets `name` (an empty name, from a spec without that variable, is ignored).
+    pub(crate) fn set(&mut self, name: &str, value: impl Into<Secret>) {
+        if !name.is_empty() {
+            self.0.insert(name.to_owned(), value.into());
+        }
+    }
+
+    /// The value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|s| s.expose().to_owned())
+    }
+}
+
+/// The variable of the security scheme `scheme` of `api` (empty if the spec has none).
+pub(crate) fn credential_variable(api: Api, scheme: &str) -> &'static str {
+    api.env()
+        .credentials
+        .iter()
+        .find(|c| c.scheme == scheme)
+        .map_or("", |c| c.variable.name.as_str())
+}
+
+/// The variable the root `x-env` chooses a server with (empty if none).
+pub(crate) fn server_variable(api: Api) -> &'static str {
+    api.env()
+        .api
+        .server
+        .as_ref()
+        .map_or("", |v| v.name.as_str())
 }

@@ -240,38 +240,64 @@ fn no_spec_key_is_a_stray_fragment_of_a_sentence() {
     );
 }
 
-/// Every variable a spec names (`x-cli.env`, `x-env`) is in the README's table.
+/// Every variable a spec names (its model's environment) is in the README's table, and the
+/// model has every variable the specs write (an `x-env` or `x-oauth-env` it missed would be a
+/// variable the client never reads).
 #[test]
 fn the_readme_lists_every_variable_the_specs_name() {
     let readme = include_str!("../README.md");
-    let mut missing = Vec::new();
-    fn collect(value: &Value, out: &mut Vec<String>) {
+    fn written(value: &Value, out: &mut Vec<String>) {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    if k == "x-env" {
-                        out.extend(v.as_str().map(str::to_owned));
+                    match (k.as_str(), v) {
+                        ("x-env", Value::String(name)) => out.push(name.clone()),
+                        ("x-env", Value::Object(m)) if m.contains_key("help") => {
+                            out.extend(m.get("name").and_then(Value::as_str).map(str::to_owned))
+                        }
+                        _ => {}
                     }
-                    collect(v, out);
+                    if k == "x-oauth-env" || (k == "x-env" && !map.contains_key("in")) {
+                        // The roles' variables: `{role: {name, help}}`.
+                        for role in v.as_object().into_iter().flat_map(|m| m.values()) {
+                            out.extend(role.get("name").and_then(Value::as_str).map(str::to_owned));
+                        }
+                    }
+                    written(v, out);
                 }
             }
-            Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            Value::Array(items) => items.iter().for_each(|v| written(v, out)),
             _ => {}
         }
     }
+    let mut missing = Vec::new();
+    let mut unread = Vec::new();
     for api in Api::ALL {
-        let doc = api.document();
-        let mut names: Vec<String> = doc
-            .pointer("/x-cli/env")
-            .and_then(Value::as_object)
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        collect(doc, &mut names);
-        missing.extend(
+        let known: Vec<&str> = api
+            .env()
+            .variables()
+            .into_iter()
+            .map(|v| v.name.as_str())
+            .collect();
+        assert!(!known.is_empty(), "{api} names no variable");
+        let mut names = Vec::new();
+        written(api.document(), &mut names);
+        unread.extend(
             names
+                .iter()
+                .filter(|n| !known.contains(&n.as_str()))
+                .cloned(),
+        );
+        missing.extend(
+            known
                 .into_iter()
-                .filter(|n| !readme.contains(&format!("`{n}`"))),
+                .filter(|n| !readme.contains(&format!("`{n}`")))
+                .map(str::to_owned),
         );
     }
+    assert!(
+        unread.is_empty(),
+        "written in a spec, not in its model: {unread:?}"
+    );
     assert!(missing.is_empty(), "not in README.md: {missing:?}");
 }

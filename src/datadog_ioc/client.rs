@@ -1,13 +1,12 @@
 //! The Datadog IoC Explorer client.
 
 use super::generated::{self, types};
-use crate::common::{self, Settings};
-use crate::error::{Error, Result};
+use crate::common::Settings;
+use crate::error::Result;
+use crate::generic::{self, Values};
 use crate::spec::Api;
-use crate::transport::Authorizer;
+use crate::transport::normalise;
 use crate::Secret;
-use futures::future::BoxFuture;
-use reqwest::header::HeaderValue;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -30,65 +29,41 @@ pub struct DatadogClient {
 }
 
 /// Builds a [`DatadogClient`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct DatadogBuilder {
-    api_key: Option<Secret>,
-    app_key: Option<Secret>,
-    base_url: String,
+    values: Values,
+    base_url: Option<String>,
     unstable: BTreeSet<String>,
     settings: Settings,
 }
 
-fn server_template() -> (&'static str, &'static str, &'static [String]) {
-    let server = &API.servers()[0];
-    let (default, allowed) = server
-        .variables
-        .get("site")
-        .map(|(d, a)| (d.as_str(), a.as_slice()))
-        .unwrap_or(("datadoghq.com", &[]));
-    (server.url.as_str(), default, allowed)
-}
-
-impl Default for DatadogBuilder {
-    fn default() -> Self {
-        let (url, default, _) = server_template();
-        Self {
-            api_key: None,
-            app_key: None,
-            base_url: url.replace("{site}", default),
-            unstable: BTreeSet::new(),
-            settings: Settings::default(),
-        }
-    }
-}
-
-use crate::transport::normalise;
-
 impl DatadogBuilder {
-    /// The API key (`DD-API-KEY`) and application key (`DD-APPLICATION-KEY`).
+    /// The API key and the application key (the spec's `apiKeyAuth` and `appKeyAuth`).
     pub fn keys(mut self, api_key: impl Into<Secret>, app_key: impl Into<Secret>) -> Self {
-        self.api_key = Some(api_key.into());
-        self.app_key = Some(app_key.into());
+        self.values
+            .set(generic::credential_variable(API, "apiKeyAuth"), api_key);
+        self.values
+            .set(generic::credential_variable(API, "appKeyAuth"), app_key);
         self
     }
 
     /// A Datadog site from the spec's list (`datadoghq.com`, `datadoghq.eu`, `us3.datadoghq.com`, ...).
     pub fn site(mut self, site: &str) -> Result<Self> {
-        let (url, _, allowed) = server_template();
-        // Matched case-insensitively, like the CLI's enum flags.
-        let Some(site) = allowed.iter().find(|s| s.eq_ignore_ascii_case(site.trim())) else {
-            return Err(Error::config(
-                "DD_SITE",
-                format!("{site:?} is not one of {}", allowed.join(", ")),
-            ));
-        };
-        self.base_url = url.replace("{site}", site);
+        // The variable of the server variable: its errors name it, as they would from the
+        // environment.
+        let variable = API
+            .env()
+            .server_variables
+            .first()
+            .map_or("", |s| s.variable.name.as_str());
+        generic::server(API, &|n| (n == variable).then(|| site.to_owned()), &[])?;
+        self.values.set(variable, site.trim());
         Ok(self)
     }
 
     /// Replaces the whole server URL (e.g. a local mock).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = Some(url.into());
         self
     }
 
@@ -105,34 +80,26 @@ impl DatadogBuilder {
         self
     }
 
-    /// Reads `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE` (default datadoghq.com) and `DD_BASE_URL`
-    /// through `get`.
+    /// Reads the spec's variables (the two keys, the site, the base URL) through `get`.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let vars = common::Vars::new(get);
-        let api_key = vars.require("DD_API_KEY", "")?;
-        let mut builder = Self::default().keys(api_key, vars.require("DD_APP_KEY", "")?);
-        if let Some(site) = vars.get("DD_SITE") {
-            builder = builder.site(site.trim())?;
-        }
-        if let Some(url) = vars.url("DD_BASE_URL")? {
-            builder = builder.base_url(url);
-        }
-        Ok(builder)
+        generic::credentials(API, &get)?;
+        generic::server(API, &get, &[])?;
+        Ok(Self {
+            values: Values::of(API, &get),
+            ..Self::default()
+        })
     }
 
     /// The client.
     pub fn build(self) -> Result<DatadogClient> {
-        let api_key = self
-            .api_key
-            .ok_or_else(|| Error::config("DD_API_KEY", "not set"))?;
-        let app_key = self
-            .app_key
-            .ok_or_else(|| Error::config("DD_APP_KEY", "not set"))?;
-        crate::secret::check_header_value("DD_API_KEY", api_key.expose())?;
-        crate::secret::check_header_value("DD_APP_KEY", app_key.expose())?;
-        let ids = [("api-key", format!("{:x}", api_key.fingerprint()))];
-        let auth = Arc::new(DatadogKeys { api_key, app_key });
-        let mut c = common::connect(API, &ids, &self.base_url, &self.settings, auth)?;
+        let values = self.values;
+        let mut c = generic::connection(
+            API,
+            &|n| values.get(n),
+            &self.settings,
+            &[],
+            self.base_url,
+        )?;
         let unstable = Arc::new(self.unstable);
         c.hooks.unstable = unstable.clone();
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
@@ -140,38 +107,16 @@ impl DatadogBuilder {
     }
 }
 
-#[derive(Debug)]
-struct DatadogKeys {
-    api_key: Secret,
-    app_key: Secret,
-}
-
-impl Authorizer for DatadogKeys {
-    fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move {
-            for (name, key) in [
-                ("dd-api-key", &self.api_key),
-                ("dd-application-key", &self.app_key),
-            ] {
-                let mut value = HeaderValue::from_str(key.expose())
-                    .map_err(|_| Error::config(name, "has characters a header cannot carry"))?;
-                value.set_sensitive(true);
-                request.headers_mut().insert(name, value);
-            }
-            Ok(())
-        })
-    }
-}
-
 impl DatadogClient {
-    /// A builder for the default site, datadoghq.com.
+    /// A builder for the spec's default site.
     pub fn builder() -> DatadogBuilder {
         DatadogBuilder::default()
     }
 
-    /// A builder from `DD_API_KEY`, `DD_APP_KEY`, `DD_SITE`, `DD_BASE_URL`.
+    /// A builder from the environment: the variables the spec names (`threatbind datadog
+    /// --help` lists them).
     pub fn from_env() -> Result<DatadogBuilder> {
-        common::check_env_utf8("DD_")?;
+        generic::check_env_utf8(API)?;
         DatadogBuilder::from_vars(|name| std::env::var(name).ok())
     }
 

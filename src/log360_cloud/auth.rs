@@ -16,8 +16,41 @@ use tokio::time::Instant;
 
 /// Reuse a token until this long before it expires.
 const EARLY: Duration = Duration::from_secs(60);
-/// The header scheme, which a pasted token sometimes already carries.
-const SCHEME: &str = "Zoho-oauthtoken ";
+/// The names of the variables of Log360 Cloud's credentials and account, from its spec (the
+/// OAuth scheme's `x-env` and `x-oauth-env`, the account parameter's `x-env`).
+pub(crate) struct Names {
+    pub access_token: &'static str,
+    pub refresh_token: &'static str,
+    pub client_id: &'static str,
+    pub client_secret: &'static str,
+    pub accounts_url: &'static str,
+    pub account_id: &'static str,
+    /// The word before the token in `Authorization` (`x-token-prefix`).
+    pub scheme: &'static str,
+    /// The account's header.
+    pub account_header: &'static str,
+}
+
+pub(crate) fn names() -> Names {
+    let env = crate::spec::Api::Log360Cloud.env();
+    let oauth = env.credentials.iter().find(|c| c.oauth);
+    let name = |v: Option<&'static crate::spec::model::EnvVar>| v.map_or("", |v| v.name.as_str());
+    let o = env.oauth.as_ref();
+    let account = env.parameters.first();
+    Names {
+        access_token: name(oauth.map(|c| &c.variable)),
+        refresh_token: name(o.map(|o| &o.refresh_token)),
+        client_id: name(o.map(|o| &o.client_id)),
+        client_secret: name(o.map(|o| &o.client_secret)),
+        accounts_url: name(o.and_then(|o| o.accounts_url.as_ref())),
+        account_id: name(account.map(|p| &p.variable)),
+        scheme: match oauth.map(|c| &c.carrier) {
+            Some(crate::spec::model::Carrier::Authorization { prefix }) => prefix,
+            _ => "",
+        },
+        account_header: account.map_or("", |p| p.name.as_str()),
+    }
+}
 /// Zoho allows 10 access tokens per refresh token per 10 minutes: by default a token younger
 /// than this is not thrown away after a 401 (the 401 was for another reason).
 pub(crate) const DEFAULT_REFRESH_COOLDOWN: Duration = Duration::from_secs(30);
@@ -55,29 +88,25 @@ impl Log360Auth {
     /// ```
     pub fn access_token(token: impl Into<Secret>) -> Self {
         let token = token.into();
-        let value = token.expose();
-        match value.get(..SCHEME.len()) {
-            Some(head) if head.eq_ignore_ascii_case(SCHEME) => {
-                Self::AccessToken(Secret::new(value[SCHEME.len()..].trim_start()))
-            }
-            _ => Self::AccessToken(token),
-        }
+        let bare = crate::generic::without_scheme_word(token.expose(), names().scheme);
+        Self::AccessToken(Secret::new(bare))
     }
 
     /// Checks every credential for characters a header cannot carry (CR, LF, NUL, ...), naming
     /// the variable and never showing the value.
     pub(crate) fn check(&self) -> Result<()> {
         use crate::secret::check_header_value as check;
+        let n = names();
         match self {
-            Self::AccessToken(t) => check("LOG360_ACCESS_TOKEN", t.expose()),
+            Self::AccessToken(t) => check(n.access_token, t.expose()),
             Self::RefreshToken {
                 refresh_token,
                 client_id,
                 client_secret,
             } => {
-                check("LOG360_REFRESH_TOKEN", refresh_token.expose())?;
-                check("LOG360_CLIENT_ID", client_id)?;
-                check("LOG360_CLIENT_SECRET", client_secret.expose())
+                check(n.refresh_token, refresh_token.expose())?;
+                check(n.client_id, client_id)?;
+                check(n.client_secret, client_secret.expose())
             }
         }
     }
@@ -182,7 +211,7 @@ impl TokenCache {
     }
 }
 
-/// Signs requests with `Authorization: Zoho-oauthtoken <token>`, refreshing as needed.
+/// Signs requests with `Authorization: <x-token-prefix> <token>`, refreshing as needed.
 #[derive(Debug)]
 pub(crate) struct ZohoAuthorizer {
     auth: Log360Auth,
@@ -438,7 +467,7 @@ impl Authorizer for ZohoAuthorizer {
         Box::pin(async move {
             let token = self.token().await?;
             let mut value =
-                HeaderValue::from_str(&format!("{SCHEME}{}", token.expose())).map_err(|_| {
+                HeaderValue::from_str(&format!("{} {}", names().scheme, token.expose())).map_err(|_| {
                     Error::Auth("the access token has characters a header cannot carry".into())
                 })?;
             value.set_sensitive(true);

@@ -91,30 +91,15 @@ impl Log360Builder {
         self
     }
 
-    /// The data centre: `us`, `eu`, `in`, `au` or `jp` (the spec's `x-region`s). Sets the API host
-    /// and the Zoho accounts server.
+    /// The data centre, one of the spec's `x-region`s (`us`, `eu`, ...). Sets the API host and
+    /// the Zoho accounts server.
     pub fn region(mut self, region: &str) -> Result<Self> {
-        let regions: Vec<&str> = API
-            .servers()
-            .iter()
-            .filter_map(|s| s.region.as_deref())
-            .collect();
-        let server = API
-            .servers()
-            .iter()
-            .find(|s| {
-                s.region
-                    .as_deref()
-                    .is_some_and(|r| r.eq_ignore_ascii_case(region.trim()))
-            })
-            .ok_or_else(|| {
-                Error::config(
-                    "LOG360_REGION",
-                    format!("{region:?} is not one of {}", regions.join(", ")),
-                )
-            })?;
-        self.base_url = server.url.clone();
-        self.accounts_url = server.accounts_server.clone().unwrap_or_default();
+        let variable = crate::generic::server_variable(API);
+        let get = |n: &str| (n == variable).then(|| region.to_owned());
+        if let (url, Some(server)) = crate::generic::server(API, &get, &[])? {
+            self.base_url = url;
+            self.accounts_url = server.accounts_server.clone().unwrap_or_default();
+        }
         Ok(self)
     }
 
@@ -164,61 +149,58 @@ impl Log360Builder {
         self
     }
 
-    /// Reads `LOG360_*` variables through `get` (see [`Log360Client::from_env`]).
+    /// Reads the spec's variables through `get` (see [`Log360Client::from_env`]).
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let vars = common::Vars::new(get);
+        let n = super::auth::names();
         // Optional here: `getAccount` (whoami) finds it; the calls that need it say so.
         let mut builder = Self {
-            account_id: vars.get("LOG360_ACCOUNT_ID"),
+            account_id: vars.get(n.account_id),
             ..Self::default()
         };
-        if let Some(region) = vars.get("LOG360_REGION") {
-            builder = builder.region(&region)?;
+        let (url, server) = crate::generic::server(API, &|name| vars.get(name), &[])?;
+        builder.base_url = url;
+        if let Some(server) = server {
+            builder.accounts_url = server.accounts_server.clone().unwrap_or_default();
         }
-        if let Some(url) = vars.url("LOG360_BASE_URL")? {
-            builder = builder.base_url(url);
-        }
-        if let Some(url) = vars.url("LOG360_ACCOUNTS_URL")? {
+        if let Some(url) = vars.url(n.accounts_url)? {
             builder = builder.accounts_url(url);
         }
-        let with_refresh = " (needed with LOG360_REFRESH_TOKEN)";
-        builder.auth = Some(
-            match (
-                vars.get("LOG360_ACCESS_TOKEN"),
-                vars.get("LOG360_REFRESH_TOKEN"),
-            ) {
-                (Some(token), _) => Log360Auth::access_token(token),
-                (None, Some(refresh)) => Log360Auth::refresh_token(
-                    refresh,
-                    vars.require("LOG360_CLIENT_ID", with_refresh)?,
-                    Secret::new(vars.require("LOG360_CLIENT_SECRET", with_refresh)?),
-                ),
-                (None, None) => return Err(Error::config(
-                    "LOG360_ACCESS_TOKEN",
-                    "not set (or set LOG360_REFRESH_TOKEN, LOG360_CLIENT_ID, LOG360_CLIENT_SECRET)",
-                )),
-            },
-        );
+        let with_refresh = format!(" (needed with {})", n.refresh_token);
+        builder.auth = Some(match (vars.get(n.access_token), vars.get(n.refresh_token)) {
+            (Some(token), _) => Log360Auth::access_token(token),
+            (None, Some(refresh)) => Log360Auth::refresh_token(
+                refresh,
+                vars.require(n.client_id, &with_refresh)?,
+                Secret::new(vars.require(n.client_secret, &with_refresh)?),
+            ),
+            (None, None) => {
+                return Err(Error::config(
+                    n.access_token,
+                    format!(
+                        "not set (or set {}, {}, {})",
+                        n.refresh_token, n.client_id, n.client_secret
+                    ),
+                ))
+            }
+        });
         Ok(builder)
     }
 
     /// The client.
     pub fn build(self) -> Result<Log360Client> {
+        let n = super::auth::names();
         let account_id = self.account_id;
         if let Some(id) = &account_id {
-            crate::secret::check_header_value("LOG360_ACCOUNT_ID", id)?;
+            crate::secret::check_header_value(n.account_id, id)?;
         }
         let auth = self
             .auth
-            .ok_or_else(|| Error::config("LOG360_ACCESS_TOKEN", "not set"))?;
+            .ok_or_else(|| Error::config(n.access_token, "not set"))?;
         auth.check()?;
         if matches!(auth, Log360Auth::RefreshToken { .. }) {
-            common::check_url("LOG360_ACCOUNTS_URL", &self.accounts_url)?;
-            common::check_transport(
-                "LOG360_ACCOUNTS_URL",
-                &self.accounts_url,
-                self.settings.allow_http,
-            )?;
+            common::check_url(n.accounts_url, &self.accounts_url)?;
+            common::check_transport(n.accounts_url, &self.accounts_url, self.settings.allow_http)?;
         }
         // Token refreshes use their own plain client: they are not API calls and do not wait on
         // the account's quota.
@@ -278,22 +260,21 @@ impl Log360Client {
         Log360Builder::default()
     }
 
-    /// A builder from the environment: `LOG360_ACCOUNT_ID`; `LOG360_REGION` (us, eu, in, au, jp)
-    /// or `LOG360_BASE_URL`; and `LOG360_ACCESS_TOKEN`, or `LOG360_REFRESH_TOKEN` with
-    /// `LOG360_CLIENT_ID` and `LOG360_CLIENT_SECRET` (`LOG360_ACCOUNTS_URL` overrides the Zoho
-    /// accounts server).
+    /// A builder from the environment: the account, the data centre or a base URL, and an
+    /// access token or a refresh token with its OAuth client, from the variables the spec names
+    /// (`threatbind log360 --help` lists them).
     pub fn from_env() -> Result<Log360Builder> {
-        common::check_env_utf8("LOG360_")?;
+        crate::generic::check_env_utf8(API)?;
         Log360Builder::from_vars(|name| std::env::var(name).ok())
     }
 
     crate::raw::client_accessors!("threatbind::log360_cloud::Log360Client", |c| c
         .account_id
         .iter()
-        .map(|id| ("account_id".to_owned(), id.clone()))
+        .map(|id| (super::auth::names().account_header.to_owned(), id.clone()))
         .collect());
 
-    /// The account id sent in the `account_id` header, if one was configured.
+    /// The account id sent in the account's header, if one was configured.
     ///
     /// ```
     /// use threatbind::log360_cloud::{Log360Auth, Log360Client};
@@ -316,9 +297,10 @@ impl generated::Prefill for Log360Client {
     }
 
     fn configured(&self, parameter: &str) -> &str {
-        match parameter {
-            "account_id" => self.account_id.as_deref().unwrap_or(""),
-            _ => "",
+        if parameter == super::auth::names().account_header {
+            self.account_id.as_deref().unwrap_or("")
+        } else {
+            ""
         }
     }
 }

@@ -101,15 +101,26 @@ impl Api {
         self.parsed().quota
     }
 
-    /// The spec's root `x-cli`: the command's name, its variables, the prefix of its server
-    /// variables.
+    /// The spec's root `x-cli`: the command's name.
     ///
     /// ```
     /// use threatbind::spec::Api;
-    /// assert_eq!(Api::Log360OnpremV2.cli().env_prefix.as_deref(), Some("LOG360_ONPREM"));
+    /// assert_eq!(Api::Log360OnpremV2.cli().name.as_deref(), Some("log360-onprem"));
     /// ```
     pub fn cli(self) -> &'static model::ApiCli {
         &self.parsed().cli
+    }
+
+    /// The environment variables the spec names, by what each configures (credentials,
+    /// the OAuth exchange, parameters, server variables, the API-wide ones).
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let env = Api::Log360OnpremV2.env();
+    /// assert!(env.api.base_url.is_some() && env.credentials.len() == 1);
+    /// ```
+    pub fn env(self) -> &'static model::Environment {
+        &self.parsed().env
     }
 
     /// The vendor's limits on the token exchange (`x-token-limits` of an OAuth scheme).
@@ -163,6 +174,14 @@ pub struct Server {
     pub variables: BTreeMap<String, (String, Vec<String>)>,
 }
 
+impl Server {
+    /// The name a root `x-env: {server: ..}` variable chooses this server by: its `x-region`
+    /// or `x-environment`.
+    pub fn name(&self) -> Option<&str> {
+        self.region.as_deref().or(self.environment.as_deref())
+    }
+}
+
 /// The `x-rate-limit` of an operation: at most `requests` per `period`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RateLimit {
@@ -196,6 +215,24 @@ pub struct Operation {
     pub pagination: Option<model::Pagination>,
     /// `x-cli`: the command's name and table columns.
     pub cli: model::OperationCli,
+    /// `x-async-job`: the job this operation submits ([`crate::async_jobs`]).
+    pub async_job: Option<model::AsyncJob>,
+    /// `x-enrich`: how `threatbind enrich` looks indicators up with this operation.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let providers: Vec<&str> = Api::ALL
+    ///     .iter()
+    ///     .flat_map(|api| api.operations())
+    ///     .filter_map(|op| Some(op.enrich.as_ref()?.provider.as_str()))
+    ///     .collect();
+    /// assert!(providers.contains(&"datadog-ioc"));
+    /// ```
+    pub enrich: Option<model::Enrich>,
+    /// `x-mock`: what the mock's answer reflects of the request.
+    pub mock: Option<model::MockAnswer>,
+    /// `x-sections-by-indicator-type`: the sections of an answer, per indicator type.
+    pub sections_by_indicator_type: model::SectionsByIndicatorType,
     /// `x-rules`.
     pub rules: Vec<Rule>,
     /// The operation object as written.
@@ -244,17 +281,18 @@ impl Operation {
     /// ```
     pub fn unset_variable(&self, document: &Value) -> Option<String> {
         let document_of_api = self.api.document();
+        let filled = &self.api.env().parameters;
         schema::parameters(document_of_api, &self.raw)
             .into_iter()
             .filter(|p| p.get("required").and_then(Value::as_bool) == Some(true))
             .find_map(|p| {
-                let variable = p.get("x-env").and_then(Value::as_str)?;
                 let (part, name) = (p.get("in")?.as_str()?, p.get("name")?.as_str()?);
+                let env = filled.iter().find(|f| f.name == name && f.place == part)?;
                 let given = document
                     .get(part)
                     .and_then(|values| values.get(name))
                     .is_some_and(|v| v.as_str() != Some(""));
-                (!given).then(|| variable.to_owned())
+                (!given).then(|| env.variable.name.clone())
             })
     }
 
@@ -275,6 +313,7 @@ impl Operation {
 struct Parsed {
     document: Value,
     cli: model::ApiCli,
+    env: model::Environment,
     token_limits: Option<model::TokenLimits>,
     quota: Option<(RateLimit, model::QuotaOwner)>,
     servers: Vec<Server>,
@@ -335,6 +374,10 @@ impl Parsed {
                     quota_owner: typed.rate_limit.map(|limit| limit.per),
                     pagination: typed.pagination,
                     cli: typed.cli,
+                    async_job: typed.async_job,
+                    enrich: typed.enrich,
+                    mock: typed.mock,
+                    sections_by_indicator_type: typed.sections_by_indicator_type,
                     rules,
                     raw: raw.clone(),
                     validators: OnceLock::new(),
@@ -348,6 +391,7 @@ impl Parsed {
             .collect();
         Ok(Parsed {
             cli: std::mem::take(&mut model.cli),
+            env: std::mem::take(&mut model.env),
             token_limits: model.token_limits.take(),
             quota: model.rate_limit.as_ref().map(|l| (quota_of(l), l.per)),
             document,

@@ -1,5 +1,6 @@
-//! Credentials and servers per API: what is not one call. Each API's typed client reads its
-//! own environment variables; the CLI adds the global flags and takes the client's generic face.
+//! Credentials and servers per API: the variables each spec names, read by the library
+//! (Log360 Cloud's OAuth exchange by its hand-written client, every other API by
+//! `threatbind::generic`); the CLI adds the global flags.
 
 use crate::Global;
 use threatbind::raw::RawClient;
@@ -15,80 +16,31 @@ pub(crate) fn connect(
 ) -> Result<RawClient, Error> {
     let settings = global.settings.clone();
     let base_url = global.base_url.clone();
-    match api {
-        Api::Log360Cloud => {
-            use threatbind::log360_cloud::{Log360Builder, Log360Client};
-            let b = match global.vars {
-                None => Log360Client::from_env()?,
-                Some(_) => Log360Builder::from_vars(|name| global.var(name))?,
-            };
-            let mut b = b.settings(settings);
-            if let Some(url) = base_url {
-                b = b.base_url(url);
-            }
-            if let Some(dir) = global.token_cache()? {
-                b = b.token_cache(dir);
-            }
-            Ok(b.build()?.raw())
+    if api == Api::Log360Cloud {
+        use threatbind::log360_cloud::{Log360Builder, Log360Client};
+        let b = match global.vars {
+            None => Log360Client::from_env()?,
+            Some(_) => Log360Builder::from_vars(|name| global.var(name))?,
+        };
+        let mut b = b.settings(settings);
+        if let Some(url) = base_url {
+            b = b.base_url(url);
         }
-        Api::NameshieldCti => {
-            use threatbind::nameshield_cti::{NameshieldBuilder, NameshieldClient};
-            let b = match global.vars {
-                None => NameshieldClient::from_env()?,
-                Some(_) => NameshieldBuilder::from_vars(|name| global.var(name))?,
-            };
-            let mut b = b.settings(settings);
-            if let Some(url) = base_url {
-                b = b.base_url(url);
-            }
-            Ok(b.build()?.raw())
+        if let Some(dir) = global.token_cache()? {
+            b = b.token_cache(dir);
         }
-        Api::DatadogIoc => {
-            use threatbind::datadog_ioc::{DatadogBuilder, DatadogClient};
-            let b = match global.vars {
-                None => DatadogClient::from_env()?,
-                Some(_) => DatadogBuilder::from_vars(|name| global.var(name))?,
-            };
-            let mut b = b.settings(settings);
-            if let Some((_, site)) = servers.iter().find(|(name, _)| name == "site") {
-                b = b.site(site)?;
-            }
-            if let Some(url) = base_url {
-                b = b.base_url(url);
-            }
-            Ok(b.build()?.raw())
-        }
-        // Every other API: credentials and server from its spec (threatbind::generic).
-        #[allow(unreachable_patterns)]
-        other => threatbind::generic::connect(
-            other,
-            |name| global.var(name),
-            &global.settings,
-            servers,
-            global.base_url.clone(),
-        ),
+        return Ok(b.build()?.raw());
     }
+    // Every other API: credentials and server from its spec (threatbind::generic).
+    if global.vars.is_none() {
+        threatbind::generic::check_env_utf8(api)?;
+    }
+    threatbind::generic::connect(api, |name| global.var(name), &settings, servers, base_url)
 }
 
-/// The environment variables of `api` and what each holds: every variable the client reads
-/// (its security schemes' `x-env`, and the server variables `x-cli.env-prefix` implies), each
-/// described by `x-cli.env` where the spec describes it, then any other variable `x-cli.env`
-/// names (Log360 Cloud's account and OAuth variables).
+/// The environment variables of `api` and what each holds: every variable its spec names.
 pub(crate) fn variables(api: Api) -> Vec<(String, String)> {
-    let described = &api.cli().env;
-    let mut vars: Vec<(String, String)> = threatbind::generic::variables(api)
-        .into_iter()
-        .map(|(name, what)| {
-            let what = described.get(&name).cloned().unwrap_or(what);
-            (name, what)
-        })
-        .collect();
-    for (name, what) in described {
-        if !vars.iter().any(|(known, _)| known == name) {
-            vars.push((name.clone(), what.clone()));
-        }
-    }
-    vars
+    threatbind::generic::variables(api)
 }
 
 /// The environment variables of `api`, one help line each.

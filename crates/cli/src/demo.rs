@@ -39,30 +39,28 @@ fn repository() -> PathBuf {
     here.canonicalize().unwrap_or(here)
 }
 
-/// Demo credentials for every API, by the variable names the specs give (`x-env` of each
-/// security scheme), and Log360 Cloud's account and OAuth token (its scheme is OAuth: the
-/// client reads them from the variables its `x-cli.env` lists).
+/// Demo values for every variable the specs give a credential or a filled-in parameter
+/// (`x-env`): `demo-<name>` for a credential, the parameter's example for a parameter.
 fn demo_vars() -> std::collections::HashMap<String, String> {
     let mut vars = std::collections::HashMap::new();
     for api in Api::ALL {
-        let schemes = api
-            .document()
-            .pointer("/components/securitySchemes")
-            .and_then(Value::as_object);
-        for scheme in schemes.into_iter().flat_map(|s| s.values()) {
-            if let Some(name) = scheme.get("x-env").and_then(Value::as_str) {
-                vars.insert(
-                    name.to_owned(),
-                    format!("demo-{}", name.to_ascii_lowercase()),
-                );
-            }
+        let env = api.env();
+        for c in &env.credentials {
+            let name = &c.variable.name;
+            vars.insert(name.clone(), format!("demo-{}", name.to_ascii_lowercase()));
+        }
+        for p in &env.parameters {
+            let example = api
+                .document()
+                .pointer("/components/parameters")
+                .and_then(Value::as_object)
+                .and_then(|all| all.values().find(|q| q["name"] == p.name.as_str()))
+                .and_then(|q| q.get("example"))
+                .and_then(Value::as_str)
+                .unwrap_or("demo");
+            vars.insert(p.variable.name.clone(), example.to_owned());
         }
     }
-    vars.insert("LOG360_ACCOUNT_ID".into(), "18XXXXX4".into());
-    vars.insert(
-        "LOG360_ACCESS_TOKEN".into(),
-        "1000.demo-access-token".into(),
-    );
     vars
 }
 
@@ -226,8 +224,13 @@ fn verdict(record: &Value) -> String {
     format!("{kind:<6} data: {}", keys.join(", "))
 }
 
-/// `enrich` of the example indicators with threat analytics, then its records.
+/// `enrich` of the example indicators with the demo's provider (`x-enrich.demo`), then its
+/// records.
 async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
+    let Some((provider, api)) = enrich::demo() else {
+        note("demo: no compiled API names the demo's enrich provider (x-enrich demo: true): enrich skipped");
+        return Ok(());
+    };
     let input = repository().join("examples/indicators.txt");
     let out_dir = repository().join("target/demo");
     std::fs::create_dir_all(&out_dir)
@@ -236,7 +239,7 @@ async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
     let args = [
         "enrich".into(),
         "--provider".into(),
-        "log360-threat-analytics".into(),
+        provider.into(),
         "--concurrency".into(),
         "4".into(),
         "--input".into(),
@@ -245,13 +248,13 @@ async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
         out.display().to_string(),
     ];
     println!(
-        "\nthreatbind enrich --provider log360-threat-analytics --input examples/indicators.txt --out {}",
+        "\nthreatbind enrich --provider {provider} --input examples/indicators.txt --out {}",
         out.strip_prefix(repository()).unwrap_or(&out).display()
     );
     let matches = enrich::command()
         .try_get_matches_from(args)
         .map_err(|e| Error::config("demo", e.to_string()))?;
-    let global = demo_global(global, base_url, Api::Log360Cloud);
+    let global = demo_global(global, base_url, api);
     enrich::run(&matches, &global).await?;
     let text = std::fs::read_to_string(&out)
         .map_err(|e| Error::config("demo", format!("{}: {e}", out.display())))?;

@@ -144,11 +144,13 @@ pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
     let mut out: Vec<Flag> = Vec::new();
     let params = op.raw.get("parameters").and_then(Value::as_array);
     for p in params.into_iter().flatten().map(|p| resolve(doc, p)) {
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
         // A value the client supplies from its configuration (`x-env`) is not a flag.
-        if p.get("x-env").is_some() {
+        let place = p.get("in").and_then(Value::as_str).unwrap_or("");
+        let filled = &op.api.env().parameters;
+        if filled.iter().any(|f| f.name == name && f.place == place) {
             continue;
         }
-        let name = p.get("name").and_then(Value::as_str).unwrap_or("");
         let part = match p.get("in").and_then(Value::as_str) {
             Some("query") => "query",
             Some("path") => "path",
@@ -189,15 +191,18 @@ pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
     if let Some(body) = body {
         body_flags(doc, body, &mut Vec::new(), true, &mut out);
     }
-    for (i, server) in op.api.servers().iter().enumerate() {
+    for server in op.api.servers() {
         for (name, (default, values)) in &server.variables {
             if out.iter().any(|f| f.long == kebab(name)) {
                 continue;
             }
-            let env = doc
-                .pointer(&format!("/servers/{i}/variables/{name}/x-env"))
-                .and_then(Value::as_str)
-                .map(|v| format!(" [env: {v}]"))
+            let env = op
+                .api
+                .env()
+                .server_variables
+                .iter()
+                .find(|s| &s.name == name)
+                .map(|s| format!(" [env: {}]", s.variable.name))
                 .unwrap_or_default();
             // A variable with an `enum` takes one of its values; one without takes any text.
             let (kind, choices) = if values.is_empty() {

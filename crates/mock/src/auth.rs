@@ -117,7 +117,21 @@ fn parse(op: &Operation, name: &str, scheme: &Value) -> Option<Scheme> {
             },
         }),
         "oauth2" | "openIdConnect" => Some(Scheme::Authorization {
-            scheme: super::vendor::oauth2_scheme(op.api, name).to_owned(),
+            // The spec's `x-token-prefix` (Log360 Cloud: "Send the access token as
+            // `Authorization: Zoho-oauthtoken <token>`"), else `Bearer`.
+            scheme: op
+                .api
+                .env()
+                .credentials
+                .iter()
+                .find(|c| c.scheme == name)
+                .and_then(|c| match &c.carrier {
+                    threatbind::spec::model::Carrier::Authorization { prefix } => {
+                        Some(prefix.clone())
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| "Bearer".to_owned()),
         }),
         "apiKey" => {
             let key = text("name").to_owned();

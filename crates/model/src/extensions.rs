@@ -2,7 +2,6 @@
 //! keys are refused: a misspelt key is an error, never a default in silence.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
 
 /// `x-rate-limit`: at most `requests` per `period_seconds`, counted per `per`. At the root of a
 /// spec it is the API's quota; on an operation it overrides the root's for that operation.
@@ -90,11 +89,6 @@ pub enum Advance {
 pub struct ApiCli {
     /// The command's name (else the spec's stem).
     pub name: Option<String>,
-    /// The API's variables and what each holds, for `--help`.
-    #[serde(default)]
-    pub env: BTreeMap<String, String>,
-    /// The prefix of `<PREFIX>_URL`, `<PREFIX>_BASE_URL` and `<PREFIX>_CA_FILE`.
-    pub env_prefix: Option<String>,
 }
 
 /// `x-cli` on an operation.
@@ -141,4 +135,36 @@ pub struct Quota {
     pub requests: u32,
     /// The window, in seconds.
     pub period_seconds: u64,
+}
+
+/// `x-async-job` on an operation that submits a job: how its job is waited for and its
+/// results read. Paths are dot-separated: request paths (`query.request_id`) into the request
+/// document, answer paths (`request_id`) into an answer's JSON.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AsyncJob {
+    /// The submit answer's path of the job's id.
+    pub id: String,
+    /// The operation polled for the job's status.
+    pub poll: String,
+    /// The poll's request path that takes the id.
+    pub poll_id: String,
+    /// The poll answer's path of the list of jobs.
+    pub jobs: String,
+    /// A job's path of its id, to find it in the list.
+    pub job_id: String,
+    /// A job's path of its status.
+    pub status: String,
+    /// The status of a job that finished.
+    pub done: String,
+    /// The status of a job that failed.
+    pub failed: String,
+    /// The operation that gives the result pages.
+    pub results: String,
+    /// The results request path that takes the id.
+    pub results_id: String,
+    /// The results request path of the page number (from 1).
+    pub page: String,
+    /// The results answer's path of "a next page follows" (`true`, or a later page number).
+    pub next: String,
 }

@@ -16,11 +16,22 @@
 //! ```
 #![warn(missing_docs)]
 
+mod behaviour;
+mod env;
 mod extensions;
 mod locate;
 
+pub use behaviour::{
+    Echo, Enrich, EnrichAction, MockAnswer, NotFound, Sections, SectionsByIndicatorType,
+};
+
+pub use env::{
+    ApiEnv, Carrier, Credential, EnvVar, Environment, OAuthEnv, ParameterEnv, ServerVariableEnv,
+};
+
 pub use extensions::{
-    Advance, ApiCli, FieldCli, OperationCli, Pagination, Quota, QuotaOwner, RateLimit, TokenLimits,
+    Advance, ApiCli, AsyncJob, FieldCli, OperationCli, Pagination, Quota, QuotaOwner, RateLimit,
+    TokenLimits,
 };
 pub use locate::Locator;
 
@@ -48,6 +59,8 @@ pub struct Model {
     pub token_limits: Option<TokenLimits>,
     /// Every operation, by `operationId`.
     pub operations: BTreeMap<String, OperationModel>,
+    /// The environment variables the spec names, by what each configures.
+    pub env: Environment,
 }
 
 /// What an operation says beyond OpenAPI, typed.
@@ -61,6 +74,14 @@ pub struct OperationModel {
     pub cli: OperationCli,
     /// `x-unstable: true` (beta: callers opt in).
     pub unstable: bool,
+    /// `x-async-job`: the job this operation submits, and how it is waited for.
+    pub async_job: Option<AsyncJob>,
+    /// `x-enrich`: `threatbind enrich` looks indicators up with this operation.
+    pub enrich: Option<Enrich>,
+    /// `x-mock`: what the mock's answer reflects of the request.
+    pub mock: Option<MockAnswer>,
+    /// `x-sections-by-indicator-type`: the sections of an answer, per indicator type.
+    pub sections_by_indicator_type: SectionsByIndicatorType,
 }
 
 /// One problem of a spec: where (line and JSON pointer) and what.
@@ -201,7 +222,13 @@ impl Reader {
             rate_limit: ext("x-rate-limit").and_then(|v| self.rate_limit(v, "/x-rate-limit")),
             token_limits: None,
             operations: BTreeMap::new(),
+            env: Environment::default(),
         };
+        if let Some(v) = ext("x-env") {
+            let root: Option<env::RootWritten> = self.typed(v, "/x-env");
+            model.env.api = root.map(env::RootWritten::typed).unwrap_or_default();
+        }
+        self.server_variables(document, &mut model.env);
         let schemes = document
             .pointer("/components/securitySchemes")
             .and_then(Value::as_object);
@@ -213,6 +240,7 @@ impl Reader {
                 );
                 model.token_limits = model.token_limits.take().or(self.typed(limits, &at));
             }
+            self.credential(name, scheme, &mut model.env);
         }
         let paths = document.get("paths").and_then(Value::as_object);
         for (path, item) in paths.into_iter().flatten() {
@@ -262,18 +290,115 @@ impl Reader {
                         .get("x-unstable")
                         .and_then(|v| self.typed(v, &here("x-unstable")))
                         .unwrap_or(false),
+                    async_job: op
+                        .get("x-async-job")
+                        .and_then(|v| self.typed(v, &here("x-async-job"))),
+                    enrich: self.enrich(op, &at),
+                    mock: self.mock(op, &at),
+                    sections_by_indicator_type: self.sections_by_indicator_type(op, &at),
                 };
                 model.operations.insert(id.to_owned(), operation);
             }
         }
-        self.elsewhere(document, "", 0);
+        self.enrich_across(document);
+        self.elsewhere(document, "", 0, &mut model.env);
+        self.async_jobs(document, &model);
         model
+    }
+
+    /// Every `x-async-job` names operations of the spec.
+    fn async_jobs(&mut self, document: &Value, model: &Model) {
+        for (id, op) in &model.operations {
+            let Some(job) = &op.async_job else { continue };
+            for named in [&job.poll, &job.results] {
+                if !model.operations.contains_key(named) {
+                    let at = operation_pointer(document, id).unwrap_or_default();
+                    self.problems.push((
+                        pointer_child(&at, "x-async-job"),
+                        format!("names {named}, which is not an operationId of this spec"),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The credential of a security scheme with `x-env`, and its `x-oauth-env`.
+    fn credential(&mut self, name: &str, scheme: &Value, env: &mut Environment) {
+        let at = pointer_child("/components/securitySchemes", name);
+        let text = |k: &str| scheme.get(k).and_then(Value::as_str).unwrap_or("");
+        let prefix: Option<String> = scheme
+            .get("x-token-prefix")
+            .and_then(|v| self.typed(v, &pointer_child(&at, "x-token-prefix")));
+        if prefix.is_some() && text("type") != "oauth2" {
+            self.problems.push((
+                pointer_child(&at, "x-token-prefix"),
+                "x-token-prefix is read on oauth2 schemes only".to_owned(),
+            ));
+        }
+        if let Some(v) = scheme.get("x-oauth-env") {
+            let here = pointer_child(&at, "x-oauth-env");
+            if text("type") != "oauth2" {
+                self.problems.push((
+                    here.clone(),
+                    "x-oauth-env is read on oauth2 schemes only".to_owned(),
+                ));
+            }
+            let oauth: Option<env::OAuthWritten> = self.typed(v, &here);
+            env.oauth = env.oauth.take().or(oauth.map(env::OAuthWritten::typed));
+        }
+        let Some(v) = scheme.get("x-env") else {
+            return;
+        };
+        let Some(written) = self.typed::<env::Written>(v, &pointer_child(&at, "x-env")) else {
+            return;
+        };
+        let carrier = match (text("type"), text("in")) {
+            ("http", _) if text("scheme").eq_ignore_ascii_case("bearer") => {
+                Carrier::Authorization {
+                    prefix: "Bearer".to_owned(),
+                }
+            }
+            ("oauth2", _) => Carrier::Authorization {
+                prefix: prefix.unwrap_or_else(|| "Bearer".to_owned()),
+            },
+            ("apiKey", "header") => Carrier::Header {
+                name: text("name").to_owned(),
+            },
+            (kind, place) => Carrier::Other {
+                kind: format!("{kind} {}{place}", text("scheme")),
+            },
+        };
+        env.credentials.push(Credential {
+            scheme: name.to_owned(),
+            variable: written.variable(scheme.get("description").and_then(Value::as_str)),
+            carrier,
+            oauth: text("type") == "oauth2",
+        });
+    }
+
+    /// The variables of the first server's variables (`x-env` on a server variable).
+    fn server_variables(&mut self, document: &Value, env: &mut Environment) {
+        let variables = document
+            .pointer("/servers/0/variables")
+            .and_then(Value::as_object);
+        for (name, variable) in variables.into_iter().flatten() {
+            let Some(v) = variable.get("x-env") else {
+                continue;
+            };
+            let at = pointer_child(&pointer_child("/servers/0/variables", name), "x-env");
+            if let Some(written) = self.typed::<env::Written>(v, &at) {
+                env.server_variables.push(ServerVariableEnv {
+                    name: name.clone(),
+                    variable: written.variable(variable.get("description").and_then(Value::as_str)),
+                });
+            }
+        }
     }
 
     /// The extensions read anywhere but the root and the operations: `x-cli` of parameters
     /// and body properties, `x-env`, `x-token-limits`, `x-datetime-format`, `x-unstable` and
     /// `x-handwritten` out of place.
-    fn elsewhere(&mut self, value: &Value, at: &str, depth: usize) {
+    fn elsewhere(&mut self, value: &Value, at: &str, depth: usize, env: &mut Environment) {
         if depth > 160 {
             return;
         }
@@ -301,7 +426,34 @@ impl Reader {
                             "x-cli is read at the root, on operations, parameters and body properties only"
                                 .to_owned(),
                         )),
-                        "x-env" | "x-datetime-format" | "x-region" | "x-accounts-server"
+                        // A parameter filled from the environment.
+                        "x-env"
+                            if map.contains_key("in")
+                                && !at.starts_with("/components/securitySchemes/") =>
+                        {
+                            let written: Option<env::Written> = self.typed(v, &here);
+                            let text = |k: &str| map.get(k).and_then(Value::as_str).unwrap_or("");
+                            if let Some(w) = written {
+                                let variable = w.variable(Some(text("description")));
+                                if !env.parameters.iter().any(|p| p.variable == variable) {
+                                    env.parameters.push(ParameterEnv {
+                                        name: text("name").to_owned(),
+                                        place: text("in").to_owned(),
+                                        variable,
+                                    });
+                                }
+                            }
+                        }
+                        // Read with their places (root, security schemes, server variables).
+                        "x-env" | "x-oauth-env" | "x-token-prefix"
+                            if at.is_empty()
+                                || at.starts_with("/components/securitySchemes/")
+                                || at.starts_with("/servers/0/variables/") => {}
+                        "x-env" | "x-oauth-env" | "x-token-prefix" => self.problems.push((
+                            here.clone(),
+                            format!("{key} is read on the root, security schemes, parameters and the first server's variables only"),
+                        )),
+                        "x-datetime-format" | "x-region" | "x-accounts-server"
                         | "x-environment" | "x-assumed" => {
                             let _: Option<String> = self.typed(v, &here);
                         }
@@ -319,6 +471,14 @@ impl Reader {
                             here.clone(),
                             "x-unstable is read on operations only".to_owned(),
                         )),
+                        "x-enrich" | "x-mock" | "x-sections-by-indicator-type" if !operation => {
+                            self.problems
+                                .push((here.clone(), format!("{key} is read on operations only")))
+                        }
+                        "x-async-job" if !operation => self.problems.push((
+                            here.clone(),
+                            "x-async-job is read on operations only".to_owned(),
+                        )),
                         "x-pagination" if !operation => self.problems.push((
                             here.clone(),
                             "x-pagination is read on operations only".to_owned(),
@@ -332,12 +492,12 @@ impl Reader {
                         )),
                         _ => {}
                     }
-                    self.elsewhere(v, &here, depth + 1);
+                    self.elsewhere(v, &here, depth + 1, env);
                 }
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.elsewhere(v, &pointer_child(at, &i.to_string()), depth + 1);
+                    self.elsewhere(v, &pointer_child(at, &i.to_string()), depth + 1, env);
                 }
             }
             _ => {}
@@ -351,6 +511,17 @@ impl Reader {
 #[allow(dead_code)]
 struct ParameterCli {
     flag: String,
+}
+
+/// The JSON pointer of the operation `id`.
+fn operation_pointer(document: &Value, id: &str) -> Option<String> {
+    let paths = document.get("paths")?.as_object()?;
+    paths.iter().find_map(|(path, item)| {
+        METHODS.iter().find_map(|method| {
+            (item.get(*method)?.get("operationId")?.as_str()? == id)
+                .then(|| pointer_child(&pointer_child("/paths", path), method))
+        })
+    })
 }
 
 /// Whether `pointer` is an operation: `/paths/<path>/<method>`.
@@ -368,7 +539,8 @@ mod tests {
 
     const SPEC: &str = "openapi: 3.0.3
 x-rate-limit: {requests: 600, period_seconds: 300, per: token}
-x-cli: {name: things, env-prefix: THINGS}
+x-cli: {name: things}
+x-env: {url: THINGS_URL, base-url: {name: THINGS_BASE_URL, help: replaces the server URL}}
 paths:
   /things:
     get:
@@ -387,7 +559,11 @@ paths:
     #[test]
     fn an_operation_takes_the_apis_quota_unless_it_states_its_own() {
         let model = read("t.yaml", SPEC).unwrap();
-        assert_eq!(model.cli.env_prefix.as_deref(), Some("THINGS"));
+        assert_eq!(model.env.api.url.as_ref().unwrap().name, "THINGS_URL");
+        assert_eq!(
+            model.env.api.base_url.as_ref().unwrap().help,
+            "replaces the server URL"
+        );
         let list = &model.operations["listThings"];
         assert_eq!(
             list.rate_limit,

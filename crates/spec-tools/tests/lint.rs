@@ -216,6 +216,16 @@ rule_test!(
     [("x-pagination-unknown-path", 15)]
 );
 rule_test!(
+    x_enrich_unknown_path,
+    "x-enrich-unknown-path",
+    [("x-enrich-unknown-path", 14), ("x-enrich-unknown-path", 15)]
+);
+rule_test!(
+    x_mock_unknown_path,
+    "x-mock-unknown-path",
+    [("x-mock-unknown-path", 18), ("x-mock-unknown-path", 19)]
+);
+rule_test!(
     x_assumed_malformed,
     "x-assumed-malformed",
     [("x-assumed-malformed", 34)]

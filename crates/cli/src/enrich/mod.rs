@@ -12,7 +12,10 @@ use crate::{connect, note, Global};
 use clap::{value_parser, Arg, ArgAction, ArgMatches, Command};
 use futures::StreamExt;
 use output::{Rewrite, Sink};
-use records::{actions, inputs, lookup, Done, Input, Provider, PROVIDERS};
+pub(crate) use records::demo;
+use records::{
+    actions, inputs, lookup, provider_names, providers, with_action, Done, Input, Provider,
+};
 use std::io::BufRead;
 use std::path::PathBuf;
 use threatbind::Error;
@@ -20,7 +23,41 @@ use threatbind::Error;
 /// Bound of `--concurrency`.
 const MAX_CONCURRENCY: usize = 64;
 
+/// `--action`'s help and default: the providers that take one (`x-enrich.action`), the values
+/// of their schemas, and the default they share (if they do).
+fn action_help() -> (String, Option<&'static str>) {
+    let mut values: Vec<String> = Vec::new();
+    let mut defaults: Vec<Option<&'static str>> = Vec::new();
+    for (enrich, op) in providers() {
+        let Some(action) = &enrich.action else {
+            continue;
+        };
+        defaults.push(action.default.as_deref());
+        for value in actions(op) {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+    }
+    let default = match defaults.split_first() {
+        Some((first, rest)) if rest.iter().all(|d| d == first) => *first,
+        _ => None,
+    };
+    let takers = with_action();
+    let help = if takers.is_empty() {
+        "the analysis asked for (no provider of this build takes one)".to_owned()
+    } else {
+        format!(
+            "{} only: the analysis asked for [one of: {}]",
+            takers.join(", "),
+            values.join(", ")
+        )
+    };
+    (help, default)
+}
+
 pub(crate) fn command() -> Command {
+    let (action_help, action_default) = action_help();
     Command::new("enrich")
         .about("Looks up every indicator of a list (one per line) in one threat source")
         .long_about(
@@ -41,18 +78,15 @@ pub(crate) fn command() -> Command {
             Arg::new("provider")
                 .long("provider")
                 .required(true)
-                .value_parser(PROVIDERS)
+                .value_parser(clap::builder::PossibleValuesParser::new(provider_names()))
                 .ignore_case(true)
                 .help("The threat source"),
         )
         .arg(
             Arg::new("action")
                 .long("action")
-                .default_value("INFO")
-                .help(format!(
-                    "log360-threat-analytics only: the analysis asked for [one of: {}]",
-                    actions().join(", ")
-                )),
+                .default_value(action_default)
+                .help(action_help),
         )
         .arg(
             Arg::new("input")
@@ -154,31 +188,14 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     // From the start: a stop signal while the output is being checked ends the run before any
     // lookup, never half-way through a rewrite.
     let stops = Stops::listen();
+    // `--action` as given; without it, the provider's default (x-enrich.action.default).
+    let action = (m.value_source("action") == Some(clap::parser::ValueSource::CommandLine))
+        .then(|| m.get_one::<String>("action"))
+        .flatten();
     let provider = Provider::new(
         m.get_one::<String>("provider").map_or("", String::as_str),
-        m.get_one::<String>("action").map_or("INFO", String::as_str),
+        action.map(String::as_str),
     )?;
-    if provider.name == PROVIDERS[0] && !actions().iter().any(|a| a == provider.action()) {
-        return Err(Error::config(
-            "--action",
-            format!(
-                "{:?} is not one of: {}",
-                provider.action(),
-                actions().join(", ")
-            ),
-        ));
-    }
-    if m.value_source("action") == Some(clap::parser::ValueSource::CommandLine)
-        && provider.name != PROVIDERS[0]
-    {
-        return Err(Error::config(
-            "--action",
-            format!(
-                "applies to log360-threat-analytics only, not {}",
-                provider.name
-            ),
-        ));
-    }
     let concurrency = m.get_one::<u16>("concurrency").copied().unwrap_or(4) as usize;
     let input_path = m.get_one::<PathBuf>("input").cloned().unwrap_or_default();
     let output_path = m.get_one::<PathBuf>("out").cloned().unwrap_or_default();

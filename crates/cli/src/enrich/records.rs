@@ -6,91 +6,159 @@ use serde_json::{json, Value};
 use std::io::BufRead;
 use threatbind::indicator::detect;
 use threatbind::raw::RawClient;
+use threatbind::spec::model::Enrich;
 use threatbind::spec::{Api, Operation};
 use threatbind::Error;
 
-/// The threat sources an indicator can be looked up in.
-pub(crate) const PROVIDERS: [&str; 3] = [
-    "log360-threat-analytics",
-    "log360-virustotal",
-    "datadog-ioc",
-];
+/// The threat sources an indicator can be looked up in: every operation of the compiled APIs
+/// whose spec gives it `x-enrich` (specs/README.md), by `--provider` value.
+pub(crate) fn providers() -> Vec<(&'static Enrich, &'static Operation)> {
+    let mut all: Vec<_> = Api::ALL
+        .iter()
+        .flat_map(|api| api.operations())
+        .filter_map(|op| Some((op.enrich.as_ref()?, op)))
+        .collect();
+    all.sort_by(|(a, _), (b, _)| a.provider.cmp(&b.provider));
+    all
+}
 
-/// The `action` values of threat analytics, from its spec.
-pub(crate) fn actions() -> Vec<String> {
-    let Some(op) = Api::Log360Cloud.operation("searchThreatAnalytics") else {
+/// The `--provider` values, in order.
+pub(crate) fn provider_names() -> Vec<&'static str> {
+    providers()
+        .into_iter()
+        .map(|(enrich, _)| enrich.provider.as_str())
+        .collect()
+}
+
+/// The providers that take `--action`, by `--provider` value.
+pub(crate) fn with_action() -> Vec<&'static str> {
+    providers()
+        .into_iter()
+        .filter(|(enrich, _)| enrich.action.is_some())
+        .map(|(enrich, _)| enrich.provider.as_str())
+        .collect()
+}
+
+/// The `--action` values of `op`: the `enum` of the schema at its `x-enrich.action` path.
+pub(crate) fn actions(op: &Operation) -> Vec<String> {
+    let Some(action) = op.enrich.as_ref().and_then(|e| e.action.as_ref()) else {
         return Vec::new();
     };
-    let doc = op.api.document();
-    let body = op
-        .raw
-        .pointer("/requestBody/content/application~1json/schema")
-        .map(|s| threatbind::spec::resolve(doc, s));
-    let action = body
-        .and_then(|b| b.pointer("/properties/action"))
-        .map(|a| threatbind::spec::resolve(doc, a));
-    action
-        .and_then(|a| a.get("enum"))
-        .and_then(Value::as_array)
-        .map(|values| {
-            values
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
+    threatbind::spec::schema_at(op.api.document(), &op.raw, &action.path)
+        .and_then(|schema| schema.get("enum").cloned())
+        .and_then(|values| match values {
+            Value::Array(values) => Some(values),
+            _ => None,
         })
         .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The provider that `threatbind demo` enriches with (`x-enrich.demo`), and its API.
+pub(crate) fn demo() -> Option<(&'static str, Api)> {
+    providers()
+        .into_iter()
+        .find(|(enrich, _)| enrich.demo)
+        .map(|(enrich, op)| (enrich.provider.as_str(), op.api))
 }
 
 /// What one provider sends for an indicator.
 pub(crate) struct Provider {
     pub api: Api,
     pub op: &'static Operation,
-    pub name: &'static str,
-    action: String,
+    enrich: &'static Enrich,
+    /// The action sent (the enum's spelling), when the provider takes one.
+    action: Option<String>,
 }
 
 impl Provider {
-    pub fn new(name: &str, action: &str) -> Result<Self, Error> {
-        let (name, api, id) = match name.to_ascii_lowercase().as_str() {
-            "log360-threat-analytics" => (PROVIDERS[0], Api::Log360Cloud, "searchThreatAnalytics"),
-            "log360-virustotal" => (PROVIDERS[1], Api::Log360Cloud, "searchVirusTotal"),
-            _ => (PROVIDERS[2], Api::DatadogIoc, "getIndicatorOfCompromise"),
+    /// The provider `name` (any case), sending `action` (`--action`, when given; else the
+    /// spec's default) if it takes one.
+    pub fn new(name: &str, action: Option<&str>) -> Result<Self, Error> {
+        let (enrich, op) = providers()
+            .into_iter()
+            .find(|(enrich, _)| enrich.provider.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                Error::config(
+                    "--provider",
+                    format!("{name:?} is not one of: {}", provider_names().join(", ")),
+                )
+            })?;
+        let name = enrich.provider.as_str();
+        let action = match (&enrich.action, action) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(Error::config(
+                    "--action",
+                    format!("applies to {} only, not {name}", with_action().join(", ")),
+                ))
+            }
+            (Some(spec), given) => {
+                let allowed = actions(op);
+                let wanted = given.or(spec.default.as_deref()).map(str::trim);
+                let Some(wanted) = wanted else {
+                    return Err(Error::config(
+                        "--action",
+                        format!("{name} needs one of: {}", allowed.join(", ")),
+                    ));
+                };
+                let found = allowed.iter().find(|a| a.eq_ignore_ascii_case(wanted));
+                let Some(found) = found else {
+                    return Err(Error::config(
+                        "--action",
+                        format!(
+                            "{:?} is not one of: {}",
+                            wanted.to_ascii_uppercase(),
+                            allowed.join(", ")
+                        ),
+                    ));
+                };
+                Some(found.clone())
+            }
         };
-        let op = api
-            .operation(id)
-            .ok_or_else(|| Error::config("--provider", format!("{id} is not in the spec")))?;
         Ok(Provider {
-            api,
+            api: op.api,
             op,
-            name,
-            action: action.trim().to_ascii_uppercase(),
+            enrich,
+            action,
         })
     }
 
-    pub fn action(&self) -> &str {
-        &self.action
-    }
-
-    /// The request document for `indicator`, or why there is none.
+    /// The request document for `indicator`, or why there is none: the indicator, its detected
+    /// type and the action at the request paths `x-enrich` gives.
     fn document(&self, indicator: &str) -> Result<Value, String> {
         let kind = detect(indicator);
-        match self.name {
-            "log360-threat-analytics" => {
-                let kind = kind.ok_or("not an IP address, a domain or a URL")?;
-                Ok(json!({"body": {
-                    "indicator": indicator,
-                    "indicator_type": kind.as_str(),
-                    "action": self.action,
-                }}))
-            }
-            "log360-virustotal" => {
-                kind.ok_or("not an IP address, a domain or a URL")?;
-                Ok(json!({"body": {"indicator": indicator}}))
-            }
-            _ => Ok(json!({"query": {"indicator": indicator}})),
+        if self.enrich.detected && kind.is_none() {
+            return Err("not an IP address, a domain or a URL".to_owned());
         }
+        let mut document = json!({});
+        put(&mut document, &self.enrich.indicator, json!(indicator));
+        if let (Some(path), Some(kind)) = (&self.enrich.type_path, kind) {
+            put(&mut document, path, json!(kind.as_str()));
+        }
+        if let (Some(spec), Some(action)) = (&self.enrich.action, &self.action) {
+            put(&mut document, &spec.path, json!(action));
+        }
+        Ok(document)
     }
+}
+
+/// Writes `value` at the dotted `path` of `document`, making the objects on the way.
+fn put(document: &mut Value, path: &str, value: Value) {
+    let mut current = document;
+    for key in path.split('.') {
+        if !current.is_object() {
+            *current = json!({});
+        }
+        let Value::Object(map) = current else {
+            return;
+        };
+        current = map.entry(key).or_insert(Value::Null);
+    }
+    *current = value;
 }
 
 /// One input line: its text and where it was.
@@ -246,6 +314,64 @@ mod tests {
             detail: None,
             request: String::new(),
         }
+    }
+
+    #[test]
+    fn providers_are_unique_and_one_at_most_is_the_demos() {
+        let names = provider_names();
+        assert!(!names.is_empty());
+        let mut unique = names.clone();
+        unique.dedup();
+        assert_eq!(unique, names, "a --provider value twice");
+        let demos = providers().iter().filter(|(e, _)| e.demo).count();
+        assert!(demos <= 1, "{demos} providers are the demo's");
+        // Every action default is one of the values the flag takes.
+        for (enrich, op) in providers() {
+            if let Some(default) = enrich.action.as_ref().and_then(|a| a.default.as_ref()) {
+                assert!(
+                    actions(op).contains(default),
+                    "{}: {default}",
+                    enrich.provider
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_request_is_written_where_x_enrich_says() {
+        for (enrich, _) in providers() {
+            let provider = Provider::new(&enrich.provider.to_ascii_uppercase(), None).unwrap();
+            let document = provider.document("8.8.8.8").unwrap();
+            let at = |path: &str| threatbind::raw::lookup(&document, path).cloned();
+            assert_eq!(at(&enrich.indicator), Some(json!("8.8.8.8")));
+            if let Some(path) = &enrich.type_path {
+                assert_eq!(at(path), Some(json!("IP")));
+            }
+            if let Some(spec) = &enrich.action {
+                assert_eq!(
+                    at(&spec.path).as_ref(),
+                    spec.default.as_ref().map(|d| json!(d)).as_ref()
+                );
+                let lower = actions(provider.op)[0].to_ascii_lowercase();
+                let chosen = Provider::new(&enrich.provider, Some(&lower)).unwrap();
+                assert_eq!(
+                    chosen.action.as_deref(),
+                    Some(actions(provider.op)[0].as_str())
+                );
+                assert!(Provider::new(&enrich.provider, Some("NO_SUCH_ACTION")).is_err());
+            } else {
+                let refused = Provider::new(&enrich.provider, Some("ANY")).err().unwrap();
+                assert!(refused.to_string().contains("applies to"), "{refused}");
+            }
+            let not_detected = provider.document("not an indicator");
+            assert_eq!(
+                not_detected.is_err(),
+                enrich.detected,
+                "{}",
+                enrich.provider
+            );
+        }
+        assert!(Provider::new("no-such-provider", None).is_err());
     }
 
     #[test]

@@ -125,6 +125,14 @@ pub const RULES: &[(&str, &str)] = &[
         "an `x-pagination` path naming no parameter or response field",
     ),
     (
+        "x-enrich-unknown-path",
+        "an `x-enrich` path naming no parameter or body field, or an action without an enum",
+    ),
+    (
+        "x-mock-unknown-path",
+        "an `x-mock` request path naming no parameter or body field",
+    ),
+    (
         "x-assumed-malformed",
         "an `x-assumed` that is not a non-empty string",
     ),

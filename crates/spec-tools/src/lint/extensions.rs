@@ -115,15 +115,58 @@ fn is_kebab(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn env(value: &Value, at: &str, here: &str, sites: &Sites, report: &mut Report) {
-    match value.as_str() {
+/// The root's `x-env` roles.
+const ROOT_ENV: &[&str] = &["server", "url", "base-url", "ca-file"];
+
+/// A variable: `NAME`, or `{name: NAME, help: text}`.
+fn variable(value: &Value, here: &str, report: &mut Report) {
+    let name = match value {
+        Value::Object(map) => {
+            let known = map.keys().all(|k| k == "name" || k == "help");
+            let help = map.get("help").is_none_or(Value::is_string);
+            map.get("name")
+                .and_then(Value::as_str)
+                .filter(|_| known && help)
+        }
+        other => other.as_str(),
+    };
+    match name {
         Some(name) if is_env_name(name) => {}
         _ => report.add(
             here,
             "x-env-malformed",
-            format!("x-env must name an environment variable (A-Z, 0-9, _), not {value}"),
+            format!(
+                "x-env must name an environment variable (A-Z, 0-9, _), as NAME or {{name, help}}, not {value}"
+            ),
         ),
     }
+}
+
+fn env(value: &Value, at: &str, here: &str, sites: &Sites, report: &mut Report) {
+    if at.is_empty() {
+        match value.as_object() {
+            Some(roles) => {
+                for (role, v) in roles {
+                    if ROOT_ENV.contains(&role.as_str()) {
+                        variable(v, &child(here, role), report);
+                    } else {
+                        report.add(
+                            &child(here, role),
+                            "x-env-malformed",
+                            format!("the root's x-env has {}, not {role}", ROOT_ENV.join(", ")),
+                        );
+                    }
+                }
+            }
+            None => report.add(
+                here,
+                "x-env-malformed",
+                "the root's x-env maps server, url, base-url, ca-file to variables",
+            ),
+        }
+        return;
+    }
+    variable(value, here, report);
     let segments: Vec<&str> = at.split('/').collect();
     let scheme = segments.len() == 4 && at.starts_with("/components/securitySchemes/");
     let variable = segments.len() >= 4
@@ -133,7 +176,7 @@ fn env(value: &Value, at: &str, here: &str, sites: &Sites, report: &mut Report) 
         report.add(
             here,
             "x-env-malformed",
-            "x-env is read on security schemes, server variables and parameters only",
+            "x-env is read at the root, on security schemes, server variables and parameters only",
         );
     }
 }
@@ -238,43 +281,10 @@ fn string_list(
 
 fn root_cli(value: &Value, here: &str, report: &mut Report) {
     const RULE: &str = "x-cli-malformed";
-    let Some(map) = shape(
-        value,
-        here,
-        &["name", "env", "env-prefix"],
-        &[],
-        RULE,
-        report,
-    ) else {
+    let Some(map) = shape(value, here, &["name"], &[], RULE, report) else {
         return;
     };
     command_name(map, here, report);
-    string_in(
-        map,
-        "env-prefix",
-        here,
-        is_env_name,
-        "a variable prefix (A-Z, 0-9, _)",
-        RULE,
-        report,
-    );
-    if let Some(env) = map.get("env") {
-        let env_at = child(here, "env");
-        match env.as_object() {
-            None => report.add(&env_at, RULE, "env must map variable names to their help"),
-            Some(vars) => {
-                for (name, help) in vars {
-                    if !is_env_name(name) || !help.is_string() {
-                        report.add(
-                            &child(&env_at, name),
-                            RULE,
-                            format!("env entries are VARIABLE: help text ({name:?}: {help})"),
-                        );
-                    }
-                }
-            }
-        }
-    }
 }
 
 fn operation_cli(value: &Value, here: &str, report: &mut Report) {

@@ -50,6 +50,88 @@ pub(crate) fn check(document: &Value, report: &mut Report) {
         if let Some(paging) = op.get("x-pagination") {
             pagination(document, op, paging, &child(&at, "x-pagination"), report);
         }
+        if let Some(enrich) = op.get("x-enrich") {
+            enrich_paths(document, op, enrich, &child(&at, "x-enrich"), report);
+        }
+        if let Some(mock) = op.get("x-mock") {
+            mock_paths(document, op, mock, &child(&at, "x-mock"), report);
+        }
+    }
+}
+
+/// `x-enrich` (its shape is the model's, checked by the build): the request paths it writes
+/// lead to parameters or body fields, and the action's to an `enum` (the values of `--action`).
+fn enrich_paths(document: &Value, op: &Value, enrich: &Value, here: &str, report: &mut Report) {
+    const RULE: &str = "x-enrich-unknown-path";
+    for key in ["indicator", "type"] {
+        if let Some(path) = enrich.get(key).and_then(Value::as_str) {
+            if let Err(message) = request_field(document, op, path) {
+                report.add(&child(here, key), RULE, message);
+            }
+        }
+    }
+    let Some(path) = enrich.pointer("/action/path").and_then(Value::as_str) else {
+        return;
+    };
+    let at = child(&child(here, "action"), "path");
+    match request_field(document, op, path) {
+        Err(message) => report.add(&at, RULE, message),
+        Ok(schema) => {
+            let values: Vec<&str> = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .map(|e| e.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if values.is_empty() {
+                report.add(
+                    &at,
+                    RULE,
+                    format!("{path:?} has no enum of text values to take --action from"),
+                );
+            }
+            let default = enrich.pointer("/action/default").and_then(Value::as_str);
+            if let Some(default) = default.filter(|d| !values.is_empty() && !values.contains(d)) {
+                report.add(
+                    &child(&child(here, "action"), "default"),
+                    RULE,
+                    format!("{default:?} is not one of the values of {path:?}"),
+                );
+            }
+        }
+    }
+}
+
+/// `x-mock` (its shape is the model's): the request paths its cases read lead to parameters or
+/// body fields.
+fn mock_paths(document: &Value, op: &Value, mock: &Value, here: &str, report: &mut Report) {
+    const RULE: &str = "x-mock-unknown-path";
+    let echoes = mock.get("echo").and_then(Value::as_array);
+    for (i, echo) in echoes.into_iter().flatten().enumerate() {
+        let at = child(&child(here, "echo"), &i.to_string());
+        for key in ["from", "detected"] {
+            if let Some(path) = echo.get(key).and_then(Value::as_str) {
+                if let Err(message) = request_field(document, op, path) {
+                    report.add(&child(&at, key), RULE, message);
+                }
+            }
+        }
+        let when = echo.get("when").and_then(Value::as_object);
+        for path in when.into_iter().flat_map(|w| w.keys()) {
+            if let Err(message) = request_field(document, op, path) {
+                report.add(&child(&child(&at, "when"), path), RULE, message);
+            }
+        }
+    }
+    for (key, path_key) in [("sections", "detected"), ("not-found", "path")] {
+        if let Some(path) = mock
+            .get(key)
+            .and_then(|m| m.get(path_key))
+            .and_then(Value::as_str)
+        {
+            if let Err(message) = request_field(document, op, path) {
+                report.add(&child(&child(here, key), path_key), RULE, message);
+            }
+        }
     }
 }
 
