@@ -244,7 +244,7 @@ impl Api {{
     }}
 
     /// The generated decode check of this API's success answers.
-    pub(crate) fn decode_check(self) -> crate::raw::DecodeCheck {{
+    pub(crate) fn decode_check(self) -> crate::answer::DecodeCheck {{
         match self {{ {decoders} }}
     }}
 }}
@@ -261,12 +261,67 @@ fn write(path: &Path, code: &str) {
     fs::write(path, code).unwrap_or_else(|e| fail(&path.display().to_string(), &e.to_string()));
 }
 
+/// `value` without the string constraints (`minLength`, `maxLength`, `pattern`) of inline
+/// schemas, so that the generator makes plain `String`s instead of checked newtypes. A named
+/// string schema (`components/schemas/CtiDateTime`) keeps its type and its conversions; integer
+/// bounds stay (typify turns `minimum: 1` into a `NonZero` type, which callers already pass).
+fn unconstrained(mut value: serde_json::Value) -> serde_json::Value {
+    fn walk(value: &mut serde_json::Value, depth: usize, named: bool) {
+        if depth > 200 {
+            return;
+        }
+        match value {
+            serde_json::Value::Object(map) => {
+                let string = map.get("type").and_then(|t| t.as_str()) == Some("string");
+                if string && !named && !map.contains_key("enum") {
+                    for key in ["minLength", "maxLength", "pattern"] {
+                        map.remove(key);
+                    }
+                }
+                for (key, v) in map.iter_mut() {
+                    if key != "example" && key != "examples" {
+                        walk(v, depth + 1, false);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(|v| walk(v, depth + 1, false))
+            }
+            _ => {}
+        }
+    }
+    let named = value
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut());
+    for schema in named.into_iter().flat_map(|s| s.values_mut()) {
+        walk(schema, 0, true);
+    }
+    for key in ["paths", "components"] {
+        if let Some(part) = value.get_mut(key) {
+            if key == "components" {
+                // Parameters, request bodies, responses: inline.
+                for (name, v) in part.as_object_mut().into_iter().flatten() {
+                    if name != "schemas" {
+                        walk(v, 0, false);
+                    }
+                }
+            } else {
+                walk(part, 0, false);
+            }
+        }
+    }
+    value
+}
+
 /// Generates the module source for one spec, or says what is wrong with it.
 fn generate(path: &str, module: &str) -> Result<String, String> {
     let text = fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let raw: serde_json::Value =
         serde_yaml_ng::from_str(&text).map_err(|e| format!("not valid YAML: {e}"))?;
-    let spec: openapiv3::OpenAPI = serde_json::from_value(raw.clone())
+    // The generated types carry no value constraints: the send path checks every request
+    // against the spec (one validator, one error naming the field and the rule), where a typed
+    // newtype's conversion would refuse with a message of its own and no rule.
+    let spec: openapiv3::OpenAPI = serde_json::from_value(unconstrained(raw.clone()))
         .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
     if !spec.openapi.starts_with("3.0.") {
         return Err(format!("openapi must be 3.0.x, found {}", spec.openapi));
@@ -382,40 +437,14 @@ impl progenitor_client::ClientHooks<crate::transport::Hooks> for Client {
 "#;
 
 /// The type a `$ref`'d schema becomes: typify's Pascal case of its name (`APIErrorResponse`
-/// becomes `ApiErrorResponse`), when the name is a plain identifier.
+/// becomes `ApiErrorResponse`, the model's `names::pascal`), when the name is a plain identifier.
 fn ref_type(schema: Option<&serde_json::Value>) -> Option<String> {
     let name = schema
         .and_then(|s| s.get("$ref"))
         .and_then(|r| r.as_str())
         .and_then(|r| r.strip_prefix("#/components/schemas/"))
         .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric()))?;
-    let chars: Vec<char> = name.chars().collect();
-    let mut words: Vec<String> = vec![String::new()];
-    for (i, c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1);
-        let boundary = c.is_ascii_uppercase()
-            && (prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit())
-                || (prev.is_some_and(|p| p.is_ascii_uppercase())
-                    && next.is_some_and(|n| n.is_ascii_lowercase())));
-        if boundary {
-            words.push(String::new());
-        }
-        if let Some(word) = words.last_mut() {
-            word.push(*c);
-        }
-    }
-    Some(
-        words
-            .iter()
-            .map(|w| {
-                let mut cs = w.chars();
-                cs.next()
-                    .map(|f| f.to_ascii_uppercase().to_string() + &cs.as_str().to_ascii_lowercase())
-                    .unwrap_or_default()
-            })
-            .collect(),
-    )
+    Some(threatbind_model::names::pascal(name))
 }
 
 /// The `Prefill` trait of an API whose operations take parameters the client fills in from its
@@ -423,7 +452,7 @@ fn ref_type(schema: Option<&serde_json::Value>) -> Option<String> {
 /// per operation with those set, so a caller sets only what the call is about. `None` when no
 /// parameter has `x-env`.
 fn prefill_source(raw: &serde_json::Value) -> Option<String> {
-    use heck::{ToPascalCase, ToSnakeCase};
+    use threatbind_model::names::{pascal, snake};
     let resolve = |v: &serde_json::Value| -> serde_json::Value {
         match v.get("$ref").and_then(|r| r.as_str()) {
             Some(r) if r.starts_with('#') => raw.pointer(&r[1..]).cloned().unwrap_or_default(),
@@ -462,11 +491,7 @@ fn prefill_source(raw: &serde_json::Value) -> Option<String> {
                 else {
                     continue;
                 };
-                let _ = write!(
-                    fills,
-                    ".{}(self.configured({name:?}))",
-                    name.to_snake_case()
-                );
+                let _ = write!(fills, ".{}(self.configured({name:?}))", snake(name));
                 names.push(format!("`{name}`"));
             }
             any |= !names.is_empty();
@@ -485,8 +510,8 @@ fn prefill_source(raw: &serde_json::Value) -> Option<String> {
                 methods,
                 "#[doc = \"{summary} (`{id}`){filled}.\"]\n\
                  fn {snake}(&self) -> builder::{pascal}<'_> {{ self.client().{snake}(){fills} }}",
-                snake = id.to_snake_case(),
-                pascal = id.to_pascal_case(),
+                snake = snake(id),
+                pascal = pascal(id),
             );
         }
     }

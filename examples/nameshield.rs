@@ -14,13 +14,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let since = (chrono::Utc::now() - chrono::Duration::days(30))
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
-    let newest_first: types::ListThreatEventsSortItem = "date,desc".parse()?;
     let request = client
         .generated()
         .list_threat_events()
         .criticality(CriticalityFilter::High)
         .started_at(since.as_str())
-        .sort(vec![newest_first]);
+        .sort(vec!["date,desc".to_owned()]);
     let events = client.items::<types::ThreatEvent, _, _>(request.send());
     futures::pin_mut!(events);
     while let Some(event) = events.try_next().await? {

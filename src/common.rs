@@ -64,24 +64,6 @@ impl Default for Settings {
     }
 }
 
-/// Makes rustls' `ring` provider the process default unless one is installed already.
-///
-/// threatbind builds reqwest's rustls without a provider of its own (`ring` instead of the
-/// default `aws-lc-rs`, a third of the build). Every threatbind client calls this before it
-/// builds its HTTP client; a program that builds a bare `reqwest::Client` first, with no
-/// provider of its own, calls it once at start.
-///
-/// ```
-/// threatbind::install_crypto_provider();
-/// let _http = reqwest::Client::new(); // would panic without a provider
-/// ```
-pub fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race to another thread's install is fine: a provider is then in place.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
-
 impl Settings {
     /// The HTTP client of every request, token exchanges included: redirects are never followed
     /// (none of the bound APIs documents one, and following would carry the credentials and the
@@ -90,7 +72,7 @@ impl Settings {
     /// TLS is rustls with the `ring` provider, installed as the process default when no other
     /// provider is (a program that installs its own first keeps it).
     pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
-        install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)

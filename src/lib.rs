@@ -1,5 +1,6 @@
 //! threatbind: spec-first, typed clients for Log360 Cloud, Nameshield CTI and Datadog IoC Explorer.
 #![warn(missing_docs)]
+pub mod answer;
 #[cfg(feature = "log360-onprem-v1")]
 pub mod async_jobs;
 pub mod common;
@@ -13,14 +14,16 @@ pub mod raw;
 pub mod retry;
 pub mod secret;
 pub mod spec;
+mod tls;
 pub mod tokens;
 pub mod transport;
 
-pub use common::{install_crypto_provider, Settings};
+pub use common::Settings;
 pub use error::{Error, Result};
 pub use ratelimit::{QuotaStore, RateLimiter};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use tls::install_crypto_provider;
 pub use transport::call;
 
 // One module per spec whose feature is on: the hand-written folder `src/<module>/` where an

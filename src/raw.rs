@@ -2,6 +2,11 @@
 //! goes through the same hooks as the typed clients (validation, quota, credentials, retries,
 //! bounds) and keeps the answer's bytes exactly as the vendor sent them.
 
+pub use crate::answer::{lookup, RawAnswer};
+/// `startedAt` -> `started-at`: how the CLI names a command or a field (progenitor's case
+/// conversion, from the model).
+pub use crate::spec::model::names::kebab;
+
 use crate::error::{Error, Result};
 use crate::spec::{Api, Operation};
 use crate::transport::Hooks;
@@ -99,20 +104,6 @@ pub struct RawClient {
     pub(crate) fixed: Vec<(String, String)>,
 }
 
-/// An answer as received.
-#[derive(Debug)]
-pub struct RawAnswer {
-    /// HTTP status (2xx: errors are [`Error`]s).
-    pub status: u16,
-    /// Response headers.
-    pub headers: reqwest::header::HeaderMap,
-    /// The body, byte for byte.
-    pub body: Vec<u8>,
-    /// Set when the body breaks the operation's documented type ([`Error::Decode`], naming the
-    /// JSON path). The body is still the vendor's, unchanged.
-    pub decode_error: Option<Error>,
-}
-
 impl RawClient {
     /// The generic face of a generated client (its HTTP client, server and hooks), with the
     /// header parameters the typed client fills in itself.
@@ -178,7 +169,13 @@ impl RawClient {
             return futures::stream::once(once).left_stream().left_stream();
         };
         if paging.advance == Advance::Token {
-            return crate::tokens::pages(client, op, document, paging)
+            let max_pages = client.hooks.runtime.max_pages;
+            let send = move |document: Value| {
+                let client = client.clone();
+                Box::pin(async move { client.send(op, &document).await })
+                    as futures::future::BoxFuture<'static, Result<RawAnswer>>
+            };
+            return crate::tokens::pages(send, document, paging, max_pages)
                 .right_stream()
                 .left_stream();
         }
@@ -419,44 +416,6 @@ impl RawClient {
             .build()
             .map_err(|e| Error::config("request", crate::secret::redact(&e.to_string())))
     }
-}
-
-/// Decodes an operation's success answer into its generated type (`None`: no named type).
-pub(crate) type DecodeCheck = fn(&str, &[u8]) -> Option<std::result::Result<(), String>>;
-
-/// The value at a dotted `path` (the whole value for an empty path).
-///
-/// ```
-/// let v = serde_json::json!({"meta": {"has_more": true}});
-/// assert_eq!(threatbind::raw::lookup(&v, "meta.has_more"), Some(&serde_json::json!(true)));
-/// ```
-pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    if path.is_empty() {
-        return Some(value);
-    }
-    path.split('.').try_fold(value, |v, k| v.get(k))
-}
-
-/// `startedAt` -> `started-at`, `entity_name` -> `entity-name`: how the CLI names a field.
-pub fn kebab(name: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c == '_' || c == ' ' || c == '.' {
-            out.push('-');
-            prev_lower = false;
-        } else if c.is_ascii_uppercase() {
-            if prev_lower {
-                out.push('-');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = false;
-        } else {
-            out.push(c);
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        }
-    }
-    out
 }
 
 /// The items of an answer at `path` (the answer itself for an empty path), each as the vendor

@@ -4,10 +4,9 @@
 //! comes back. A token the server forgets after `expires-seconds` unused is checked before each
 //! request: a consumer that stalled gets [`Error::Pagination`] saying so, not a silent stop.
 
+use crate::answer::{lookup, RawAnswer};
 use crate::error::{Error, Result};
-use crate::raw::{lookup, RawAnswer, RawClient};
 use crate::spec::model::Pagination;
-use crate::spec::Operation;
 use futures::Stream;
 use serde_json::Value;
 use std::time::Duration;
@@ -107,17 +106,19 @@ struct State {
     seen: std::collections::HashSet<String>,
 }
 
-/// Every page of a token walk of `op` from `document` (see the module's description), bounded
-/// by the client's `max_pages`.
-pub(crate) fn pages(
-    client: RawClient,
-    op: &'static Operation,
+/// Every page of a token walk from `document` (see the module's description), each page's
+/// request sent by `send`, bounded by `max_pages`.
+pub(crate) fn pages<S>(
+    send: S,
     document: Value,
     paging: &Pagination,
-) -> impl Stream<Item = Result<RawAnswer>> + 'static {
+    max_pages: u64,
+) -> impl Stream<Item = Result<RawAnswer>> + 'static
+where
+    S: Fn(Value) -> futures::future::BoxFuture<'static, Result<RawAnswer>> + Clone + 'static,
+{
     let layout = std::sync::Arc::new(Layout::of(paging));
-    let flag = format!("--{}", crate::raw::kebab(&layout.cursor.1));
-    let max_pages = client.hooks.runtime.max_pages;
+    let flag = format!("--{}", crate::spec::model::names::kebab(&layout.cursor.1));
     let start = State {
         document,
         token: None,
@@ -126,7 +127,7 @@ pub(crate) fn pages(
         seen: Default::default(),
     };
     futures::stream::unfold(start, move |mut state| {
-        let (client, layout, flag) = (client.clone(), layout.clone(), flag.clone());
+        let (send, layout, flag) = (send.clone(), layout.clone(), flag.clone());
         async move {
             if state.done {
                 return None;
@@ -162,7 +163,7 @@ pub(crate) fn pages(
                     return Some((Err(stop(&mut state, reason)), state));
                 }
             }
-            let answer = match client.send(op, &state.document).await {
+            let answer = match send(state.document.clone()).await {
                 Ok(answer) => answer,
                 Err(e) => return Some((Err(stop(&mut state, e)), state)),
             };

@@ -162,7 +162,21 @@ async fn scoped<T, F: GeneratedRequest<T>>(attempt: Attempt, request: F) -> (F::
 
 /// A value the generated builder could not convert (a typed newtype's length or format).
 fn not_built(message: &str) -> Error {
-    Error::Validation(vec![Violation::new("", "type", redact(message))])
+    // The generated builders' own words: "NAME was not initialized" (a required value not
+    // given), "conversion to `T` for NAME failed", "error converting supplied value for NAME:
+    // ...". The field and the rule are named as the validator names them.
+    let (field, rule) = if let Some(name) = message.strip_suffix(" was not initialized") {
+        (name, "required")
+    } else if let Some((_, rest)) = message.split_once(" for ") {
+        (rest.split([' ', ':']).next().unwrap_or(""), "type")
+    } else {
+        ("", "type")
+    };
+    let why = match rule {
+        "required" => format!("{field} is required and was not given"),
+        _ => redact(message),
+    };
+    Error::Validation(vec![Violation::new(field, rule, why)])
 }
 
 /// Sends a request built with a generated client's builder (its `send()` future) and gives its
@@ -223,14 +237,9 @@ pub async fn call<T, F: GeneratedRequest<T>>(request: F) -> Result<T> {
                 log.request
             ))))
         }
-        // A value the generated builder could not convert (a typed newtype's length or format).
-        Err(progenitor_client::Error::InvalidRequest(message)) => {
-            Err(Error::Validation(vec![Violation::new(
-                "",
-                "type",
-                redact(&message),
-            )]))
-        }
+        // A value the generated builder could not take: a required one not given, or one of
+        // the wrong type.
+        Err(progenitor_client::Error::InvalidRequest(message)) => Err(not_built(&message)),
         Err(progenitor_client::Error::CommunicationError(e))
         | Err(progenitor_client::Error::ResponseBodyError(e))
         | Err(progenitor_client::Error::InvalidUpgrade(e)) => Err(Error::Transport(describe(&e))),
@@ -547,7 +556,7 @@ impl Runtime {
     }
 }
 
-/// Sends a built request through the hooks (the generic path of [`crate::raw::RawClient`]) and
+/// Sends a built request through the hooks (the generic path of the raw client) and
 /// returns the answer's bytes; an error status is a typed error, and a success whose body breaks
 /// the documented type carries [`Error::Decode`] beside the untouched body.
 pub(crate) async fn send_raw(
@@ -555,8 +564,8 @@ pub(crate) async fn send_raw(
     http: &reqwest::Client,
     mut request: reqwest::Request,
     op: &Operation,
-    decode: crate::raw::DecodeCheck,
-) -> Result<crate::raw::RawAnswer> {
+    decode: crate::answer::DecodeCheck,
+) -> Result<crate::answer::RawAnswer> {
     let (outcome, log) = ATTEMPT
         .scope(RefCell::new(Attempt::default()), async {
             let outcome = match pre(hooks, &mut request, &op.id).await {
@@ -597,7 +606,7 @@ pub(crate) async fn send_raw(
         )))),
         _ => None,
     };
-    Ok(crate::raw::RawAnswer {
+    Ok(crate::answer::RawAnswer {
         status,
         headers,
         body,

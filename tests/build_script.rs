@@ -100,8 +100,9 @@ fn editing_a_spec_regenerates_the_code_and_nothing_else_does() {
     let (ok, stderr) = cargo_check(&copy, "log360-cloud");
     assert!(ok, "{stderr}");
     let before = std::fs::read_to_string(&generated).unwrap();
-    assert!(before.contains("2048") && !before.contains("1024"));
-    let count = |text: &str| text.matches("2048").count();
+    let (old, new) = ("L3C Threat Analytics", "L3C Threat Intelligence");
+    assert!(before.contains(old) && !before.contains(new));
+    let count = |text: &str| text.matches(old).count();
 
     // An edit elsewhere in the crate does not rerun the generator.
     std::fs::remove_file(&generated).unwrap();
@@ -113,17 +114,21 @@ fn editing_a_spec_regenerates_the_code_and_nothing_else_does() {
         "build.rs reran although no spec changed"
     );
 
-    // Halving the indicator's maxLength in the spec changes the generated validation.
+    // Renaming the product in an operation's summary changes the generated documentation.
     edit(&copy.join("specs/log360-cloud.yaml"), |t| {
-        t.replacen("maxLength: 2048", "maxLength: 1024", 1)
+        t.replacen(
+            "summary: Fetch threat analysis data from L3C Threat Analytics",
+            "summary: Fetch threat analysis data from L3C Threat Intelligence",
+            1,
+        )
     });
     let (ok, stderr) = cargo_check(&copy, "log360-cloud");
     assert!(ok, "{stderr}");
     // The generated code follows the spec (whatever words the generator uses for it).
     let after = std::fs::read_to_string(&generated).unwrap();
     assert!(
-        after.contains("1024") && count(&after) < count(&before),
-        "the new maxLength is not in the generated code"
+        after.contains(new) && count(&after) < count(&before),
+        "the new summary is not in the generated code"
     );
 }
 

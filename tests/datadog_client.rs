@@ -220,3 +220,48 @@ async fn null_source_lists_and_triage_fields_decode() {
     );
     assert_eq!(ioc.triage_history.len(), 1);
 }
+
+/// The typed builders, `client.generated()`, the CLI and `RawClient` refuse a bad value with
+/// the same error: `Error::Validation` naming the field and the rule, nothing sent.
+#[tokio::test]
+async fn the_typed_path_refuses_a_bad_value_as_the_validator_does() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let rules = |e: Error| match e {
+        Error::Validation(v) => v
+            .iter()
+            .map(|v| (v.path.clone(), v.rule.clone()))
+            .collect::<Vec<_>>(),
+        other => panic!("not a validation error: {other}"),
+    };
+    // The typed method and the generated builder: the spec's minLength, at the field.
+    let typed = rules(c.indicator("").await.unwrap_err());
+    assert_eq!(
+        typed,
+        vec![("query.indicator".to_owned(), "minLength".to_owned())]
+    );
+    let generated = c.generated().get_indicator_of_compromise().indicator("");
+    let generated = rules(threatbind::call(generated.send()).await.unwrap_err());
+    assert_eq!(generated, typed);
+    // RawClient, the CLI's path: the same.
+    let op = threatbind::spec::Api::DatadogIoc.operation(OP).unwrap();
+    let raw = rules(
+        c.raw()
+            .send(op, &json!({"query": {"indicator": ""}}))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(raw, typed);
+    // A required value not given to the builder: the field and `required`.
+    let missing = c.generated().get_indicator_of_compromise();
+    let missing = rules(threatbind::call(missing.send()).await.unwrap_err());
+    assert_eq!(
+        missing,
+        vec![("indicator".to_owned(), "required".to_owned())]
+    );
+}

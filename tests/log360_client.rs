@@ -1036,9 +1036,14 @@ async fn the_account_id_is_found_without_one() {
     assert_eq!(c.account_id(), None);
     let answer = call(c.get_account().send()).await.unwrap();
     assert_eq!(answer.0["data"]["account_id"], "18XXXXX4");
-    // A call that needs the account id is refused before sending.
+    // A call that needs the account id is refused before sending, naming the variable that
+    // is missing (as the CLI and RawClient do), not a conversion of an empty value.
     let err = call(c.list_detection_rules().send()).await.unwrap_err();
-    assert!(matches!(err, Error::Validation(_)), "{err}");
+    assert!(
+        matches!(&err, Error::Config { .. })
+            && err.to_string().contains("LOG360_ACCOUNT_ID: not set"),
+        "{err}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 

@@ -16,8 +16,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "6f1c3c1e-1111-4000-8000-000000000042";
 
-fn sort(keys: &[&str]) -> Vec<types::ListThreatEventsSortItem> {
-    keys.iter().map(|k| k.parse().unwrap()).collect()
+fn sort(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| k.to_string()).collect()
 }
 
 async fn events(c: &NameshieldClient) -> threatbind::Result<types::ThreatEventPage> {

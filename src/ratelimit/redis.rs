@@ -479,7 +479,7 @@ fn describe(error: &redis::RedisError) -> String {
 /// Connects (TLS and login included) and checks the server answers `PING`, within [`TIMEOUT`].
 pub(super) async fn connect(url: &RedisUrl) -> Result<MultiplexedConnection> {
     // rustls's `ClientConfig::builder()`, which redis calls, needs a process-wide provider.
-    crate::common::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     let client = url.client().map_err(|why| unusable(url, why))?;
     let config = redis::AsyncConnectionConfig::new()
         .set_connection_timeout(Some(TIMEOUT))

@@ -17,6 +17,7 @@ mod progress;
 mod run;
 mod signals;
 mod spec_diff;
+mod spec_format;
 mod spec_lint;
 mod spec_tools;
 

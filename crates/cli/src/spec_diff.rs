@@ -41,7 +41,7 @@ pub(crate) fn command() -> Command {
                 .value_parser(clap::builder::OsStringValueParser::new())
                 .help("The new spec (YAML or JSON file; - for stdin)"),
         )
-        .arg(crate::spec_tools::format_arg(
+        .arg(crate::spec_format::format_arg(
             "text: a report grouped by operation with a summary line; json: one JSON object per change and line (kind, location, pointer, breaking, detail)",
         ))
 }

@@ -36,7 +36,7 @@ pub(crate) fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("List every x-assumed statement (FILE:LINE: JSON-POINTER: WHY) instead of linting"),
         )
-        .arg(crate::spec_tools::format_arg(
+        .arg(crate::spec_format::format_arg(
             "text (one line per finding) or json (one JSON object per line)",
         ))
 }

@@ -1,6 +1,6 @@
 //! `threatbind spec ...`: tools for the people who edit the specs when a vendor's docs change.
 
-use clap::{Arg, ArgMatches, Command};
+use clap::{ArgMatches, Command};
 use std::process::ExitCode;
 
 /// The `spec` command and its subcommands.
@@ -20,14 +20,4 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
         Some(("diff", m)) => crate::spec_diff::run(m),
         _ => ExitCode::from(2),
     }
-}
-
-/// The `--format text|json` flag of the spec tools; `help` says what each format prints.
-pub(crate) fn format_arg(help: &'static str) -> Arg {
-    Arg::new("format")
-        .long("format")
-        .value_name("FORMAT")
-        .value_parser(["text", "json"])
-        .default_value("text")
-        .help(help)
 }

@@ -680,13 +680,14 @@ async fn token_cursors_walk_the_data_set_and_foreign_ones_are_refused() {
         })
         .unwrap();
     // The generic client of the API, its credentials from the spec's variables.
-    let spec = op.api.document();
-    let variables: Vec<String> = spec["components"]["securitySchemes"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter_map(|s| s["x-env"].as_str().map(str::to_owned))
+    let variables: Vec<String> = op
+        .api
+        .env()
+        .credentials
+        .iter()
+        .map(|c| c.variable.name.clone())
         .collect();
+    assert!(!variables.is_empty());
     let get = move |name: &str| {
         variables
             .contains(&name.to_owned())

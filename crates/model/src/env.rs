@@ -8,11 +8,25 @@ use serde::Deserialize;
 
 /// A variable as a spec writes it: `NAME`, or `{name: NAME, help: "..."}` where the description
 /// of the place does not make a good one-line help.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Written {
     Name(String),
     Full(Full),
+}
+
+impl<'de> Deserialize<'de> for Written {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(name) => Ok(Written::Name(name)),
+            object @ serde_json::Value::Object(_) => Full::deserialize(object)
+                .map(Written::Full)
+                .map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "a variable is NAME or {{name: NAME, help: text}}, not {other}"
+            ))),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]

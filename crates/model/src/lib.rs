@@ -20,6 +20,7 @@ mod behaviour;
 mod env;
 mod extensions;
 mod locate;
+pub mod names;
 
 pub use behaviour::{
     Echo, Enrich, EnrichAction, MockAnswer, NotFound, Sections, SectionsByIndicatorType,
@@ -449,9 +450,13 @@ impl Reader {
                             if at.is_empty()
                                 || at.starts_with("/components/securitySchemes/")
                                 || at.starts_with("/servers/0/variables/") => {}
-                        "x-env" | "x-oauth-env" | "x-token-prefix" => self.problems.push((
+                        "x-env" => self.problems.push((
                             here.clone(),
-                            format!("{key} is read on the root, security schemes, parameters and the first server's variables only"),
+                            "x-env is read on the root, security schemes, parameters and the first server's variables only".to_owned(),
+                        )),
+                        "x-oauth-env" | "x-token-prefix" => self.problems.push((
+                            here.clone(),
+                            format!("{key} is read on oauth2 security schemes only"),
                         )),
                         "x-datetime-format" | "x-region" | "x-accounts-server"
                         | "x-environment" | "x-assumed" => {
@@ -585,6 +590,35 @@ paths:
     }
 
     #[test]
+    fn a_misspelt_variable_role_or_one_out_of_place_is_named() {
+        let bad = SPEC
+            .replace("{url: THINGS_URL,", "{urls: THINGS_URL,")
+            .replace(
+                "          x-cli: {flag: thing}",
+                "          x-cli: {flag: thing}\n          x-env: {name: THING}",
+            )
+            .replace(
+                "      x-cli: {name: list, table: [id]}",
+                "      x-cli: {name: list, table: [id]}\n      x-oauth-env: {}",
+            );
+        let problems = read("specs/t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("specs/t.yaml:4: /x-env: unknown field `urls`"),
+            "{problems}"
+        );
+        // `NAME` or `{name, help}`: `{name}` alone is neither.
+        assert!(
+            problems.contains("/parameters/0/x-env: missing field `help`"),
+            "{problems}"
+        );
+        assert!(
+            problems
+                .contains("/get/x-oauth-env: x-oauth-env is read on oauth2 security schemes only"),
+            "{problems}"
+        );
+    }
+
+    #[test]
     fn every_malformed_extension_is_named_with_its_line() {
         let bad = SPEC
             .replace("per: token}\nx-cli", "per: tokens}\nx-cli")
@@ -599,16 +633,16 @@ paths:
             "{problems}"
         );
         assert!(
-            lines[1].starts_with("specs/t.yaml:8: /paths/~1things/get/x-cli: invalid type"),
+            lines[1].starts_with("specs/t.yaml:9: /paths/~1things/get/x-cli: invalid type"),
             "{problems}"
         );
         assert!(
             lines[2].starts_with(
-                "specs/t.yaml:12: /paths/~1things~1{id}/get/x-rate-limit: needs requests"
+                "specs/t.yaml:13: /paths/~1things~1{id}/get/x-rate-limit: needs requests"
             ),
             "{problems}"
         );
-        assert!(lines[3].starts_with("specs/t.yaml:16: /paths/~1things~1{id}/get/parameters/0/x-cli: unknown field `sep`"), "{problems}");
+        assert!(lines[3].starts_with("specs/t.yaml:17: /paths/~1things~1{id}/get/parameters/0/x-cli: unknown field `sep`"), "{problems}");
     }
 
     #[test]

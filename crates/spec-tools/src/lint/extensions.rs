@@ -6,6 +6,7 @@ use super::project::operations;
 use super::structure::{type_name, Sites};
 use super::{child, refs, Report, MAX_DEPTH};
 use serde_json::{Map, Value};
+use threatbind_model::names::kebab;
 
 /// The extensions checked here, wherever they appear.
 const WATCHED: &[&str] = &["x-assumed", "x-env", "x-cli", "x-unstable", "x-handwritten"];
@@ -421,22 +422,6 @@ fn command_names(document: &Value, report: &mut Report) {
         }
         seen.push(name);
     }
-}
-
-/// `listThreatEvents` -> `list-threat-events`.
-fn kebab(id: &str) -> String {
-    let mut out = String::new();
-    for c in id.chars() {
-        if c.is_ascii_uppercase() && !out.is_empty() {
-            out.push('-');
-        }
-        out.push(if c == '_' {
-            '-'
-        } else {
-            c.to_ascii_lowercase()
-        });
-    }
-    out
 }
 
 fn rate_limits(document: &Value, report: &mut Report) {
