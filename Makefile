@@ -64,6 +64,8 @@ bench:
 	$(CARGO) bench -p threatbind-mock --bench mock
 	$(CARGO) bench -p threatbind-cli --bench enrich
 	$(CARGO) bench -p threatbind --bench validate
+	$(CARGO) build --release --bin threatbind
+	bash benches/startup.sh
 	$(MAKE) bench-build
 	@cat target/bench-report.md
 

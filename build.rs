@@ -125,13 +125,20 @@ fn registry_source(apis: &[(String, String)]) -> String {
         String::new(),
     );
     let mut roundtrips = String::new();
+    let mut jsons = String::new();
     let mut request_decoders = String::new();
     let mut error_decoders = String::new();
     for (stem, module) in apis {
         let v = variant(stem);
-        let title = fs::read_to_string(format!("specs/{stem}.yaml"))
+        let document = fs::read_to_string(format!("specs/{stem}.yaml"))
             .ok()
-            .and_then(|t| serde_yaml_ng::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|t| serde_yaml_ng::from_str::<serde_json::Value>(&t).ok());
+        // The spec as JSON, which the library parses at run time: a tenth of YAML's cost, paid
+        // by every CLI start.
+        let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+        let json = document.as_ref().map(|d| d.to_string()).unwrap_or_default();
+        write(&Path::new(&out_dir).join(format!("{stem}.json")), &json);
+        let title = document
             .and_then(|d| {
                 d.pointer("/info/title")
                     .and_then(|t| t.as_str())
@@ -144,6 +151,10 @@ fn registry_source(apis: &[(String, String)]) -> String {
         let _ = writeln!(
             sources,
             "Api::{v} => include_str!(\"{manifest}/specs/{stem}.yaml\"),"
+        );
+        let _ = writeln!(
+            jsons,
+            "Api::{v} => include_str!(concat!(env!(\"OUT_DIR\"), \"/{stem}.json\")),"
         );
         let _ = writeln!(
             decoders,
@@ -192,6 +203,11 @@ impl Api {{
     /// The spec as written (YAML).
     pub fn source(self) -> &'static str {{
         match self {{ {sources} }}
+    }}
+
+    /// The spec as JSON, converted at build time (what the library parses at run time).
+    pub(crate) fn json(self) -> &'static str {{
+        match self {{ {jsons} }}
     }}
 
     /// Decodes a success answer of `operation_id` into its generated type, re-encodes it and

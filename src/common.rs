@@ -71,13 +71,23 @@ impl Settings {
     ///
     /// TLS is rustls with the `ring` provider, installed as the process default when no other
     /// provider is (a program that installs its own first keeps it).
-    pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
+    ///
+    /// A client for a plain `http://` server (loopback, or allowed by `allow_http`) never
+    /// speaks TLS: it does not read the system's certificate store, which is most of a CLI
+    /// call's start-up against a local server.
+    pub(crate) fn http_client(&self, url: &str) -> Result<reqwest::Client> {
         crate::tls::install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.timeout)
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("threatbind/", env!("CARGO_PKG_VERSION")));
+        let plain = url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        if plain && self.ca_file.is_none() {
+            builder = builder.tls_certs_only(Vec::new());
+        }
         if let Some(file) = &self.ca_file {
             let shown = file.display().to_string();
             let pem = std::fs::read(file)
@@ -171,7 +181,7 @@ pub(crate) fn connect(
 ) -> Result<Connection> {
     let base_url = check_url("base_url", base_url)?;
     check_transport("base_url", &base_url, settings.allow_http)?;
-    let http = settings.http_client()?;
+    let http = settings.http_client(&base_url)?;
     let host = reqwest::Url::parse(&base_url)
         .ok()
         .and_then(|u| {

@@ -204,7 +204,7 @@ impl Log360Builder {
         }
         // Token refreshes use their own plain client: they are not API calls and do not wait on
         // the account's quota.
-        let token_http = self.settings.http_client()?;
+        let token_http = self.settings.http_client(&self.accounts_url)?;
         let exchanges = match (&auth, super::auth::exchange_limit(API)) {
             (
                 Log360Auth::RefreshToken {

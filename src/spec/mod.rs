@@ -334,7 +334,7 @@ pub(crate) fn generated_key(name: &str) -> String {
 impl Parsed {
     fn new(api: Api) -> Result<Self, String> {
         let document: Value =
-            serde_yaml_ng::from_str(api.source()).map_err(|e| format!("not valid YAML: {e}"))?;
+            serde_json::from_str(api.json()).map_err(|e| format!("not valid JSON: {e}"))?;
         // The build read the same model (build.rs): it does not fail here.
         let mut model = model::read_document(api.file_name(), api.source(), &document)
             .map_err(|e| e.to_string())?;

@@ -458,7 +458,7 @@ fn cli() -> Command {
         .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
         .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise), jsonl (one item per line), table"))
         .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
-        .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like <PREFIX>_CA_FILE)"))
+        .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like the CA-file variable an API's --help lists)"))
         .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
         .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
         .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr (-vv for more)"));
