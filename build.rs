@@ -8,6 +8,8 @@
 
 use std::{env, fmt::Write as _, fs, path::Path, process};
 
+#[path = "build/calls.rs"]
+mod calls;
 #[path = "build/surface.rs"]
 mod surface;
 
@@ -101,13 +103,23 @@ fn modules_source(apis: &[(String, String)]) -> String {
         if handwritten {
             let _ = writeln!(out, "#[path = {folder:?}]\npub mod {module};");
         } else {
+            let v = variant(stem);
             let _ = writeln!(
                 out,
-                "/// `specs/{stem}.yaml`: the generated client; connect with `threatbind::generic`.\n\
+                "/// `specs/{stem}.yaml`: the generated client, its credentials and server from the\n\
+                 /// variables the spec names (`threatbind::generic`).\n\
                  pub mod {module} {{\n\
                  /// The client progenitor generates from the spec.\n\
                  #[allow(missing_docs, clippy::all, unused_imports)]\n\
-                 pub mod generated {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n}}"
+                 pub mod generated {{ include!(concat!(env!(\"OUT_DIR\"), \"/{module}.rs\")); }}\n\
+                 /// The client, from the environment (the variables `threatbind::spec::Api::{v}.env()` names).\n\
+                 pub fn from_env() -> crate::Result<generated::Client> {{\n\
+                 crate::generic::check_env_utf8(crate::spec::Api::{v})?;\n\
+                 from_vars(|name| std::env::var(name).ok(), &crate::Settings::default())\n}}\n\
+                 /// The client, from the variables `get` reads, with `settings`.\n\
+                 pub fn from_vars(get: impl Fn(&str) -> Option<String>, settings: &crate::Settings) -> crate::Result<generated::Client> {{\n\
+                 let c = crate::generic::connection(crate::spec::Api::{v}, &get, settings, &[], None)?;\n\
+                 Ok(generated::Client::new_with_client(&c.base_url, c.http, c.hooks))\n}}\n}}"
             );
         }
     }
@@ -393,6 +405,24 @@ fn generate(path: &str, module: &str) -> Result<String, String> {
     let ast: syn::File =
         syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let mut code = prettyplease::unparse(&ast);
+    // `call()` and `items()` on every request builder, inside progenitor's `builder` module
+    // (they read the builder's client), and the date-time conversions.
+    let (calls, dates) = calls::source(&ast, &raw, &model);
+    let calls_ast: syn::File =
+        syn::parse_str(&calls).map_err(|e| format!("call code does not parse: {e}"))?;
+    let marker = "\npub mod builder {\n";
+    if !code.contains(marker) {
+        return Err("progenitor's output has no top-level builder module".to_owned());
+    }
+    code = code.replacen(
+        marker,
+        &format!("{marker}{}\n", prettyplease::unparse(&calls_ast)),
+        1,
+    );
+    let dates_ast: syn::File =
+        syn::parse_str(&dates).map_err(|e| format!("date code does not parse: {e}"))?;
+    code.push('\n');
+    code.push_str(&prettyplease::unparse(&dates_ast));
     let open_ast: syn::File = syn::parse_str(&format!(
         "/// Response enums that keep values this version does not know (`Other`).\n\
          pub mod open_enums {{ {open_enums} }}"

@@ -1,37 +1,18 @@
-//! Stream every HIGH threat event of the last month, newest first.
-//!
-//! ```sh
-//! NAMESHIELD_TOKEN=... NAMESHIELD_ENV=prod cargo run --example nameshield
-//! ```
-
+//! The last 30 days' high-criticality threat events, every page.
+//! `NAMESHIELD_TOKEN=... cargo run --example nameshield`
 use futures::TryStreamExt;
-use threatbind::nameshield_cti::generated::types::{self, CriticalityFilter};
-use threatbind::nameshield_cti::NameshieldClient;
+use threatbind::nameshield_cti::{generated::types::CriticalityFilter, NameshieldClient};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> threatbind::Result<()> {
     let client = NameshieldClient::from_env()?.build()?;
-    let since = (chrono::Utc::now() - chrono::Duration::days(30))
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    let request = client
-        .generated()
+    let since = chrono::Utc::now() - chrono::Duration::days(30);
+    let high = client
         .list_threat_events()
-        .criticality(CriticalityFilter::High)
-        .started_at(since.as_str())
-        .sort(vec!["date,desc".to_owned()]);
-    let events = client.items::<types::ThreatEvent, _, _>(request.send());
-    futures::pin_mut!(events);
+        .criticality(CriticalityFilter::High);
+    let mut events = high.started_at(since).items();
     while let Some(event) = events.try_next().await? {
-        println!(
-            "{} {} {:?}",
-            event.id,
-            event.domain.unwrap_or_default(),
-            event
-                .criticality
-                .and_then(|c| c.level)
-                .map(|l| l.to_string())
-        );
+        println!("{} {:?} {:?}", event.id, event.domain, event.criticality);
     }
     Ok(())
 }

@@ -140,3 +140,12 @@ impl DatadogClient {
         crate::call(self.inner.get_indicator_of_compromise().indicator(indicator).send()).await
     }
 }
+
+/// Every operation of the generated client, on the client itself:
+/// `client.get_threat_event().id(..).call().await`.
+impl std::ops::Deref for DatadogClient {
+    type Target = generated::Client;
+    fn deref(&self) -> &generated::Client {
+        &self.inner
+    }
+}

@@ -111,3 +111,12 @@ impl NameshieldClient {
 
     crate::raw::client_accessors!("threatbind::nameshield_cti::NameshieldClient", |_c| Vec::new());
 }
+
+/// Every operation of the generated client, on the client itself:
+/// `client.get_threat_event().id(..).call().await`.
+impl std::ops::Deref for NameshieldClient {
+    type Target = generated::Client;
+    fn deref(&self) -> &generated::Client {
+        &self.inner
+    }
+}
