@@ -34,7 +34,7 @@ fn crate_copy(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy = root.join("target/spec-failure").join(name);
     let _ = std::fs::remove_dir_all(&copy);
-    for dir in ["src", "specs", "benches", "build", "crates"] {
+    for dir in ["src", "specs", "benches", "crates"] {
         copy_dir(&root.join(dir), &copy.join(dir));
     }
     for file in ["Cargo.toml", "Cargo.lock", "build.rs", "README.md"] {
