@@ -1,5 +1,5 @@
 //! No hand-written crate restates a name a spec declares: an operationId, an environment
-//! variable, a header. Those come from the model (`threatbind::spec`), so a docs change is a
+//! variable, a header, a token word, a server's name or a server variable's value. Those come from the model (`threatbind::spec`), so a docs change is a
 //! spec edit and nothing else. Tests may name them (they pin what the specs say); the code the
 //! library, the CLI, the mock and the spec tools run may not.
 
@@ -35,8 +35,31 @@ fn declared() -> BTreeMap<String, String> {
             names.insert(v.name.clone(), format!("a variable of {api}"));
         }
         for c in &env.credentials {
-            if let Carrier::Header { name } = &c.carrier {
-                names.insert(name.to_ascii_lowercase(), format!("a header of {api}"));
+            match &c.carrier {
+                Carrier::Header { name } => {
+                    names.insert(name.to_ascii_lowercase(), format!("a header of {api}"));
+                }
+                Carrier::Authorization { prefix } if prefix != "Bearer" => {
+                    names.insert(prefix.clone(), format!("the token word of {api}"));
+                }
+                _ => {}
+            }
+        }
+        // Servers: their names (regions, environments), their variables' defaults and values.
+        for server in api.servers() {
+            // `in` (India) is also OpenAPI's own key of a parameter's place, which the code
+            // reads as such.
+            if let Some(name) = server.name().filter(|n| *n != "in") {
+                names.insert(name.to_owned(), format!("a server of {api}"));
+            }
+            for (default, allowed) in server.variables.values() {
+                // `localhost` (the on-prem default host) is also the loopback name the
+                // transport checks, a fact of its own.
+                for value in std::iter::once(default).chain(allowed) {
+                    if value != "localhost" {
+                        names.insert(value.clone(), format!("a server value of {api}"));
+                    }
+                }
             }
         }
     }
