@@ -317,6 +317,16 @@ impl Values {
     pub(crate) fn get(&self, name: &str) -> Option<String> {
         self.0.get(name).map(|s| s.expose().to_owned())
     }
+
+    /// A connection of `api` from these values (`base_url` replaces the server).
+    pub(crate) fn connect(
+        &self,
+        api: Api,
+        settings: &Settings,
+        base_url: Option<String>,
+    ) -> Result<crate::common::Connection> {
+        connection(api, &|n| self.get(n), settings, &[], base_url)
+    }
 }
 
 /// The variable of the security scheme `scheme` of `api` (empty if the spec has none).

@@ -92,14 +92,7 @@ impl DatadogBuilder {
 
     /// The client.
     pub fn build(self) -> Result<DatadogClient> {
-        let values = self.values;
-        let mut c = generic::connection(
-            API,
-            &|n| values.get(n),
-            &self.settings,
-            &[],
-            self.base_url,
-        )?;
+        let mut c = self.values.connect(API, &self.settings, self.base_url)?;
         let unstable = Arc::new(self.unstable);
         c.hooks.unstable = unstable.clone();
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);

@@ -83,14 +83,7 @@ impl NameshieldBuilder {
 
     /// The client.
     pub fn build(self) -> Result<NameshieldClient> {
-        let values = self.values;
-        let c = generic::connection(
-            API,
-            &|n| values.get(n),
-            &self.settings,
-            &[],
-            self.base_url,
-        )?;
+        let c = self.values.connect(API, &self.settings, self.base_url)?;
         let inner = generated::Client::new_with_client(&c.base_url, c.http, c.hooks);
         Ok(NameshieldClient { inner })
     }
