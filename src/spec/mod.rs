@@ -238,6 +238,8 @@ pub struct Operation {
     /// The operation object as written.
     pub raw: Value,
     validators: OnceLock<Result<validator::Compiled, String>>,
+    /// The parameters as the send path reads them ([`Operation::request_document`]).
+    wire: OnceLock<wire::Parameters>,
 }
 
 /// Follows a local `$ref` (`#/components/...`) of `document` to its target; other values are
@@ -254,48 +256,6 @@ pub fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
 }
 
 impl Operation {
-    /// Whether the operation declares the header parameter `name`.
-    ///
-    /// ```
-    /// use threatbind::spec::Api;
-    /// assert!(Api::Log360Cloud.operation("searchVirusTotal").unwrap().declares_header("account_id"));
-    /// ```
-    pub fn declares_header(&self, name: &str) -> bool {
-        schema::parameters(self.api.document(), &self.raw)
-            .iter()
-            .any(|p| {
-                p.get("in").and_then(Value::as_str) == Some("header")
-                    && p.get("name").and_then(Value::as_str) == Some(name)
-            })
-    }
-
-    /// The first required parameter the client fills from its configuration (`x-env`) that
-    /// `document` lacks, as its variable's name: the caller left that variable unset.
-    ///
-    /// ```
-    /// use threatbind::spec::Api;
-    /// let op = Api::Log360Cloud.operation("listDetectionRules").unwrap();
-    /// assert_eq!(op.unset_variable(&serde_json::json!({})).as_deref(), Some("LOG360_ACCOUNT_ID"));
-    /// let account = Api::Log360Cloud.operation("getAccount").unwrap();
-    /// assert_eq!(account.unset_variable(&serde_json::json!({})), None);
-    /// ```
-    pub fn unset_variable(&self, document: &Value) -> Option<String> {
-        let document_of_api = self.api.document();
-        let filled = &self.api.env().parameters;
-        schema::parameters(document_of_api, &self.raw)
-            .into_iter()
-            .filter(|p| p.get("required").and_then(Value::as_bool) == Some(true))
-            .find_map(|p| {
-                let (part, name) = (p.get("in")?.as_str()?, p.get("name")?.as_str()?);
-                let env = filled.iter().find(|f| f.name == name && f.place == part)?;
-                let given = document
-                    .get(part)
-                    .and_then(|values| values.get(name))
-                    .is_some_and(|v| v.as_str() != Some(""));
-                (!given).then(|| env.variable.name.clone())
-            })
-    }
-
     /// The `default` of a query or body field, from the schema.
     ///
     /// ```
@@ -381,6 +341,7 @@ impl Parsed {
                     rules,
                     raw: raw.clone(),
                     validators: OnceLock::new(),
+                    wire: OnceLock::new(),
                 };
                 operations.insert(id, op);
             }
