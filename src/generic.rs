@@ -346,3 +346,33 @@ pub(crate) fn server_variable(api: Api) -> &'static str {
         .as_ref()
         .map_or("", |v| v.name.as_str())
 }
+
+/// The methods every builder over [`Values`] shares (`values`, `base_url` and `settings`
+/// fields): `base_url`, `settings`, `from_vars`.
+macro_rules! builder_basics {
+    ($api:expr) => {
+        /// Replaces the whole server URL (e.g. a local mock).
+        pub fn base_url(mut self, url: impl Into<String>) -> Self {
+            self.base_url = Some(url.into());
+            self
+        }
+
+        /// Transport settings.
+        pub fn settings(mut self, settings: crate::Settings) -> Self {
+            self.settings = settings;
+            self
+        }
+
+        /// Reads the variables the spec names (credentials, server, base URL) through `get`;
+        /// a credential unset or a server value not in the spec is refused, naming the variable.
+        pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> crate::Result<Self> {
+            crate::generic::credentials($api, &get)?;
+            crate::generic::server($api, &get, &[])?;
+            Ok(Self {
+                values: crate::generic::Values::of($api, &get),
+                ..Self::default()
+            })
+        }
+    };
+}
+pub(crate) use builder_basics;

@@ -61,12 +61,6 @@ impl DatadogBuilder {
         Ok(self)
     }
 
-    /// Replaces the whole server URL (e.g. a local mock).
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
     /// Opts in to a beta operation (`getIndicatorOfCompromise`, or Datadog's
     /// `v2.get_indicator_of_compromise`).
     pub fn enable_unstable(mut self, operation: &str) -> Self {
@@ -74,21 +68,7 @@ impl DatadogBuilder {
         self
     }
 
-    /// Transport settings.
-    pub fn settings(mut self, settings: Settings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// Reads the spec's variables (the two keys, the site, the base URL) through `get`.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        generic::credentials(API, &get)?;
-        generic::server(API, &get, &[])?;
-        Ok(Self {
-            values: Values::of(API, &get),
-            ..Self::default()
-        })
-    }
+    generic::builder_basics!(API);
 
     /// The client.
     pub fn build(self) -> Result<DatadogClient> {
@@ -115,7 +95,6 @@ impl DatadogClient {
 
     crate::raw::client_accessors!("threatbind::datadog_ioc::DatadogClient", |_c| Vec::new());
 
-
     /// Whether a beta operation was enabled.
     pub fn is_enabled(&self, operation: &str) -> bool {
         self.unstable.contains(&normalise(operation))
@@ -130,7 +109,13 @@ impl DatadogClient {
     /// # Ok(()) }
     /// ```
     pub async fn indicator(&self, indicator: &str) -> Result<types::GetIoCIndicatorResponse> {
-        crate::call(self.inner.get_indicator_of_compromise().indicator(indicator).send()).await
+        crate::call(
+            self.inner
+                .get_indicator_of_compromise()
+                .indicator(indicator)
+                .send(),
+        )
+        .await
     }
 }
 

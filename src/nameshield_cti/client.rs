@@ -59,27 +59,7 @@ impl NameshieldBuilder {
         Ok(self)
     }
 
-    /// Replaces the whole server URL.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
-    }
-
-    /// Transport settings.
-    pub fn settings(mut self, settings: Settings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// Reads the spec's variables (the token, the environment, the base URL) through `get`.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        generic::credentials(API, &get)?;
-        generic::server(API, &get, &[])?;
-        Ok(Self {
-            values: Values::of(API, &get),
-            ..Self::default()
-        })
-    }
+    generic::builder_basics!(API);
 
     /// The client.
     pub fn build(self) -> Result<NameshieldClient> {
@@ -102,7 +82,9 @@ impl NameshieldClient {
         NameshieldBuilder::from_vars(|name| std::env::var(name).ok())
     }
 
-    crate::raw::client_accessors!("threatbind::nameshield_cti::NameshieldClient", |_c| Vec::new());
+    crate::raw::client_accessors!("threatbind::nameshield_cti::NameshieldClient", |_c| {
+        Vec::new()
+    });
 }
 
 /// Every operation of the generated client, on the client itself:
