@@ -1,7 +1,8 @@
 //! Log360 Cloud credentials: a fixed Zoho access token, or a refresh token from which the client
 //! obtains the hour-long access token itself, renews it a minute before expiry, and once more
 //! after a 401. With a token cache (see [`super::Log360Builder::token_cache`]) the access token
-//! outlives the process, so that cron runs do not spend Zoho's 10 tokens per 10 minutes.
+//! outlives the process, so that cron runs do not spend Zoho's limit on token exchanges (the
+//! spec's `x-token-limits`).
 
 use crate::error::{Error, Result};
 use crate::transport::Authorizer;
@@ -51,7 +52,7 @@ pub(crate) fn names() -> Names {
         account_header: account.map_or("", |p| p.name.as_str()),
     }
 }
-/// Zoho allows 10 access tokens per refresh token per 10 minutes: by default a token younger
+/// Zoho limits the access tokens per refresh token (`x-token-limits`): by default a token younger
 /// than this is not thrown away after a 401 (the 401 was for another reason).
 pub(crate) const DEFAULT_REFRESH_COOLDOWN: Duration = Duration::from_secs(30);
 
@@ -419,7 +420,13 @@ impl ZohoAuthorizer {
             Some(serde_json::Value::String(s)) => s.parse().ok(),
             _ => None,
         }
-        .unwrap_or(3600)
+        // An answer without its lifetime: the one the spec documents (`x-token-limits`).
+        .or_else(|| {
+            crate::spec::Api::Log360Cloud
+                .token_limits()
+                .map(|l| l.access_token_lifetime_seconds)
+        })
+        .unwrap_or(0)
         .min(86_400);
         let now = Instant::now();
         *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(Token {
@@ -467,9 +474,9 @@ impl Authorizer for ZohoAuthorizer {
         Box::pin(async move {
             let token = self.token().await?;
             let mut value =
-                HeaderValue::from_str(&format!("{} {}", names().scheme, token.expose())).map_err(|_| {
-                    Error::Auth("the access token has characters a header cannot carry".into())
-                })?;
+                HeaderValue::from_str(&format!("{} {}", names().scheme, token.expose())).map_err(
+                    |_| Error::Auth("the access token has characters a header cannot carry".into()),
+                )?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
             Ok(())

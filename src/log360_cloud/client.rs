@@ -12,7 +12,7 @@ use std::time::Duration;
 const API: Api = Api::Log360Cloud;
 
 /// A Log360 Cloud client for one account. Cheap to clone; clones share the connection pool,
-/// the access token and the account's rate limiter (50 requests per minute by default).
+/// the access token and the account's rate limiter (the spec's `x-rate-limit` by default).
 ///
 /// Its requests are the generated builders with the account filled in ([`Prefill`](generated::Prefill)): set what
 /// the call is about, send with [`crate::call`] (validated against the spec and its rules,
@@ -116,7 +116,7 @@ impl Log360Builder {
     }
 
     /// After a 401, a refreshed token younger than this is kept (the 401 had another cause):
-    /// Zoho issues at most 10 access tokens per refresh token per 10 minutes. Default 30 s.
+    /// Zoho limits the access tokens per refresh token (the spec's `x-token-limits`). Default 30 s.
     pub fn refresh_cooldown(mut self, cooldown: Duration) -> Self {
         self.refresh_cooldown = cooldown;
         self
@@ -124,8 +124,8 @@ impl Log360Builder {
 
     /// Keeps the access token obtained from a refresh token in `dir` (file mode 0600, keyed by
     /// the accounts server, client id and refresh token), and reuses it across processes until a
-    /// minute before it expires: Zoho issues at most 10 access tokens per refresh token per 10
-    /// minutes, which a cron job running the CLI every minute would otherwise exhaust. Off by
+    /// minute before it expires: Zoho limits the access tokens per refresh token (the spec's
+    /// `x-token-limits`), which a cron job running the CLI every minute would otherwise exhaust. Off by
     /// default in the library; the CLI uses its cache directory.
     ///
     /// ```
@@ -167,23 +167,25 @@ impl Log360Builder {
             builder = builder.accounts_url(url);
         }
         let with_refresh = format!(" (needed with {})", n.refresh_token);
-        builder.auth = Some(match (vars.get(n.access_token), vars.get(n.refresh_token)) {
-            (Some(token), _) => Log360Auth::access_token(token),
-            (None, Some(refresh)) => Log360Auth::refresh_token(
-                refresh,
-                vars.require(n.client_id, &with_refresh)?,
-                Secret::new(vars.require(n.client_secret, &with_refresh)?),
-            ),
-            (None, None) => {
-                return Err(Error::config(
-                    n.access_token,
-                    format!(
-                        "not set (or set {}, {}, {})",
-                        n.refresh_token, n.client_id, n.client_secret
-                    ),
-                ))
-            }
-        });
+        builder.auth = Some(
+            match (vars.get(n.access_token), vars.get(n.refresh_token)) {
+                (Some(token), _) => Log360Auth::access_token(token),
+                (None, Some(refresh)) => Log360Auth::refresh_token(
+                    refresh,
+                    vars.require(n.client_id, &with_refresh)?,
+                    Secret::new(vars.require(n.client_secret, &with_refresh)?),
+                ),
+                (None, None) => {
+                    return Err(Error::config(
+                        n.access_token,
+                        format!(
+                            "not set (or set {}, {}, {})",
+                            n.refresh_token, n.client_id, n.client_secret
+                        ),
+                    ))
+                }
+            },
+        );
         Ok(builder)
     }
 
