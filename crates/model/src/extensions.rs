@@ -2,6 +2,7 @@
 //! keys are refused: a misspelt key is an error, never a default in silence.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// `x-rate-limit`: at most `requests` per `period_seconds`, counted per `per`. At the root of a
 /// spec it is the API's quota; on an operation it overrides the root's for that operation.
@@ -167,4 +168,30 @@ pub struct AsyncJob {
     pub page: String,
     /// The results answer's path of "a next page follows" (`true`, or a later page number).
     pub next: String,
+}
+
+/// `x-error-codes` at the root of a spec: the vendor's error codes (the `code` of its error
+/// bodies), each with the answer it comes with.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct ErrorCodes {
+    /// `x-assumed`: what of the list the vendor's pages do not state.
+    #[serde(rename = "x-assumed")]
+    pub assumed: Option<String>,
+    /// Each code (digits), with what it means.
+    #[serde(flatten)]
+    pub codes: BTreeMap<String, ErrorCode>,
+}
+
+/// One vendor error code of `x-error-codes`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCode {
+    /// The HTTP status it comes with.
+    pub status: u16,
+    /// The title the vendor gives it.
+    pub title: Option<String>,
+    /// The request field it is about (a parameter or body field's name).
+    pub field: Option<String>,
+    /// The text of its `detail`.
+    pub detail: String,
 }

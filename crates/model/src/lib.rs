@@ -21,6 +21,7 @@ mod env;
 mod extensions;
 mod locate;
 pub mod names;
+mod rules;
 
 pub use behaviour::{
     Echo, Enrich, EnrichAction, MockAnswer, NotFound, Sections, SectionsByIndicatorType,
@@ -31,10 +32,11 @@ pub use env::{
 };
 
 pub use extensions::{
-    Advance, ApiCli, AsyncJob, FieldCli, OperationCli, Pagination, Quota, QuotaOwner, RateLimit,
-    TokenLimits,
+    Advance, ApiCli, AsyncJob, ErrorCode, ErrorCodes, FieldCli, OperationCli, Pagination, Quota,
+    QuotaOwner, RateLimit, TokenLimits,
 };
 pub use locate::Locator;
+pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind, RULE_KINDS};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -62,6 +64,8 @@ pub struct Model {
     pub operations: BTreeMap<String, OperationModel>,
     /// The environment variables the spec names, by what each configures.
     pub env: Environment,
+    /// `x-error-codes` at the root: the vendor's error codes.
+    pub error_codes: Option<ErrorCodes>,
 }
 
 /// What an operation says beyond OpenAPI, typed.
@@ -83,6 +87,8 @@ pub struct OperationModel {
     pub mock: Option<MockAnswer>,
     /// `x-sections-by-indicator-type`: the sections of an answer, per indicator type.
     pub sections_by_indicator_type: SectionsByIndicatorType,
+    /// `x-rules`: what the request must satisfy beyond its schema.
+    pub rules: Vec<Rule>,
 }
 
 /// One problem of a spec: where (line and JSON pointer) and what.
@@ -224,6 +230,7 @@ impl Reader {
             token_limits: None,
             operations: BTreeMap::new(),
             env: Environment::default(),
+            error_codes: ext("x-error-codes").and_then(|v| self.error_codes(v)),
         };
         if let Some(v) = ext("x-env") {
             let root: Option<env::RootWritten> = self.typed(v, "/x-env");
@@ -243,6 +250,7 @@ impl Reader {
             }
             self.credential(name, scheme, &mut model.env);
         }
+        let mut first_per: Option<(QuotaOwner, String)> = None;
         let paths = document.get("paths").and_then(Value::as_object);
         for (path, item) in paths.into_iter().flatten() {
             for method in METHODS {
@@ -269,6 +277,20 @@ impl Reader {
                                 api.per.as_str()
                             ),
                         ));
+                    }
+                } else if let Some(own) = &own {
+                    // Without the API's quota, the operations' own ones agree with each other.
+                    match &first_per {
+                        Some((per, first)) if *per != own.per => self.problems.push((
+                            here("x-rate-limit"),
+                            format!(
+                                "per: {} differs from per: {} at {first}; one quota owner serves the whole API",
+                                own.per.as_str(),
+                                per.as_str()
+                            ),
+                        )),
+                        Some(_) => {}
+                        None => first_per = Some((own.per, here("x-rate-limit"))),
                     }
                 }
                 let pagination: Option<Pagination> = op
@@ -297,6 +319,7 @@ impl Reader {
                     enrich: self.enrich(op, &at),
                     mock: self.mock(op, &at),
                     sections_by_indicator_type: self.sections_by_indicator_type(op, &at),
+                    rules: self.rules(op, &at),
                 };
                 model.operations.insert(id.to_owned(), operation);
             }
@@ -305,6 +328,41 @@ impl Reader {
         self.elsewhere(document, "", 0, &mut model.env);
         self.async_jobs(document, &model);
         model
+    }
+
+    /// `x-error-codes` at the root: codes are digits, each typed where it is written.
+    fn error_codes(&mut self, value: &Value) -> Option<ErrorCodes> {
+        let Some(map) = value.as_object() else {
+            self.problems.push((
+                "/x-error-codes".to_owned(),
+                "x-error-codes maps vendor codes to {status, title, field, detail}".to_owned(),
+            ));
+            return None;
+        };
+        let mut codes = ErrorCodes::default();
+        for (code, entry) in map {
+            if code == "x-assumed" {
+                // Typed (as text) with every x-assumed.
+                codes.assumed = entry.as_str().map(str::to_owned);
+                continue;
+            }
+            let at = pointer_child("/x-error-codes", code);
+            if code.is_empty() || !code.bytes().all(|b| b.is_ascii_digit()) {
+                self.problems.push((
+                    at.clone(),
+                    format!("{code:?} is not a vendor code (digits)"),
+                ));
+            }
+            let Some(entry): Option<ErrorCode> = self.typed(entry, &at) else {
+                continue;
+            };
+            if !(100..=599).contains(&entry.status) {
+                self.problems
+                    .push((at, format!("status {} is not an HTTP status", entry.status)));
+            }
+            codes.codes.insert(code.clone(), entry);
+        }
+        Some(codes)
     }
 
     /// Every `x-async-job` names operations of the spec.
@@ -488,7 +546,11 @@ impl Reader {
                             here.clone(),
                             "x-pagination is read on operations only".to_owned(),
                         )),
-                        "x-handwritten" | "x-open-enums" if !at.is_empty() => self
+                        "x-rules" if !operation => self.problems.push((
+                            here.clone(),
+                            "x-rules is read on operations only".to_owned(),
+                        )),
+                        "x-handwritten" | "x-open-enums" | "x-error-codes" if !at.is_empty() => self
                             .problems
                             .push((here.clone(), format!("{key} is read at the root only"))),
                         "x-rate-limit" if !at.is_empty() && !operation => self.problems.push((
@@ -662,6 +724,54 @@ paths:
         );
         assert!(
             problems.contains("/components/responses/Oops/x-cli: x-cli is read at the root"),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn error_codes_are_read_typed_at_the_root() {
+        let with = SPEC.to_owned()
+            + "x-error-codes:\n  x-assumed: statuses read from titles\n  \"1001\": {status: 400, field: id, detail: Id is required.}\n";
+        let model = read("t.yaml", &with).unwrap();
+        let codes = model.error_codes.unwrap();
+        assert_eq!(codes.assumed.as_deref(), Some("statuses read from titles"));
+        assert_eq!(codes.codes["1001"].field.as_deref(), Some("id"));
+        let bad = with
+            .replace("field: id", "feld: id")
+            .replace("\"1001\"", "E1")
+            + "components:\n  schemas:\n    A:\n      x-error-codes: {}\n";
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("t.yaml:20: /x-error-codes/E1: unknown field `feld`"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("x-error-codes is read at the root only"),
+            "{problems}"
+        );
+        let bad = with.replace("\"1001\": {status: 400", "E1: {status: 99");
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("t.yaml:20: /x-error-codes/E1: \"E1\" is not a vendor code"),
+            "{problems}"
+        );
+        assert!(
+            problems.contains("/x-error-codes/E1: status 99 is not an HTTP status"),
+            "{problems}"
+        );
+    }
+
+    #[test]
+    fn without_the_apis_quota_the_operations_agree_on_its_owner() {
+        let bad = SPEC
+            .replace("x-rate-limit: {requests: 600, period_seconds: 300, per: token}\n", "")
+            .replace(
+                "      x-cli: {name: list, table: [id]}",
+                "      x-cli: {name: list, table: [id]}\n      x-rate-limit: {requests: 1, period_seconds: 1, per: account}",
+            );
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("/paths/~1things~1{id}/get/x-rate-limit: per: token differs from per: account at /paths/~1things/get/x-rate-limit"),
             "{problems}"
         );
     }
