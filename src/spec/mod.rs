@@ -134,6 +134,18 @@ impl Api {
         self.parsed().token_limits.as_ref()
     }
 
+    /// The vendor's error codes (`x-error-codes` at the root of its spec), if it lists them.
+    ///
+    /// ```
+    /// use threatbind::spec::Api;
+    /// let codes = Api::Log360Cloud.error_codes().unwrap();
+    /// assert_eq!(codes.codes["100010404"].field.as_deref(), Some("rule_id"));
+    /// assert!(Api::DatadogIoc.error_codes().is_none());
+    /// ```
+    pub fn error_codes(self) -> Option<&'static model::ErrorCodes> {
+        self.parsed().error_codes.as_ref()
+    }
+
     /// The spec's `servers`, in order.
     pub fn servers(self) -> &'static [Server] {
         &self.parsed().servers
@@ -233,7 +245,7 @@ pub struct Operation {
     pub mock: Option<model::MockAnswer>,
     /// `x-sections-by-indicator-type`: the sections of an answer, per indicator type.
     pub sections_by_indicator_type: model::SectionsByIndicatorType,
-    /// `x-rules`.
+    /// `x-rules`: what a request must satisfy beyond its schema (typed by the model).
     pub rules: Vec<Rule>,
     /// The operation object as written.
     pub raw: Value,
@@ -275,6 +287,7 @@ struct Parsed {
     cli: model::ApiCli,
     env: model::Environment,
     token_limits: Option<model::TokenLimits>,
+    error_codes: Option<model::ErrorCodes>,
     quota: Option<(RateLimit, model::QuotaOwner)>,
     servers: Vec<Server>,
     operations: BTreeMap<String, Operation>,
@@ -317,11 +330,6 @@ impl Parsed {
                     .and_then(Value::as_str)
                     .ok_or_else(|| format!("{method} {path} has no operationId"))?
                     .to_owned();
-                let rules = raw
-                    .get("x-rules")
-                    .and_then(Value::as_array)
-                    .map(|list| list.iter().map(rules::Rule::read).collect())
-                    .unwrap_or_default();
                 let typed = model.operations.remove(&id).unwrap_or_default();
                 let op = Operation {
                     api,
@@ -338,7 +346,7 @@ impl Parsed {
                     enrich: typed.enrich,
                     mock: typed.mock,
                     sections_by_indicator_type: typed.sections_by_indicator_type,
-                    rules,
+                    rules: typed.rules,
                     raw: raw.clone(),
                     validators: OnceLock::new(),
                     wire: OnceLock::new(),
@@ -354,6 +362,7 @@ impl Parsed {
             cli: std::mem::take(&mut model.cli),
             env: std::mem::take(&mut model.env),
             token_limits: model.token_limits.take(),
+            error_codes: model.error_codes.take(),
             quota: model.rate_limit.as_ref().map(|l| (quota_of(l), l.per)),
             document,
             servers,

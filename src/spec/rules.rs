@@ -3,11 +3,10 @@
 
 use super::validator::Violation;
 use chrono::{DateTime, Months, NaiveDate, NaiveDateTime, TimeDelta, Utc};
-use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
-/// One entry of an operation's `x-rules`.
+/// One entry of an operation's `x-rules`: the model's type (`threatbind-model`), read and
+/// checked when the library is built, so a malformed rule never reaches a request.
 ///
 /// ```
 /// use threatbind::spec::{Api, RuleKind};
@@ -15,137 +14,8 @@ use std::collections::BTreeMap;
 /// let rule = op.rules.iter().find(|r| r.id == "date-range-at-most-180-days").unwrap();
 /// assert!(matches!(rule.kind, RuleKind::DatetimeSpan { max_days: Some(180), .. }));
 /// ```
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-pub struct Rule {
-    /// Stable name, used in errors and tests.
-    pub id: String,
-    /// The documentation sentence the rule encodes.
-    #[serde(default)]
-    pub description: String,
-    /// The rule applies only when every path holds one of its values.
-    #[serde(default)]
-    pub when: BTreeMap<String, OneOrMany>,
-    /// What is checked.
-    #[serde(flatten)]
-    pub kind: RuleKind,
-}
-
-/// A single value or a list of values in `when`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    /// A list: any of them matches.
-    Many(Vec<Value>),
-    /// One value.
-    One(Value),
-}
-
-impl OneOrMany {
-    fn contains(&self, value: &Value) -> bool {
-        match self {
-            OneOrMany::Many(list) => list.contains(value),
-            OneOrMany::One(v) => v == value,
-        }
-    }
-}
-
-/// The kinds of rule.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RuleKind {
-    /// Each path must be present and not null.
-    Require {
-        /// Document paths.
-        paths: Vec<String>,
-    },
-    /// Each path must be absent.
-    Forbid {
-        /// Document paths.
-        paths: Vec<String>,
-    },
-    /// If present, the value must be one of `values`.
-    AllowedValues {
-        /// Document path.
-        path: String,
-        /// Allowed values.
-        values: Vec<Value>,
-    },
-    /// If present, the instant must not be before the bound.
-    DatetimeNotBefore {
-        /// Document path.
-        path: String,
-        /// A fixed bound (RFC 3339).
-        #[serde(default)]
-        bound: Option<String>,
-        /// A bound relative to now.
-        #[serde(default)]
-        now_minus: Option<RelativeBound>,
-    },
-    /// If both are present: start <= end, and end - start <= `max_days` days (when given).
-    DatetimeSpan {
-        /// Path of the start.
-        start: String,
-        /// Path of the end.
-        end: String,
-        /// Longest allowed range, in days.
-        #[serde(default)]
-        max_days: Option<i64>,
-    },
-    /// The value at `value` must be of the kind stated at `type_path` (IP, DOMAIN, URL). When
-    /// no kind is stated, the kind detected from the value stands in for it while the other
-    /// rules are checked (it is not sent).
-    IndicatorType {
-        /// Path of the indicator.
-        value: String,
-        /// Path of its stated type.
-        type_path: String,
-    },
-    /// Exactly one of the paths must be present (`query` unless `cursor`, never both).
-    ExactlyOne {
-        /// Document paths.
-        paths: Vec<String>,
-    },
-    /// If present, the text holds at most `max` items separated by `separator`
-    /// (`device_name`: at most 10 comma-separated names).
-    MaxListItems {
-        /// Document path.
-        path: String,
-        /// The separator between items.
-        separator: String,
-        /// The most items.
-        max: usize,
-    },
-    /// A rule this version cannot read (an unknown kind, a missing key): every request of the
-    /// operation is refused with the problem, never sent unchecked. `threatbind spec lint`
-    /// names it. Never written in a spec.
-    #[serde(skip)]
-    Unreadable {
-        /// What is wrong with the rule.
-        problem: String,
-    },
-    /// Informational: the server rewrites a request value in its answer.
-    ResponseNormalizes {
-        /// Request path.
-        path: String,
-        /// Request value.
-        from: Value,
-        /// Value in the answer.
-        to: Value,
-        /// Path in the success body.
-        response_path: String,
-    },
-}
-
-/// `now_minus: {months: 12}` or `{days: 30}`.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-pub struct RelativeBound {
-    /// Calendar months.
-    #[serde(default)]
-    pub months: u32,
-    /// Days.
-    #[serde(default)]
-    pub days: i64,
-}
+pub use threatbind_model::Rule;
+pub use threatbind_model::{OneOrMany, RelativeBound, RuleKind};
 
 /// The value at a dotted path of the document (`body.filter.section`), if present and not null.
 pub(crate) fn lookup<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
@@ -179,38 +49,31 @@ pub fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
-impl Rule {
-    /// Reads one `x-rules` entry; an entry that does not read becomes a rule that refuses every
-    /// request of its operation, naming the problem (a spec error is never a panic).
-    pub(crate) fn read(value: &Value) -> Self {
-        serde_json::from_value(value.clone()).unwrap_or_else(|e| Rule {
-            id: value
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("unnamed")
-                .to_owned(),
-            description: String::new(),
-            when: BTreeMap::new(),
-            kind: RuleKind::Unreadable {
-                problem: e.to_string(),
-            },
-        })
-    }
+/// What the validator does with a rule of the model.
+pub(crate) trait RuleCheck {
+    /// Whether the rule's `when` holds for the document.
+    fn applies(&self, document: &Value) -> bool;
+    /// Whether [`Self::prepare`] may change a document.
+    fn prepares(&self) -> bool;
+    /// Fills in what the rule derives (a detected indicator type) in the document the other
+    /// rules see.
+    fn prepare(&self, document: &mut Value);
+    /// Checks the rule against a request document, at time `now`.
+    fn check(&self, document: &Value, now: DateTime<Utc>, out: &mut Vec<Violation>);
+}
 
+impl RuleCheck for Rule {
     fn applies(&self, document: &Value) -> bool {
         self.when
             .iter()
             .all(|(path, values)| lookup(document, path).is_some_and(|v| values.contains(v)))
     }
 
-    /// Whether [`Self::prepare`] may change a document.
-    pub(crate) fn prepares(&self) -> bool {
+    fn prepares(&self) -> bool {
         matches!(self.kind, RuleKind::IndicatorType { .. })
     }
 
-    /// Fills in what the rule derives (a detected indicator type) in the document the other
-    /// rules see.
-    pub(crate) fn prepare(&self, document: &mut Value) {
+    fn prepare(&self, document: &mut Value) {
         let RuleKind::IndicatorType { value, type_path } = &self.kind else {
             return;
         };
@@ -235,8 +98,7 @@ impl Rule {
         }
     }
 
-    /// Checks the rule against a request document, at time `now`.
-    pub(crate) fn check(&self, document: &Value, now: DateTime<Utc>, out: &mut Vec<Violation>) {
+    fn check(&self, document: &Value, now: DateTime<Utc>, out: &mut Vec<Violation>) {
         if !self.applies(document) {
             return;
         }
@@ -258,10 +120,6 @@ impl Rule {
                     fail(path, format!("is not accepted: {}", self.description));
                 }
             }
-            RuleKind::Unreadable { problem } => fail(
-                "",
-                format!("the spec's rule cannot be read, so nothing is sent: {problem}"),
-            ),
             RuleKind::ExactlyOne { paths } => {
                 let present: Vec<&String> = paths
                     .iter()

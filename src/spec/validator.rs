@@ -1,6 +1,7 @@
 //! Validation of request documents and response bodies against an operation's spec:
 //! the JSON Schema of its parameters and body, then its `x-rules`.
 
+use super::rules::RuleCheck;
 use super::{keywords, schema, Operation, Rule};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
