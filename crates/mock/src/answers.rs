@@ -4,6 +4,7 @@
 
 use serde_json::{json, Map, Value};
 use threatbind::raw::lookup;
+use threatbind::spec::model::{ErrorCode, ErrorCodes};
 use threatbind::spec::{resolve, Operation, RuleKind, Violation};
 
 /// A step of a path into a JSON value.
@@ -315,7 +316,7 @@ pub(crate) struct Errors {
     /// The documented 400 examples (the first is the default).
     bad_request: Vec<Value>,
     /// `x-error-codes` of the spec, if any.
-    codes: Option<&'static Value>,
+    codes: Option<&'static ErrorCodes>,
     /// The documented 404.
     pub not_found: Option<Value>,
     /// The documented 429 and the names of the headers it declares.
@@ -352,7 +353,7 @@ impl Errors {
             op,
             auth,
             bad_request,
-            codes: document.get("x-error-codes"),
+            codes: op.api.error_codes(),
             not_found: documented(op, 404),
             too_many,
             too_many_headers,
@@ -389,23 +390,20 @@ impl Errors {
             return first;
         };
         // The `x-error-codes` entry of an example's vendor code.
-        let entry = |example: &Value| -> Option<&'static Value> {
+        let entry = |example: &Value| -> Option<&'static ErrorCode> {
             let steps = find_key(example, "code")?;
-            codes.get(get_steps(example, &steps)?.as_str()?)
-        };
-        let text = |example: &Value, key: &str| -> Option<&'static str> {
-            entry(example)?.get(key)?.as_str()
+            codes.codes.get(get_steps(example, &steps)?.as_str()?)
         };
         let candidates: Vec<&Value> = self
             .bad_request
             .iter()
-            .filter(|example| text(example, "field") == Some(v.field()))
+            .filter(|example| entry(example).and_then(|e| e.field.as_deref()) == Some(v.field()))
             .collect();
         let wants_required = v.rule == "required";
         candidates
             .iter()
             .find(|example| {
-                text(example, "detail").unwrap_or("").contains("required") == wants_required
+                entry(example).is_some_and(|e| e.detail.contains("required")) == wants_required
             })
             .or(candidates.first())
             .copied()
