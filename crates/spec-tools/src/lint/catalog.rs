@@ -148,4 +148,9 @@ pub const RULES: &[(&str, &str)] = &[
         "x-flag-malformed",
         "an `x-unstable` or `x-handwritten` that is not a boolean",
     ),
+    (
+        "x-model",
+        "an extension the typed model (`threatbind-model`, which the build stops on) refuses \
+         and no rule above names: an unknown key, a value of the wrong shape, one out of its place",
+    ),
 ];

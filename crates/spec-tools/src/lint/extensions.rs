@@ -1,18 +1,15 @@
-//! The project's extensions other than `x-rules` and `x-pagination` (see `x_rules`): their
-//! shapes and places, as specs/README.md, build.rs and the CLI read them. `x-` keys the project
-//! does not define are the vendors' and are left alone.
+//! The project's extensions beyond their shapes and places (the model's, see `model`): names
+//! the CLI and the environment take, commands named once, open enums that exist. `x-` keys the
+//! project does not define are the vendors' and are left alone.
 
 use super::project::operations;
-use super::structure::{type_name, Sites};
+use super::structure::Sites;
 use super::{child, refs, Report, MAX_DEPTH};
 use serde_json::{Map, Value};
 use threatbind_model::names::kebab;
 
 /// The extensions checked here, wherever they appear.
-const WATCHED: &[&str] = &["x-assumed", "x-env", "x-cli", "x-unstable", "x-handwritten"];
-
-/// The quota owners `x-rate-limit.per` may name (src/common.rs `quota_key`).
-const PER: &[&str] = &["account", "token", "api-key", "server"];
+const WATCHED: &[&str] = &["x-assumed", "x-env", "x-cli"];
 
 /// Checks every extension of `document`.
 pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
@@ -23,31 +20,22 @@ pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
         let here = child(&at, key);
         match key {
             "x-assumed" => assumed(value, &here, report),
-            "x-env" => env(value, &at, &here, sites, report),
+            "x-env" => {
+                for (place, v) in env(value, &at, &here) {
+                    variable(v, &place, report);
+                }
+            }
             "x-cli" if at.is_empty() => root_cli(value, &here, report),
             "x-cli" if operation_at.contains(&at) => operation_cli(value, &here, report),
             "x-cli" if sites.schemas.contains(&at) => {
                 property_cli(document, document.pointer(&at), value, &here, report)
             }
             "x-cli" if sites.parameters.contains(&at) => parameter_cli(value, &here, report),
-            "x-cli" => report.add(
-                &here,
-                "x-cli-malformed",
-                "x-cli is read at the root, on operations, parameters and body properties only",
-            ),
-            "x-unstable" => flag(
-                value,
-                &here,
-                operation_at.contains(&at),
-                "an operation",
-                report,
-            ),
-            "x-handwritten" => flag(value, &here, at.is_empty(), "the root", report),
+            // Out of its place: the model says so.
             _ => {}
         }
     }
     command_names(document, report);
-    rate_limits(document, report);
     open_enums(document, report);
 }
 
@@ -81,22 +69,14 @@ fn watched<'a>(
     }
 }
 
+/// An `x-assumed` says why (that it is text is the model's).
 fn assumed(value: &Value, here: &str, report: &mut Report) {
-    match value.as_str() {
-        Some(s) if !s.trim().is_empty() => {}
-        Some(_) => report.add(
+    if value.as_str().is_some_and(|s| s.trim().is_empty()) {
+        report.add(
             here,
             "x-assumed-malformed",
             "x-assumed must say why (it is empty)",
-        ),
-        None => report.add(
-            here,
-            "x-assumed-malformed",
-            format!(
-                "x-assumed must be a string saying why, not {}",
-                type_name(value)
-            ),
-        ),
+        );
     }
 }
 
@@ -116,123 +96,35 @@ fn is_kebab(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// The root's `x-env` roles.
-const ROOT_ENV: &[&str] = &["server", "url", "base-url", "ca-file"];
-
-/// A variable: `NAME`, or `{name: NAME, help: text}`.
+/// A variable (`NAME`, or `{name: NAME, help: text}`: the shape is the model's) is named as the
+/// environment names variables.
 fn variable(value: &Value, here: &str, report: &mut Report) {
     let name = match value {
-        Value::Object(map) => {
-            let known = map.keys().all(|k| k == "name" || k == "help");
-            let help = map.get("help").is_none_or(Value::is_string);
-            map.get("name")
-                .and_then(Value::as_str)
-                .filter(|_| known && help)
-        }
-        other => other.as_str(),
+        Value::Object(map) => map.get("name"),
+        other => Some(other),
     };
-    match name {
-        Some(name) if is_env_name(name) => {}
-        _ => report.add(
+    match name.and_then(Value::as_str) {
+        Some(name) if !is_env_name(name) => report.add(
             here,
             "x-env-malformed",
-            format!(
-                "x-env must name an environment variable (A-Z, 0-9, _), as NAME or {{name, help}}, not {value}"
-            ),
+            format!("x-env must name an environment variable (A-Z, 0-9, _), not {name:?}"),
         ),
+        _ => {}
     }
 }
 
-fn env(value: &Value, at: &str, here: &str, sites: &Sites, report: &mut Report) {
+/// The variables of an `x-env` (the root's maps its roles to them; the roles and the places
+/// are the model's).
+fn env<'a>(value: &'a Value, at: &str, here: &str) -> Vec<(String, &'a Value)> {
     if at.is_empty() {
-        match value.as_object() {
-            Some(roles) => {
-                for (role, v) in roles {
-                    if ROOT_ENV.contains(&role.as_str()) {
-                        variable(v, &child(here, role), report);
-                    } else {
-                        report.add(
-                            &child(here, role),
-                            "x-env-malformed",
-                            format!("the root's x-env has {}, not {role}", ROOT_ENV.join(", ")),
-                        );
-                    }
-                }
-            }
-            None => report.add(
-                here,
-                "x-env-malformed",
-                "the root's x-env maps server, url, base-url, ca-file to variables",
-            ),
-        }
-        return;
+        return value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(role, v)| (child(here, role), v))
+            .collect();
     }
-    variable(value, here, report);
-    let segments: Vec<&str> = at.split('/').collect();
-    let scheme = segments.len() == 4 && at.starts_with("/components/securitySchemes/");
-    let variable = segments.len() >= 4
-        && segments[segments.len() - 2] == "variables"
-        && segments[segments.len() - 4] == "servers";
-    if !(scheme || variable || sites.parameters.iter().any(|p| p == at)) {
-        report.add(
-            here,
-            "x-env-malformed",
-            "x-env is read at the root, on security schemes, server variables and parameters only",
-        );
-    }
-}
-
-fn flag(value: &Value, here: &str, placed: bool, place: &str, report: &mut Report) {
-    let key = super::last_segment(here);
-    if !value.is_boolean() {
-        report.add(
-            here,
-            "x-flag-malformed",
-            format!("{key} must be true or false, not {}", type_name(value)),
-        );
-    } else if !placed {
-        report.add(
-            here,
-            "x-flag-malformed",
-            format!("{key} is read on {place} only"),
-        );
-    }
-}
-
-/// Checks that `value` is a mapping with only `allowed` keys and the `required` ones; returns
-/// the mapping.
-fn shape<'a>(
-    value: &'a Value,
-    here: &str,
-    allowed: &[&str],
-    required: &[&str],
-    rule: &'static str,
-    report: &mut Report,
-) -> Option<&'a Map<String, Value>> {
-    let key = super::last_segment(here);
-    let Some(map) = value.as_object() else {
-        report.add(
-            here,
-            rule,
-            format!(
-                "{key} must be a mapping ({}), not {}",
-                allowed.join(", "),
-                type_name(value)
-            ),
-        );
-        return None;
-    };
-    for k in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        report.add(
-            &child(here, k),
-            rule,
-            format!("{k:?} is not a key of {key} ({})", allowed.join(", ")),
-        );
-    }
-    for k in required.iter().filter(|k| !map.contains_key(**k)) {
-        report.add(here, rule, format!("{key} needs {k:?}"));
-    }
-    Some(map)
+    vec![(here.to_owned(), value)]
 }
 
 fn string_in(
@@ -244,7 +136,8 @@ fn string_in(
     rule: &'static str,
     report: &mut Report,
 ) {
-    let Some(v) = map.get(key) else {
+    // That it is text is the model's.
+    let Some(v) = map.get(key).filter(|v| v.is_string()) else {
         return;
     };
     if !v.as_str().is_some_and(test) {
@@ -266,31 +159,32 @@ fn string_list(
     let Some(v) = map.get(key) else {
         return Vec::new();
     };
-    let list: Option<Vec<String>> = v
+    // A list of text is the model's; that it lists something is checked here.
+    let list: Vec<String> = v
         .as_array()
-        .filter(|l| !l.is_empty())
-        .and_then(|l| l.iter().map(|x| x.as_str().map(str::to_owned)).collect());
-    if list.is_none() {
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_owned))
+        .collect();
+    if v.as_array().is_some_and(|l| l.is_empty()) {
         report.add(
             &child(here, key),
             rule,
-            format!("{key} must be a non-empty list of strings"),
+            format!("{key} must list at least one name"),
         );
     }
-    list.unwrap_or_default()
+    list
 }
 
 fn root_cli(value: &Value, here: &str, report: &mut Report) {
-    const RULE: &str = "x-cli-malformed";
-    let Some(map) = shape(value, here, &["name"], &[], RULE, report) else {
-        return;
-    };
-    command_name(map, here, report);
+    if let Some(map) = value.as_object() {
+        command_name(map, here, report);
+    }
 }
 
 fn operation_cli(value: &Value, here: &str, report: &mut Report) {
     const RULE: &str = "x-cli-malformed";
-    let Some(map) = shape(value, here, &["name", "table"], &[], RULE, report) else {
+    let Some(map) = value.as_object() else {
         return;
     };
     command_name(map, here, report);
@@ -314,7 +208,7 @@ fn command_name(map: &Map<String, Value>, here: &str, report: &mut Report) {
 /// `x-cli: {flag: NAME}` on a parameter: the flag's name when it is not the parameter's.
 fn parameter_cli(value: &Value, here: &str, report: &mut Report) {
     const RULE: &str = "x-cli-malformed";
-    let Some(map) = shape(value, here, &["flag"], &["flag"], RULE, report) else {
+    let Some(map) = value.as_object() else {
         return;
     };
     string_in(
@@ -336,17 +230,15 @@ fn property_cli(
     report: &mut Report,
 ) {
     const RULE: &str = "x-cli-malformed";
-    let allowed = ["flag", "fields", "separator", "help"];
     // `{flag}` alone names a field's flag; with `fields` it is a list written `A:B:C`; with
-    // `separator` alone, a text field whose repeated flag values are joined by it.
-    let required: &[&str] = if value.get("fields").is_some() {
-        &["flag", "fields", "separator"]
-    } else {
-        &["flag"]
-    };
-    let Some(map) = shape(value, here, &allowed, required, RULE, report) else {
+    // `separator` alone, a text field whose repeated flag values are joined by it. The keys
+    // and `fields` needing a flag are the model's.
+    let Some(map) = value.as_object() else {
         return;
     };
+    if map.contains_key("fields") && !map.contains_key("separator") {
+        report.add(here, RULE, "x-cli with fields needs \"separator\"");
+    }
     string_in(
         map,
         "flag",
@@ -424,75 +316,13 @@ fn command_names(document: &Value, report: &mut Report) {
     }
 }
 
-fn rate_limits(document: &Value, report: &mut Report) {
-    const RULE: &str = "x-rate-limit-malformed";
-    let mut first_per: Option<(String, String)> = None;
-    // The API's quota at the root, then the operations that state their own.
-    let sites = std::iter::once((String::new(), document)).chain(operations(document));
-    for (at, op) in sites {
-        let Some(value) = op.get("x-rate-limit") else {
-            continue;
-        };
-        let here = child(&at, "x-rate-limit");
-        let allowed = ["requests", "period_seconds", "per"];
-        let Some(map) = shape(value, &here, &allowed, &allowed[..2], RULE, report) else {
-            continue;
-        };
-        for key in ["requests", "period_seconds"] {
-            let Some(v) = map.get(key) else {
-                continue;
-            };
-            let ok = v
-                .as_u64()
-                .is_some_and(|n| n > 0 && u32::try_from(n).is_ok());
-            if !ok {
-                report.add(
-                    &child(&here, key),
-                    RULE,
-                    format!(
-                        "{key} must be a whole number from 1 to {}, not {v}",
-                        u32::MAX
-                    ),
-                );
-            }
-        }
-        let Some(per) = map.get("per") else {
-            continue;
-        };
-        let per_at = child(&here, "per");
-        match per.as_str() {
-            Some(p) if PER.contains(&p) => match &first_per {
-                Some((first, first_at)) if first != p => report.add(
-                    &per_at,
-                    RULE,
-                    format!(
-                        "per: {p} differs from per: {first} at {first_at}; one quota owner \
-                         serves the whole API"
-                    ),
-                ),
-                Some(_) => {}
-                None => first_per = Some((p.to_owned(), per_at.clone())),
-            },
-            _ => report.add(
-                &per_at,
-                RULE,
-                format!("per must be one of {}, not {per}", PER.join(", ")),
-            ),
-        }
-    }
-}
-
 fn open_enums(document: &Value, report: &mut Report) {
     const RULE: &str = "x-open-enums-malformed";
     let Some(value) = document.get("x-open-enums") else {
         return;
     };
+    // A list of names: the model's.
     let Some(list) = value.as_array() else {
-        report.add(
-            "/x-open-enums",
-            RULE,
-            "x-open-enums must be a list of schema names",
-        );
         return;
     };
     let schemas = document.pointer("/components/schemas");
@@ -500,11 +330,6 @@ fn open_enums(document: &Value, report: &mut Report) {
     for (i, entry) in list.iter().enumerate() {
         let here = child("/x-open-enums", &i.to_string());
         let Some(name) = entry.as_str() else {
-            report.add(
-                &here,
-                RULE,
-                format!("entries must be schema names, not {entry}"),
-            );
             continue;
         };
         if seen.contains(&name) {

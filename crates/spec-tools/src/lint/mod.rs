@@ -13,6 +13,7 @@
 mod catalog;
 mod examples;
 mod extensions;
+mod model;
 mod openapi;
 mod parameters;
 mod project;
@@ -219,6 +220,7 @@ pub fn lint(file: &str, text: &str) -> Vec<Finding> {
     }
     if document.is_object() {
         check(&document, &mut report);
+        model::check(file, text, &document, &mut report);
     } else {
         report.add(
             "",

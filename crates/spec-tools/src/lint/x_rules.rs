@@ -1,45 +1,10 @@
-//! `x-rules` and `x-pagination`: their shapes (specs/README.md, src/spec/rules.rs, src/raw.rs),
-//! and that every dotted path they name leads to a parameter or body field of the request
+//! `x-rules`, `x-pagination`, `x-enrich` and `x-mock` beyond their shapes (the model's, see
+//! `model`): every dotted path they name leads to a parameter or body field of the request
 //! (`query.from`, `body.filter.section`) or to a field of the success answer (`meta.has_more`).
 
 use super::project::{is_json, operations};
 use super::{child, refs, Report, MAX_DEPTH};
 use serde_json::Value;
-use threatbind::spec::Rule;
-
-/// Each kind of rule, with the keys it takes besides `id`, `description`, `when` and `kind`,
-/// and which of them it needs.
-const KINDS: &[(&str, &[&str], &[&str])] = &[
-    ("require", &["paths"], &["paths"]),
-    ("forbid", &["paths"], &["paths"]),
-    ("allowed_values", &["path", "values"], &["path", "values"]),
-    ("exactly_one", &["paths"], &["paths"]),
-    (
-        "max_list_items",
-        &["path", "separator", "max"],
-        &["path", "separator", "max"],
-    ),
-    (
-        "datetime_not_before",
-        &["path", "bound", "now_minus"],
-        &["path"],
-    ),
-    (
-        "datetime_span",
-        &["start", "end", "max_days"],
-        &["start", "end"],
-    ),
-    (
-        "indicator_type",
-        &["value", "type_path"],
-        &["value", "type_path"],
-    ),
-    (
-        "response_normalizes",
-        &["path", "from", "to", "response_path"],
-        &["path", "from", "to", "response_path"],
-    ),
-];
 
 /// Checks every operation's `x-rules` and `x-pagination`.
 pub(crate) fn check(document: &Value, report: &mut Report) {
@@ -135,17 +100,6 @@ fn mock_paths(document: &Value, op: &Value, mock: &Value, here: &str, report: &m
     }
 }
 
-/// `^[a-z0-9]+(-[a-z0-9]+)*$`.
-fn is_kebab_id(id: &str) -> bool {
-    !id.is_empty()
-        && !id.starts_with('-')
-        && !id.ends_with('-')
-        && !id.contains("--")
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
 /// The schema of the request value at a dotted `path`, if the request has one.
 fn request_field(document: &Value, op: &Value, path: &str) -> Result<Value, String> {
     let location = path.split('.').next().unwrap_or("");
@@ -220,123 +174,24 @@ fn property<'a>(
         })
 }
 
+/// `x-rules` (its shape is the model's, checked by the build): the paths of every rule lead into
+/// the request (or the success answer), and a fixed bound is a date-time.
 fn x_rules(document: &Value, op: &Value, rules: &Value, here: &str, report: &mut Report) {
-    const RULE: &str = "x-rules-malformed";
-    let Some(list) = rules.as_array() else {
-        report.add(here, RULE, "x-rules must be a list of rules");
-        return;
-    };
-    let mut ids: Vec<&str> = Vec::new();
-    for (i, rule) in list.iter().enumerate() {
-        let at = child(here, &i.to_string());
+    for (i, rule) in rules.as_array().into_iter().flatten().enumerate() {
         let Some(map) = rule.as_object() else {
-            report.add(&at, RULE, "a rule must be a mapping (id, kind, ...)");
             continue;
         };
-        match map.get("id").and_then(Value::as_str) {
-            Some(id) if !is_kebab_id(id) => {
+        let at = child(here, &i.to_string());
+        if let Some(bound) = map.get("bound").and_then(Value::as_str) {
+            if threatbind::spec::parse_instant(bound).is_none() {
                 report.add(
-                    &child(&at, "id"),
-                    RULE,
-                    format!("id {id:?} is not kebab-case"),
-                );
-            }
-            Some(id) if ids.contains(&id) => {
-                report.add(&child(&at, "id"), RULE, format!("id {id:?} is used twice"));
-            }
-            _ => {}
-        }
-        if let Some(id) = map.get("id").and_then(Value::as_str) {
-            ids.push(id);
-        }
-        let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
-        let Some((_, keys, needed)) = KINDS.iter().find(|(k, _, _)| *k == kind) else {
-            let known: Vec<&str> = KINDS.iter().map(|(k, _, _)| *k).collect();
-            report.add(
-                &child(&at, "kind"),
-                RULE,
-                format!("kind {kind:?} is not one of {}", known.join(", ")),
-            );
-            continue;
-        };
-        for key in map.keys() {
-            let common = ["id", "description", "when", "kind"].contains(&key.as_str());
-            if !common && !keys.contains(&key.as_str()) {
-                report.add(
-                    &child(&at, key),
-                    RULE,
-                    format!(
-                        "{key:?} is not a key of a {kind} rule ({})",
-                        keys.join(", ")
-                    ),
+                    &child(&at, "bound"),
+                    "x-rules-malformed",
+                    format!("bound {bound:?} is not a date-time"),
                 );
             }
         }
-        for key in needed.iter().filter(|k| !map.contains_key(**k)) {
-            report.add(&at, RULE, format!("a {kind} rule needs {key:?}"));
-        }
-        let parsed = match serde_json::from_value::<Rule>(rule.clone()) {
-            Ok(r) => r,
-            Err(e) => {
-                report.add(&at, RULE, format!("not a rule: {e}"));
-                continue;
-            }
-        };
-        rule_values(map, &parsed, &at, report);
         rule_paths(document, op, map, &at, report);
-    }
-}
-
-/// What the types of a rule cannot say: a bound that parses, one bound only, a positive span.
-fn rule_values(map: &serde_json::Map<String, Value>, rule: &Rule, at: &str, report: &mut Report) {
-    use threatbind::spec::RuleKind;
-    const RULE: &str = "x-rules-malformed";
-    match &rule.kind {
-        RuleKind::DatetimeNotBefore {
-            bound, now_minus, ..
-        } => {
-            if bound.is_some() == now_minus.is_some() {
-                report.add(
-                    at,
-                    RULE,
-                    "a datetime_not_before rule needs bound or now_minus (one)",
-                );
-            }
-            if let Some(b) = bound.as_deref() {
-                if threatbind::spec::parse_instant(b).is_none() {
-                    report.add(
-                        &child(at, "bound"),
-                        RULE,
-                        format!("bound {b:?} is not a date-time"),
-                    );
-                }
-            }
-            if let Some(rel) = map.get("now_minus").and_then(Value::as_object) {
-                for k in rel
-                    .keys()
-                    .filter(|k| !["months", "days"].contains(&k.as_str()))
-                {
-                    report.add(
-                        &child(&child(at, "now_minus"), k),
-                        RULE,
-                        format!("now_minus takes months or days, not {k:?}"),
-                    );
-                }
-            }
-        }
-        RuleKind::DatetimeSpan {
-            max_days: Some(days),
-            ..
-        } if *days <= 0 => {
-            report.add(&child(at, "max_days"), RULE, "max_days must be positive");
-        }
-        RuleKind::Require { paths } | RuleKind::Forbid { paths } if paths.is_empty() => {
-            report.add(&child(at, "paths"), RULE, "paths must not be empty");
-        }
-        RuleKind::AllowedValues { values, .. } if values.is_empty() => {
-            report.add(&child(at, "values"), RULE, "values must not be empty");
-        }
-        _ => {}
     }
 }
 
@@ -407,43 +262,10 @@ fn forbidden_parent(document: &Value, op: &Value, path: &str) -> Result<(), Stri
 fn pagination(document: &Value, op: &Value, paging: &Value, here: &str, report: &mut Report) {
     const RULE: &str = "x-pagination-malformed";
     const UNKNOWN: &str = "x-pagination-unknown-path";
-    let allowed = [
-        "cursor",
-        "items",
-        "advance",
-        "more",
-        "total",
-        "limit",
-        "page-limit",
-        "next",
-        "without",
-        "expires-seconds",
-    ];
+    // The shape (keys, `cursor`, `advance`, types) is the model's.
     let Some(map) = paging.as_object() else {
-        report.add(
-            here,
-            RULE,
-            "x-pagination must be a mapping (cursor, items, advance, ...)",
-        );
         return;
     };
-    for k in map.keys().filter(|k| !allowed.contains(&k.as_str())) {
-        report.add(
-            &child(here, k),
-            RULE,
-            format!(
-                "{k:?} is not a key of x-pagination ({})",
-                allowed.join(", ")
-            ),
-        );
-    }
-    if !map.contains_key("cursor") {
-        report.add(
-            here,
-            RULE,
-            "x-pagination needs \"cursor\" (the request path of the page cursor)",
-        );
-    }
     let token = map.get("advance").and_then(Value::as_str) == Some("token");
     if token && !map.contains_key("next") {
         report.add(
@@ -459,34 +281,7 @@ fn pagination(document: &Value, op: &Value, paging: &Value, here: &str, report: 
             "x-pagination needs \"more\" or \"total\" to know when to stop",
         );
     }
-    if let Some(v) = map.get("expires-seconds") {
-        if v.as_u64().is_none_or(|n| n == 0) {
-            report.add(
-                &child(here, "expires-seconds"),
-                RULE,
-                format!("expires-seconds must be a whole number of seconds above 0, not {v}"),
-            );
-        }
-    }
-    for (k, v) in map {
-        if !v.is_string() && allowed.contains(&k.as_str()) && k != "expires-seconds" {
-            report.add(
-                &child(here, k),
-                RULE,
-                format!("{k} must be a string, not {v}"),
-            );
-        }
-    }
     let text = |k: &str| map.get(k).and_then(Value::as_str);
-    if let Some(advance) = text("advance") {
-        if !["one", "items", "limit", "token"].contains(&advance) {
-            report.add(
-                &child(here, "advance"),
-                RULE,
-                format!("advance {advance:?} is not one of one, items, limit, token"),
-            );
-        }
-    }
     // Request side: where the cursor and the page size go (a token cursor is text), and what a
     // follow-up request leaves out.
     let cursor_type: &[&str] = if token { &["string"] } else { &["integer"] };
