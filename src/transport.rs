@@ -72,6 +72,11 @@ fn record(f: impl FnOnce(&mut Attempt)) {
 
 /// `METHOD URL`, the URL without user info and with every known secret redacted.
 fn request_line(method: &reqwest::Method, url: &reqwest::Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        // Nothing to take out (the base URL is checked to carry none): no copy of the URL,
+        // whose setters serialise it again.
+        return redact(&format!("{method} {url}"));
+    }
     let mut url = url.clone();
     let _ = url.set_username("");
     let _ = url.set_password(None);
@@ -86,8 +91,25 @@ pub async fn pre(
     request: &mut reqwest::Request,
     operation_id: &str,
 ) -> std::result::Result<(), String> {
-    record(|a| a.request = request_line(request.method(), request.url()));
-    let Some(op) = hooks.api.operation_by_generated_id(operation_id) else {
+    let line = request_line(request.method(), request.url());
+    checked(
+        hooks,
+        request,
+        line,
+        hooks.api.operation_by_generated_id(operation_id),
+    )
+}
+
+/// The checks of [`pre`], on `request` whose line is `line`, for `op` (the operation its
+/// generated id names).
+fn checked(
+    hooks: &Hooks,
+    request: &reqwest::Request,
+    line: String,
+    op: Option<&'static Operation>,
+) -> std::result::Result<(), String> {
+    record(|a| a.request = line);
+    let Some(op) = op else {
         return Ok(());
     };
     record(|a| a.operation = Some(op));
@@ -311,7 +333,8 @@ async fn send_once(
         .map_err(NoAnswer::Refused)?;
     let mut response = http.execute(request).await.map_err(NoAnswer::Transport)?;
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not copied: the body is read from the response without them.
+    let headers = std::mem::take(response.headers_mut());
     if status.is_redirection() {
         let location = headers
             .get(reqwest::header::LOCATION)
@@ -339,7 +362,12 @@ async fn send_once(
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(too_large());
         }
-        body.extend_from_slice(&chunk);
+        if body.is_empty() {
+            // The first chunk becomes the body (without a copy when it owns its bytes alone).
+            body = Vec::from(chunk);
+        } else {
+            body.extend_from_slice(&chunk);
+        }
     }
     Ok(Answer {
         status,
@@ -380,13 +408,24 @@ async fn attempts(
         .api
         .operation_by_generated_id(operation_id)
         .map_or(operation_id, |op| op.id.as_str());
+    attempts_of(hooks, http, request, op_id, &line).await
+}
+
+/// [`attempts`] of `request` for the operation `op_id`, whose request line is `line`.
+async fn attempts_of(
+    hooks: &Hooks,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    op_id: &str,
+    line: &str,
+) -> std::result::Result<Answer, NoAnswer> {
     hooks
         .runtime
-        .attempts(op_id, &line, || {
+        .attempts(op_id, line, || {
             let request = request.try_clone();
             async {
                 match request {
-                    Some(request) => send_once(hooks, http, request, &line).await,
+                    Some(request) => send_once(hooks, http, request, line).await,
                     None => Err(NoAnswer::Refused(Error::Transport(format!(
                         "{line}: the request body cannot be replayed"
                     )))),
@@ -467,9 +506,13 @@ impl Runtime {
             let limiter = self.operation_limiters.get(op_id).or(self.limiter.as_ref());
             let permit = match limiter {
                 None => None,
-                Some(limiter) => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
-                    Ok(permit) => Some(permit.map_err(NoAnswer::Refused)?),
-                    Err(_) => return Err(out_of_time("waiting for the quota")),
+                // A free slot is taken at once; a timer is armed only to wait for one.
+                Some(limiter) => match limiter.take_now() {
+                    Some(permit) => Some(permit),
+                    None => match tokio::time::timeout_at(deadline, limiter.acquire()).await {
+                        Ok(permit) => Some(permit.map_err(NoAnswer::Refused)?),
+                        Err(_) => return Err(out_of_time("waiting for the quota")),
+                    },
                 },
             };
             let sent = Instant::now();
@@ -562,15 +605,20 @@ impl Runtime {
 pub(crate) async fn send_raw(
     hooks: &Hooks,
     http: &reqwest::Client,
-    mut request: reqwest::Request,
+    request: reqwest::Request,
     op: &Operation,
     decode: crate::answer::DecodeCheck,
 ) -> Result<crate::answer::RawAnswer> {
+    // The operation the hooks know by this id and the request line, each found once for
+    // the checks and the attempts.
+    let found = hooks.api.operation_by_generated_id(&op.id);
+    let op_id = found.map_or(op.id.as_str(), |op| op.id.as_str());
+    let line = request_line(request.method(), request.url());
     let (outcome, log) = ATTEMPT
         .scope(RefCell::new(Attempt::default()), async {
-            let outcome = match pre(hooks, &mut request, &op.id).await {
+            let outcome = match checked(hooks, &request, line.clone(), found) {
                 Err(message) => Err(Error::Validation(vec![Violation::new("", "spec", message)])),
-                Ok(()) => match attempts(hooks, http, request, &op.id).await {
+                Ok(()) => match attempts_of(hooks, http, request, op_id, &line).await {
                     Ok(answer) => Ok(answer),
                     Err(NoAnswer::Refused(error)) => Err(error),
                     Err(NoAnswer::Transport(e)) => Err(Error::Transport(describe(&e))),

@@ -344,23 +344,39 @@ impl RateLimiter {
         self.attempt(fastrand::u64(..)).await
     }
 
+    /// Takes a slot if the log is this process's and a slot is free now: what the send path
+    /// tries before arming a timer to wait with [`Self::acquire`] (`None`: wait).
+    pub(crate) fn take_now(&self) -> Option<Permit> {
+        match &self.backend {
+            Backend::Memory(log) => self.take_in_memory(log, fastrand::u64(..)).ok(),
+            _ => None,
+        }
+    }
+
+    /// The in-process log's answer to [`Self::attempt`].
+    fn take_in_memory(
+        &self,
+        log: &Arc<Mutex<MemoryLog>>,
+        id: u64,
+    ) -> std::result::Result<Permit, Duration> {
+        let now = tokio::time::Instant::now();
+        let period = self.limit.period;
+        let mut slots = log.lock().unwrap_or_else(|e| e.into_inner());
+        slots.expire(now, period);
+        if slots.len() < self.limit.requests as usize {
+            slots.grant(id, now);
+            return Ok(Permit {
+                id,
+                backend: Some(Backend::Memory(log.clone())),
+            });
+        }
+        let oldest = slots.oldest().unwrap_or(now);
+        Err((oldest + period).saturating_duration_since(now))
+    }
+
     async fn attempt(&self, id: u64) -> Result<std::result::Result<Permit, Duration>> {
         match &self.backend {
-            Backend::Memory(log) => {
-                let now = tokio::time::Instant::now();
-                let period = self.limit.period;
-                let mut slots = log.lock().unwrap_or_else(|e| e.into_inner());
-                slots.expire(now, period);
-                if slots.len() < self.limit.requests as usize {
-                    slots.grant(id, now);
-                    return Ok(Ok(Permit {
-                        id,
-                        backend: Some(Backend::Memory(log.clone())),
-                    }));
-                }
-                let oldest = slots.oldest().unwrap_or(now);
-                Ok(Err((oldest + period).saturating_duration_since(now)))
-            }
+            Backend::Memory(log) => Ok(self.take_in_memory(log, id)),
             Backend::File(file) => {
                 let state = file.clone();
                 let taken = tokio::task::spawn_blocking(move || state.take(id))
@@ -569,6 +585,23 @@ mod tests {
         );
         // Not needlessly slow: three full periods of 5.
         assert!(sent.len() >= 15, "{}", sent.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn take_now_takes_a_free_slot_of_the_same_log_and_never_waits() {
+        let limiter = RateLimiter::new(limit(1, Duration::from_secs(1)));
+        let permit = limiter.take_now().expect("a free slot");
+        // The slot is the log's: neither way of asking finds another one.
+        assert!(limiter.take_now().is_none());
+        assert!(limiter.try_acquire().await.unwrap().is_err());
+        permit.complete();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(limiter.take_now().is_some());
+        // A log shared with other processes is asked with `acquire`, under the caller's timer.
+        let dir = temp_dir("take-now");
+        let machine = RateLimiter::machine(limit(5, Duration::from_secs(1)), &dir, "k");
+        assert!(machine.unwrap().take_now().is_none());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test(start_paused = true)]
