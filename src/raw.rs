@@ -387,8 +387,13 @@ impl RawClient {
         }
         let method = reqwest::Method::from_bytes(op.method.as_bytes())
             .map_err(|e| Error::config("method", e.to_string()))?;
-        let url = format!("{}{path}", self.base_url);
-        let mut request = self.http.request(method, &url);
+        let mut request = match url_on(&self.base_url, &path) {
+            // The base URL parsed once, the path set on it: the same URL as the text parsed.
+            Some(url) => self.http.request(method, url),
+            None => self
+                .http
+                .request(method, format!("{}{path}", self.base_url).as_str()),
+        };
         if let Some(Value::Object(query)) = document.get("query") {
             let mut pairs: Vec<(String, String)> = Vec::new();
             for (name, value) in query {
@@ -403,7 +408,12 @@ impl RawClient {
             request = request.query(&pairs);
         }
         let declared = |name: &str| crate::spec::Operation::declares_header(op, name);
-        let given = |name: &str| document.pointer(&format!("/header/{name}")).is_some();
+        let given = |name: &str| {
+            document
+                .get("header")
+                .and_then(|headers| headers.get(name))
+                .is_some()
+        };
         for (name, value) in &self.fixed {
             if declared(name) && !given(name) {
                 request = request.header(name.as_str(), value.as_str());
@@ -421,6 +431,53 @@ impl RawClient {
             .build()
             .map_err(|e| Error::config("request", crate::secret::redact(&e.to_string())))
     }
+}
+
+/// `{base_url}{path}` as a URL, from `base_url` parsed once per thread (a client sends many
+/// requests to one server): `None` when setting the path on the parsed base could give
+/// another URL than parsing the text (a base with a query, fragment or unusual spelling, a
+/// path that does not start with `/` or holds `?` or `#`); the caller parses the text then.
+fn url_on(base_url: &str, path: &str) -> Option<reqwest::Url> {
+    use std::cell::RefCell;
+    /// The parsed base and whether its text has no path (`https://host`: `/` is not a prefix).
+    type Base = Option<(reqwest::Url, bool)>;
+    thread_local! {
+        static LAST: RefCell<Option<(String, Base)>> = const { RefCell::new(None) };
+    }
+    if !path.starts_with('/') || path.contains(['?', '#']) {
+        return None;
+    }
+    let parse = || -> Base {
+        let url = reqwest::Url::parse(base_url).ok()?;
+        if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
+            return None;
+        }
+        if url.as_str() == base_url {
+            Some((url, false))
+        } else if url.path() == "/" && url.as_str().strip_suffix('/') == Some(base_url) {
+            Some((url, true))
+        } else {
+            None
+        }
+    };
+    let (mut url, bare) = LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match last.as_ref() {
+            Some((text, base)) if text == base_url => base.clone(),
+            _ => {
+                let base = parse();
+                *last = Some((base_url.to_owned(), base.clone()));
+                base
+            }
+        }
+    })?;
+    if bare {
+        url.set_path(path);
+    } else {
+        let full = format!("{}{path}", url.path());
+        url.set_path(&full);
+    }
+    Some(url)
 }
 
 /// The items of an answer at `path` (the answer itself for an empty path), each as the vendor
@@ -455,5 +512,60 @@ pub fn items(body: &[u8], path: &str) -> Vec<String> {
     match serde_json::from_str::<Vec<&RawValue>>(current.get()) {
         Ok(list) => list.iter().map(|i| i.get().to_owned()).collect(),
         Err(_) => vec![current.get().to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_on;
+
+    /// Setting the path on the parsed base gives the URL parsing the text gives, or declines.
+    #[test]
+    fn a_url_on_the_parsed_base_is_the_url_of_the_text() {
+        let bases = [
+            "https://api.nameshield.net",
+            "https://api.nameshield.net/",
+            "http://127.0.0.1:8080/api/v2",
+            "https://log360cloud.manageengine.com/api/v2/",
+            "https://HOST.example.com:443/Api",
+            "https://xn--bcher-kva.example/x",
+            "https://bücher.example/x",
+            "http://[::1]:9/a/b",
+            "https://host/a?x=1",
+            "https://host/a#f",
+            "https://host/a/./b/../c",
+            "https://host/a%20b",
+            "https://host/a b",
+        ];
+        let paths = [
+            "/detection/rules",
+            "/events/1234",
+            "/a/%2E%2E/b",
+            "/a/../b",
+            "/a/./b",
+            "/a//b",
+            "/a\\b",
+            "/caf%C3%A9/x%2Fy",
+            "/café/ x",
+            "/{id}/x",
+            "/",
+            "",
+            "x",
+            "/a?b",
+            "/a#b",
+        ];
+        for base in bases {
+            for path in paths {
+                let text = reqwest::Url::parse(&format!("{base}{path}")).ok();
+                // Twice: the second from the thread's parsed base.
+                for _ in 0..2 {
+                    if let Some(url) = url_on(base, path) {
+                        assert_eq!(Some(url), text, "{base} + {path}");
+                    }
+                }
+            }
+        }
+        assert!(url_on("https://api.nameshield.net", "/events").is_some());
+        assert!(url_on("http://127.0.0.1:8080/api/v2", "/x/y").is_some());
     }
 }
