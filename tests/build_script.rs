@@ -47,6 +47,31 @@ fn crate_copy(name: &str) -> PathBuf {
             1,
         )
     });
+    // Another version for the copy's crates: cargo keys its build records by package and
+    // version, and a copy at the same version overwrote the checkout's own records in the
+    // shared target directory (the checkout's next build then took the copy's for its own).
+    edit(&copy.join("Cargo.toml"), |t| {
+        let version = format!(
+            "[workspace.package]\nversion = \"{}\"",
+            env!("CARGO_PKG_VERSION")
+        );
+        t.replacen(&version, "[workspace.package]\nversion = \"0.0.0-copy\"", 1)
+    });
+    for manifest in [
+        "Cargo.toml",
+        "crates/cli/Cargo.toml",
+        "crates/mock/Cargo.toml",
+        "crates/spec-tools/Cargo.toml",
+        "crates/codegen/Cargo.toml",
+    ] {
+        let path = copy.join(manifest);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replace(
+            &format!("version = \"{}\" }}", env!("CARGO_PKG_VERSION")),
+            "version = \"0.0.0-copy\" }",
+        );
+        std::fs::write(&path, text).unwrap();
+    }
     copy
 }
 
