@@ -702,7 +702,8 @@ fn spent(last: Error, attempts: u32, hint: Option<Duration>, too_long: bool) -> 
     }
 }
 
-fn describe(e: &reqwest::Error) -> String {
+/// What failed in a request that got no answer, with its innermost cause, redacted.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out (--timeout, per attempt)"
     } else if e.is_connect() {

@@ -653,6 +653,39 @@ async fn a_failed_refresh_is_an_auth_error_without_secrets() {
     );
 }
 
+/// A token exchange that gets no answer (nothing listens at the accounts server) is a
+/// transport error naming the cause, not refused credentials.
+#[tokio::test]
+async fn an_unreachable_accounts_server_is_a_transport_error() {
+    let api = MockServer::start().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let accounts = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let c = Log360Client::builder()
+        .account_id("1")
+        .base_url(api.uri())
+        .accounts_url(&accounts)
+        .auth(Log360Auth::refresh_token(
+            "1000.refresh-secret",
+            "id",
+            "client-secret",
+        ))
+        .settings(fast_settings())
+        .build()
+        .unwrap();
+    let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(
+        matches!(err, Error::Transport(_)) && text.contains("could not connect"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("refresh-secret") && !text.contains("client-secret"),
+        "{text}"
+    );
+    assert!(api.received_requests().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn server_errors_and_429_are_retried_other_4xx_are_not() {
     let server = MockServer::start().await;

@@ -370,12 +370,14 @@ impl ZohoAuthorizer {
             .form(&form)
             .send()
             .await
+            // No answer at all (DNS, connection, TLS, time-out): the network failed, not the
+            // credentials; a transport error naming its cause.
             .map_err(|e| {
-                Error::Auth(crate::secret::redact(&format!(
-                    "POST {}: token refresh failed: {}",
+                Error::Transport(format!(
+                    "POST {}: the token exchange got no answer: {}",
                     self.token_url,
-                    e.without_url()
-                )))
+                    crate::transport::describe(&e.without_url())
+                ))
             })?;
         let status = response.status();
         if status.is_redirection() {
