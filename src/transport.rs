@@ -331,10 +331,16 @@ async fn send_once(
         .authorize(&mut request)
         .await
         .map_err(NoAnswer::Refused)?;
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!("{line} request headers: {}", shown(request.headers()));
+    }
     let mut response = http.execute(request).await.map_err(NoAnswer::Transport)?;
     let status = response.status();
     // Taken, not copied: the body is read from the response without them.
     let headers = std::mem::take(response.headers_mut());
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!("{line} answer headers ({status}): {}", shown(&headers));
+    }
     if status.is_redirection() {
         let location = headers
             .get(reqwest::header::LOCATION)
@@ -700,6 +706,28 @@ fn spent(last: Error, attempts: u32, hint: Option<Duration>, too_long: bool) -> 
         },
         other => other,
     }
+}
+
+/// Headers for a log line, each `name: value`, a credential (a value marked sensitive, or a
+/// header that carries one) as `***`.
+fn shown(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let secret = value.is_sensitive()
+                || matches!(
+                    name.as_str(),
+                    "authorization" | "cookie" | "set-cookie" | "proxy-authorization"
+                );
+            let value = if secret {
+                "***".to_owned()
+            } else {
+                redact(&String::from_utf8_lossy(value.as_bytes()))
+            };
+            format!("{name}: {value}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What failed in a request that got no answer, with its innermost cause, redacted.

@@ -461,7 +461,7 @@ fn cli() -> Command {
         .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like the CA-file variable an API's --help lists)"))
         .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
         .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
-        .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr (-vv for more)"));
+        .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr; -vv adds the request's and the answer's headers (secrets as ***), -vvv every library's trace"));
     // One command group per CLI name: specs that share one (an API's V2 and V1) share a group.
     let mut names: Vec<String> = Vec::new();
     for api in Api::ALL {
@@ -561,6 +561,44 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
     run::execute(&raw, op, document, all, global).await
 }
 
+/// `-v`: one line per attempt, from threatbind alone; `-vv`: with the request's and the
+/// answer's headers (secrets as `***`); `-vvv`: every library's trace (the HTTP stack's too).
+/// Colours only on a terminal, and never under `NO_COLOR`.
+fn logging(verbose: u8) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let ours = match verbose {
+        0 => return,
+        1 => LevelFilter::INFO,
+        _ => LevelFilter::DEBUG,
+    };
+    let others = if verbose >= 3 {
+        LevelFilter::TRACE
+    } else {
+        LevelFilter::OFF
+    };
+    let filter = Targets::new()
+        .with_default(others)
+        .with_target(
+            "threatbind",
+            if verbose >= 3 {
+                LevelFilter::TRACE
+            } else {
+                ours
+            },
+        )
+        .with_target("threatbind_cli", ours);
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(verbose >= 3)
+        .with_ansi(colour);
+    tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .init();
+}
+
 fn main() -> ExitCode {
     let matches = match cli().try_get_matches() {
         Ok(m) => m,
@@ -589,19 +627,7 @@ fn main() -> ExitCode {
     if let Some(("mock", mock)) = matches.subcommand() {
         return mock_cmd::run(mock);
     }
-    let verbose = matches.get_count("verbose");
-    if verbose > 0 {
-        let level = if verbose > 1 {
-            tracing::Level::TRACE
-        } else {
-            tracing::Level::DEBUG
-        };
-        tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_max_level(level)
-            .with_target(false)
-            .init();
-    }
+    logging(matches.get_count("verbose"));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1132,3 +1132,47 @@ async fn twenty_processes_share_one_quota_without_a_429() {
     }
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+/// `-v` is one line per attempt from threatbind and nothing from the HTTP library; `-vv` adds
+/// the headers, credentials as `***`; stderr that is not a terminal gets no ANSI escapes.
+#[tokio::test]
+async fn verbose_logs_are_ours_plain_and_without_secrets() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "data": [], "page": 1, "size": 10, "has_next": false, "total_items": 0
+        })))
+        .mount(&server)
+        .await;
+    let env = nameshield_env(&server.uri());
+    let out = run(&env, &["-v", "nameshield", "events", "--size", "10"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // The run's own warnings (this test's environment has no cache directory) aside.
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("warning: "))
+        .collect();
+    assert_eq!(lines.len(), 1, "one line per attempt: {err}");
+    assert!(
+        lines[0].contains("GET ") && lines[0].contains("attempt 1 of"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI escapes in a log that is not a terminal: {err:?}"
+    );
+    assert!(
+        !err.contains("hyper") && !err.contains("connecting"),
+        "{err}"
+    );
+    let out = run(&env, &["-vv", "nameshield", "events", "--size", "10"]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("request headers: ") && err.contains("authorization: ***"),
+        "{err}"
+    );
+    assert!(err.contains("answer headers (200 OK): "), "{err}");
+    assert!(!err.contains("hyper"), "{err}");
+    no_secret(&out);
+}
