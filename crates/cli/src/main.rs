@@ -438,10 +438,29 @@ fn global_arg(name: &'static str, value: &'static str, help: impl Into<String>) 
 
 /// The whole command line: global flags, then one command per API and operation, derived from
 /// the specs.
+/// `--version`: the version, the commit it was built from, and each API built in with its
+/// spec's `info.version`.
+fn long_version() -> String {
+    let commit = option_env!("THREATBIND_COMMIT").unwrap_or("unknown");
+    let mut text = format!(
+        "{} (commit {commit})\nAPIs built in:",
+        env!("CARGO_PKG_VERSION")
+    );
+    for api in Api::ALL {
+        text.push_str(&format!(
+            "\n  {:<20} spec {}",
+            api.stem(),
+            api.spec_version()
+        ));
+    }
+    text
+}
+
 fn cli() -> Command {
     let defaults = Settings::default();
     let mut cli = Command::new("threatbind")
         .version(env!("CARGO_PKG_VERSION"))
+        .long_version(long_version())
         .about("Typed clients for Log360 Cloud, Log360 on-premises, Nameshield CTI and Datadog IoC Explorer, and a mock of them all.")
         .after_help(after_help())
         .subcommand_required(true)

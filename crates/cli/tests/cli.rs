@@ -1102,3 +1102,37 @@ async fn whoami_needs_no_account_id_and_the_others_name_it() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// `--version`: the version, the commit, and every API built in with its spec's version
+/// (`info.version`); `-V` stays one line.
+#[tokio::test]
+async fn version_names_the_commit_and_every_api_with_its_spec_version() {
+    use threatbind::spec::Api;
+    let out = run(&[], &["--version"]).await;
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!(
+            "threatbind {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+    for api in Api::ALL {
+        let version = api.document()["info"]["version"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            text.lines()
+                .any(|l| l.split_whitespace().collect::<Vec<_>>() == [api.stem(), "spec", &version]),
+            "{api} {version}: {text}"
+        );
+    }
+    let out = run(&[], &["-V"]).await;
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("threatbind {}", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -146,6 +146,7 @@ fn registry_source(apis: &[(String, String)]) -> String {
     );
     let mut roundtrips = String::new();
     let mut jsons = String::new();
+    let mut versions = String::new();
     let mut request_decoders = String::new();
     let mut error_decoders = String::new();
     for (stem, module) in apis {
@@ -158,6 +159,13 @@ fn registry_source(apis: &[(String, String)]) -> String {
         let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
         let json = document.as_ref().map(|d| d.to_string()).unwrap_or_default();
         write(&Path::new(&out_dir).join(format!("{stem}.json")), &json);
+        let info_version = document
+            .as_ref()
+            .and_then(|d| d.pointer("/info/version"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_owned();
+        let _ = writeln!(versions, "Api::{v} => {info_version:?},");
         let title = document
             .and_then(|d| {
                 d.pointer("/info/title")
@@ -218,6 +226,11 @@ impl Api {{
     /// The spec's file name in `specs/` (its stem also names the fixture folder).
     pub fn file_name(self) -> &'static str {{
         match self {{ {files} }}
+    }}
+
+    /// The spec's `info.version`: the version of the vendor's API it describes.
+    pub fn spec_version(self) -> &'static str {{
+        match self {{ {versions} }}
     }}
 
     /// The spec as written (YAML).
