@@ -138,6 +138,33 @@ fn help_of(doc: &Value, description: Option<&str>, schema: &Value, kind: &Kind) 
     help.trim().to_owned()
 }
 
+/// A flag's text as given (the run checks it against the spec, naming the flag), with the
+/// values an enum allows listed for shell completion.
+#[derive(Clone)]
+struct Choices(Vec<String>);
+
+impl clap::builder::TypedValueParser for Choices {
+    type Value = std::ffi::OsString;
+
+    fn parse_ref(
+        &self,
+        _cmd: &Command,
+        _arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        Ok(value.to_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        (!self.0.is_empty()).then(|| {
+            Box::new(self.0.iter().map(clap::builder::PossibleValue::new))
+                as Box<dyn Iterator<Item = _>>
+        })
+    }
+}
+
 /// The flags of an operation, in the order the spec gives them.
 pub(crate) fn flags(op: &Operation) -> Vec<Flag> {
     let doc = op.api.document();
@@ -378,7 +405,12 @@ pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &str) -> Co
             .help(flag.help.clone())
             .required(flag.required)
             .allow_negative_numbers(true)
-            .value_parser(clap::builder::OsStringValueParser::new())
+            .value_parser(Choices(match &flag.kind {
+                Kind::Enum(values) => values.clone(),
+                Kind::Boolean => vec!["true".to_owned(), "false".to_owned()],
+                _ => Vec::new(),
+            }))
+            .hide_possible_values(true)
             .value_name(match &flag.kind {
                 Kind::Integer => "N",
                 Kind::Number => "NUMBER",

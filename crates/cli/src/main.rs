@@ -11,6 +11,7 @@ mod demo;
 mod derive;
 mod enrich;
 mod exit;
+mod install;
 mod json_text;
 mod mock_cmd;
 mod progress;
@@ -531,6 +532,8 @@ fn cli() -> Command {
         .subcommand(mock_cmd::command())
         .subcommand(enrich::command())
         .subcommand(demo::command())
+        .subcommand(install::completions_command())
+        .subcommand(install::man_command())
 }
 
 const EXIT_CODES: &str = "\
@@ -645,6 +648,12 @@ fn main() -> ExitCode {
     }
     if let Some(("mock", mock)) = matches.subcommand() {
         return mock_cmd::run(mock);
+    }
+    if let Some(("completions", m)) = matches.subcommand() {
+        return install::completions(cli(), m);
+    }
+    if let Some(("man", m)) = matches.subcommand() {
+        return install::man(cli(), m);
     }
     logging(matches.get_count("verbose"));
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -1136,3 +1136,43 @@ async fn version_names_the_commit_and_every_api_with_its_spec_version() {
         format!("threatbind {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// `completions SHELL` covers every derived command and an enum's values; `man DIR` writes a
+/// page per command; an unknown shell is a usage error.
+#[tokio::test]
+async fn completions_and_man_pages_come_from_the_command_tree() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = run(&[], &["completions", shell]).await;
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(
+            script.contains("threat-analytics"),
+            "{shell}: no derived command"
+        );
+        assert!(
+            script.contains("MEDIUM"),
+            "{shell}: no enum value of --criticality"
+        );
+    }
+    let out = run(&[], &["completions", "tcsh"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("tcsh"), "{}", stderr(&out));
+
+    let dir = std::env::temp_dir().join(format!("threatbind-man-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = run(&[], &["man", dir.to_str().unwrap()]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+    assert!(
+        page("threatbind.1").contains(".TH threatbind 1"),
+        "{}",
+        page("threatbind.1")
+    );
+    let events = page("threatbind-nameshield-events.1");
+    assert!(
+        events.contains("criticality") && events.contains(".SH NAME"),
+        "{events}"
+    );
+    assert!(page("threatbind-log360-threat-analytics.1").contains(".TH"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
