@@ -427,10 +427,14 @@ pub(crate) fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
+/// The heading of the flags every command takes, below a command's own.
+const GLOBAL: &str = "Global options";
+
 fn global_arg(name: &'static str, value: &'static str, help: impl Into<String>) -> Arg {
     Arg::new(name)
         .long(name)
         .global(true)
+        .help_heading(GLOBAL)
         .value_name(value)
         .help(help.into())
         .allow_negative_numbers(true)
@@ -470,18 +474,18 @@ fn cli() -> Command {
         .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60), replacing the spec's; shared by every process using the same account and --quota-store"))
         .arg(global_arg("quota-store", "STORE", "Where quotas are kept: machine (every threatbind process of this machine; the default), process (this run only), or redis[s]://[[USER]:PASSWORD@]HOST:PORT[/DB] (every process on every machine using that Redis server; checked at start). rediss:// is TLS, verified against the system's roots and --quota-store-ca-file; a password over plain redis:// goes to loopback only unless --allow-insecure-quota-store"))
         .arg(global_arg("quota-store-ca-file", "FILE", "PEM file of certificate authorities to trust, besides the system's, for a rediss:// quota store (like THREATBIND_QUOTA_STORE_CA_FILE)"))
-        .arg(Arg::new("allow-insecure-quota-store").long("allow-insecure-quota-store").global(true).action(ArgAction::SetTrue).help("Allow a Redis password over plain redis:// to hosts other than loopback (it travels in clear text; prefer rediss://)"))
+        .arg(Arg::new("allow-insecure-quota-store").long("allow-insecure-quota-store").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Allow a Redis password over plain redis:// to hosts other than loopback (it travels in clear text; prefer rediss://)"))
         .arg(global_arg("timeout", "SECONDS", "Timeout of each attempt (connect and answer); retries get their own"))
         .arg(global_arg("max-time", "SECONDS", "Time budget of the whole command: quota waits, retries and pages included"))
         .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
         .arg(global_arg("max-response-bytes", "BYTES", format!("Largest answer accepted [default {}]", defaults.max_response_bytes)))
         .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
         .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise), jsonl (one item per line), table"))
-        .arg(Arg::new("raw").long("raw").global(true).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
+        .arg(Arg::new("raw").long("raw").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
         .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like the CA-file variable an API's --help lists)"))
-        .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
-        .arg(Arg::new("allow-http").long("allow-http").global(true).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
-        .arg(Arg::new("verbose").short('v').long("verbose").global(true).action(ArgAction::Count).help("Log one line per attempt on stderr; -vv adds the request's and the answer's headers (secrets as ***), -vvv every library's trace"));
+        .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
+        .arg(Arg::new("allow-http").long("allow-http").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
+        .arg(Arg::new("verbose").short('v').long("verbose").global(true).help_heading(GLOBAL).action(ArgAction::Count).help("Log one line per attempt on stderr; -vv adds the request's and the answer's headers (secrets as ***), -vvv every library's trace"));
     // One command group per CLI name: specs that share one (an API's V2 and V1) share a group.
     let mut names: Vec<String> = Vec::new();
     for api in Api::ALL {

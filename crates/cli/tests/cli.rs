@@ -1176,3 +1176,15 @@ async fn completions_and_man_pages_come_from_the_command_tree() {
     assert!(page("threatbind-log360-threat-analytics.1").contains(".TH"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// An operation's help puts its own flags first and the flags every command takes under their
+/// own heading.
+#[tokio::test]
+async fn an_operations_own_flags_come_before_the_global_ones() {
+    let out = run(&[], &["nameshield", "events", "--help"]).await;
+    let help = stdout(&out);
+    let own = help.find("--criticality").expect("own flag");
+    let heading = help.find("Global options:").expect("global heading");
+    let global = help.find("--quota-store <STORE>").expect("global flag");
+    assert!(own < heading && heading < global, "{help}");
+}
