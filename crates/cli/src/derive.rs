@@ -41,6 +41,8 @@ pub(crate) enum Kind {
     Boolean,
     /// One of these (matched case-insensitively, sent as spelled here).
     Enum(Vec<String>),
+    /// A date or a time, written as people write them, sent in the spec's form.
+    Time(crate::times::Form),
 }
 
 /// One derived flag.
@@ -89,6 +91,11 @@ fn kind_of(doc: &Value, schema: &Value) -> (Kind, bool) {
             .collect();
         return (Kind::Enum(values), false);
     }
+    if schema.get("type").and_then(Value::as_str) == Some("string") {
+        if let Some(form) = crate::times::Form::of(schema) {
+            return (Kind::Time(form), false);
+        }
+    }
     match schema.get("type").and_then(Value::as_str) {
         Some("integer") => (Kind::Integer, false),
         Some("number") => (Kind::Number, false),
@@ -125,11 +132,9 @@ fn help_of(doc: &Value, description: Option<&str>, schema: &Value, kind: &Kind) 
     if let Some(d) = schema.get("default") {
         bounds.push(format!("default {d}"));
     }
-    if let Some(f) = schema
-        .get("x-datetime-format")
-        .and_then(Value::as_str)
-        .or_else(|| schema.get("format").and_then(Value::as_str))
-    {
+    if let Kind::Time(form) = kind {
+        bounds.push(form.help());
+    } else if let Some(f) = schema.get("format").and_then(Value::as_str) {
         bounds.push(format!("format {f}"));
     }
     if !bounds.is_empty() {
@@ -363,6 +368,7 @@ fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {
             .or_else(|| match &flag.kind {
                 Kind::Enum(values) => values.first().cloned(),
                 Kind::Integer => Some("1".into()),
+                Kind::Time(_) => Some("-24h".into()),
                 _ => Some("VALUE".into()),
             })
             .unwrap_or_default();
@@ -417,7 +423,10 @@ pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &str) -> Co
                 Kind::Boolean => "true|false",
                 Kind::Enum(_) => "VALUE",
                 Kind::Text => "TEXT",
-            });
+                Kind::Time(_) => "TIME",
+            })
+            // `--started-at -24h`: a relative time is a value, not a flag.
+            .allow_hyphen_values(matches!(flag.kind, Kind::Time(_)));
         arg = if flag.multiple {
             arg.action(ArgAction::Append)
         } else {

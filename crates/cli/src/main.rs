@@ -21,6 +21,7 @@ mod spec_diff;
 mod spec_format;
 mod spec_lint;
 mod spec_tools;
+mod times;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use std::ffi::OsString;

@@ -52,6 +52,24 @@ fn typed(flag: &Flag, text: &str) -> Result<Value, Error> {
                 ))
             }
         },
+        Kind::Time(form) => {
+            let at = crate::times::instant(text, form, chrono::Utc::now()).ok_or_else(|| {
+                invalid(
+                    flag,
+                    "time",
+                    format!(
+                        "{text:?} is not a time: write ISO 8601 with an offset (2024-12-31T15:30:45Z), YYYY-MM-DD, epoch seconds, now, or -30m, -24h, -7d{}",
+                        match form {
+                            crate::times::Form::Pattern(p) => format!(", or the vendor's {p} (UTC)"),
+                            _ => String::new(),
+                        }
+                    ),
+                )
+            })?;
+            let sent = form.write(at);
+            tracing::info!("--{} {text:?} is sent as {sent:?}", flag.long);
+            Value::from(sent)
+        }
         Kind::Enum(values) => match values.iter().find(|v| v.eq_ignore_ascii_case(text.trim())) {
             Some(v) => Value::from(v.as_str()),
             None => {

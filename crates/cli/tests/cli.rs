@@ -181,7 +181,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
                 "--start-time",
                 "yesterday",
             ],
-            "--start-time: format",
+            "--start-time: time",
         ),
         (
             &["log360", "detection-rules", "--limit", "101"],
@@ -462,18 +462,16 @@ async fn nameshield_events_encode_repeated_sort_and_the_space_in_started_at() {
 
     let out = run(
         &env,
-        &[
-            "nameshield",
-            "events",
-            "--started-at",
-            "2024-12-31T15:30:45Z",
-        ],
+        &["nameshield", "events", "--started-at", "31/12/2024"],
     )
     .await;
     assert_eq!(out.status.code(), Some(2));
-    // Named by its flag, and in words, not as the schema's regular expression.
+    // Named by its flag, and in words (the forms it takes), not as the schema's regular
+    // expression.
     assert!(
-        stderr(&out).contains("--started-at: pattern") && !stderr(&out).contains("^[0-9]"),
+        stderr(&out).contains("--started-at: time")
+            && stderr(&out).contains("%Y-%m-%d %H:%M:%S")
+            && !stderr(&out).contains("^[0-9]"),
         "{}",
         stderr(&out)
     );
@@ -646,7 +644,7 @@ async fn ranges_dates_indicator_types_and_empty_values_are_checked_before_sendin
                 "--started-at",
                 "2026-02-30 00:00:00",
             ],
-            "--started-at: x-datetime-format",
+            "--started-at: time",
         ),
         (
             [
@@ -1187,4 +1185,78 @@ async fn an_operations_own_flags_come_before_the_global_ones() {
     let heading = help.find("Global options:").expect("global heading");
     let global = help.find("--quota-store <STORE>").expect("global flag");
     assert!(own < heading && heading < global, "{help}");
+}
+
+/// A time flag takes ISO 8601 with an offset, a date, epoch seconds, `now` and relative times,
+/// and sends the spec's form for the field (Nameshield: `yyyy-MM-dd HH:mm:ss`, UTC); `-v` says
+/// what was sent; anything else is refused naming the flag, nothing sent.
+#[tokio::test]
+async fn times_are_taken_as_people_write_them_and_sent_in_the_vendors_form() {
+    let server = MockServer::start().await;
+    let page = json!({"data": [], "page": 0, "size": 10, "has_next": false, "total_items": 0});
+    Mock::given(method("GET"))
+        .and(path("/cti/v2/events"))
+        .and(query_param("startedAt", "2024-12-31 14:30:45"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page.clone()))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let env = [
+        ("NAMESHIELD_TOKEN", "3f2c4f5e-1b7a"),
+        ("NAMESHIELD_BASE_URL", base.as_str()),
+        ("THREATBIND_QUOTA_STORE", "process"),
+    ];
+    for written in ["2024-12-31T15:30:45+01:00", "1735655445"] {
+        let out = run(
+            &env,
+            &["-v", "nameshield", "events", "--started-at", written],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{written}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--started-at")
+                && stderr(&out).contains("\"2024-12-31 14:30:45\""),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A relative time: now minus a day, in the vendor's form (the second is the clock's).
+    Mock::given(method("GET"))
+        .and(path("/cti/v2/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(&server)
+        .await;
+    let before = chrono::Utc::now() - chrono::Duration::days(1);
+    let out = run(&env, &["nameshield", "events", "--started-at", "-24h"]).await;
+    let after = chrono::Utc::now() - chrono::Duration::days(1);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "startedAt")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect();
+    let last = sent.last().expect("a startedAt was sent");
+    let at = chrono::NaiveDateTime::parse_from_str(last, "%Y-%m-%d %H:%M:%S")
+        .expect("the vendor's form")
+        .and_utc();
+    let second = chrono::Duration::seconds(1);
+    assert!(before - second <= at && at <= after + second, "{last}");
+    // Not a time: refused before sending, naming the flag.
+    let count = sent.len();
+    let out = run(&env, &["nameshield", "events", "--started-at", "yesterday"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--started-at") && stderr(&out).contains("not a time"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), count);
 }

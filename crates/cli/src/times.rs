@@ -1,0 +1,167 @@
+//! Times as people write them, for every date or time flag: ISO 8601 with an offset
+//! (`2024-12-31T15:30:45Z`, `2024-12-31 15:30:45+01:00`), a date (`2024-12-31`, midnight UTC),
+//! epoch seconds, `now`, and relative times (`-30m`, `-24h`, `-7d`, `-2w`, `+1h`); each is
+//! sent in the form the spec documents for the field.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+
+/// The form a field's spec documents.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Form {
+    /// `format: date-time`: RFC 3339.
+    DateTime,
+    /// `format: date`: `YYYY-MM-DD`.
+    Date,
+    /// `x-datetime-format`: the vendor's own, in UTC.
+    Pattern(String),
+}
+
+impl Form {
+    /// The form of `schema`, if it is a date or a time.
+    pub(crate) fn of(schema: &serde_json::Value) -> Option<Self> {
+        if let Some(pattern) = schema.get("x-datetime-format").and_then(|f| f.as_str()) {
+            return Some(Form::Pattern(pattern.to_owned()));
+        }
+        match schema.get("format").and_then(|f| f.as_str()) {
+            Some("date-time") => Some(Form::DateTime),
+            Some("date") => Some(Form::Date),
+            _ => None,
+        }
+    }
+
+    /// `at` written in this form.
+    pub(crate) fn write(&self, at: DateTime<Utc>) -> String {
+        match self {
+            Form::DateTime => at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            Form::Date => at.format("%Y-%m-%d").to_string(),
+            Form::Pattern(pattern) => at.format(pattern).to_string(),
+        }
+    }
+
+    /// What `--help` says of the flag.
+    pub(crate) fn help(&self) -> String {
+        let sent = match self {
+            Form::DateTime => "RFC 3339".to_owned(),
+            Form::Date => "YYYY-MM-DD".to_owned(),
+            Form::Pattern(p) => format!("{p} UTC"),
+        };
+        format!(
+            "a time: ISO 8601 with an offset, YYYY-MM-DD, epoch seconds, now, or -30m, -24h, -7d; sent as {sent}"
+        )
+    }
+}
+
+/// The instant `text` names, `now` being the present; `None` when it is none of the forms.
+pub(crate) fn instant(text: &str, form: &Form, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("now") {
+        return Some(now);
+    }
+    if let Some(offset) = relative(text) {
+        return now.checked_add_signed(offset);
+    }
+    if !text.is_empty() && text.len() <= 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        return DateTime::from_timestamp(text.parse().ok()?, 0);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    for pattern in [
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M%:z",
+    ] {
+        if let Ok(at) = DateTime::parse_from_str(text, pattern) {
+            return Some(at.with_timezone(&Utc));
+        }
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Some(day.and_hms_opt(0, 0, 0)?.and_utc());
+    }
+    // The vendor's own form, as its spec documents it (UTC).
+    if let Form::Pattern(pattern) = form {
+        if let Ok(at) = NaiveDateTime::parse_from_str(text, pattern) {
+            return Some(at.and_utc());
+        }
+    }
+    None
+}
+
+/// `-30m`, `+2h`, `-7d`, `-2w`, `-90s`: a signed offset from now.
+fn relative(text: &str) -> Option<Duration> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'-' => (-1, &text[1..]),
+        b'+' => (1, &text[1..]),
+        _ => return None,
+    };
+    let unit = rest.chars().last()?;
+    let digits = &rest[..rest.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number: i64 = digits.parse().ok()?;
+    let seconds = match unit.to_ascii_lowercase() {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    Duration::try_seconds(sign * number.checked_mul(seconds)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn every_form_people_write_names_its_instant() {
+        let vendor = Form::Pattern("%Y-%m-%d %H:%M:%S".into());
+        let cases = [
+            ("2024-12-31T15:30:45Z", "2024-12-31 15:30:45"),
+            ("2024-12-31T15:30:45+01:00", "2024-12-31 14:30:45"),
+            ("2024-12-31 15:30:45+01:00", "2024-12-31 14:30:45"),
+            ("2024-12-31", "2024-12-31 00:00:00"),
+            ("1735659045", "2024-12-31 15:30:45"),
+            ("now", "2026-12-06 12:00:00"),
+            ("-30m", "2026-12-06 11:30:00"),
+            ("-24h", "2026-12-05 12:00:00"),
+            ("-7d", "2026-11-29 12:00:00"),
+            ("+1h", "2026-12-06 13:00:00"),
+            // The vendor's own form stays as it is (UTC).
+            ("2024-12-31 15:30:45", "2024-12-31 15:30:45"),
+        ];
+        for (text, sent) in cases {
+            let at = instant(text, &vendor, now()).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(vendor.write(at), sent, "{text}");
+        }
+        let at = instant("-24h", &Form::DateTime, now()).unwrap();
+        assert_eq!(Form::DateTime.write(at), "2026-12-05T12:00:00Z");
+        assert_eq!(Form::Date.write(at), "2026-12-05");
+    }
+
+    #[test]
+    fn what_is_not_a_time_is_refused_not_guessed() {
+        for text in [
+            "",
+            "yesterday",
+            "-24",
+            "-24x",
+            "31/12/2024",
+            "2024-13-01",
+            "--1h",
+            "-99999999999999999999d",
+        ] {
+            assert_eq!(instant(text, &Form::DateTime, now()), None, "{text}");
+        }
+        // A local time without an offset is not one unless it is the vendor's form.
+        assert_eq!(instant("2024-12-31T15:30:45", &Form::DateTime, now()), None);
+    }
+}
