@@ -305,12 +305,30 @@ pub(crate) async fn execute(
     let pages = raw.pages(op, doc);
     futures::pin_mut!(pages);
     use futures::StreamExt;
+    // `--all --output json`: one JSON array of every item, streamed item by item. A walk that
+    // stops early leaves it unclosed (and exits non-zero): never a complete-looking array.
+    let array = output == Output::Json;
+    let mut first = true;
+    if array {
+        emit("[");
+    }
     while let Some(page) = pages.next().await {
         let answer = page.map_err(|e| name_flags(op, e))?;
-        print(&answer, output, &items_path, &columns, &mut header);
+        if array {
+            for item in threatbind::raw::items(&answer.body, &items_path) {
+                let item = json_text::compact(&item);
+                emit(&if first { item } else { format!(",{item}") });
+                first = false;
+            }
+        } else {
+            print(&answer, output, &items_path, &columns, &mut header);
+        }
         if let Some(e) = answer.decode_error {
             return Err(e);
         }
+    }
+    if array {
+        emit("]");
     }
     Ok(())
 }

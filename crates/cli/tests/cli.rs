@@ -1260,3 +1260,40 @@ async fn times_are_taken_as_people_write_them_and_sent_in_the_vendors_form() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), count);
 }
+
+/// `--all --output json` is one JSON array of every item of every page (the mock's data set:
+/// 237 events), not a document per page.
+#[tokio::test]
+async fn all_as_json_is_one_array_of_every_item() {
+    let mock = threatbind_mock::serve("127.0.0.1:0".parse().unwrap(), Default::default())
+        .await
+        .unwrap();
+    let base = mock.base_url().to_string();
+    let env = [
+        ("NAMESHIELD_TOKEN", "6f1c3c1e-1111-4000-8000-000000000042"),
+        ("NAMESHIELD_BASE_URL", base.as_str()),
+        ("THREATBIND_QUOTA_STORE", "process"),
+    ];
+    let out = run(
+        &env,
+        &[
+            "nameshield",
+            "events",
+            "--size",
+            "100",
+            "--all",
+            "--output",
+            "json",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all: Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    let items = all.as_array().expect("an array");
+    assert_eq!(items.len(), 237);
+    assert!(items.iter().all(|e| e.get("id").is_some()), "{all}");
+    // Without --output, --all stays one item per line.
+    let out = run(&env, &["nameshield", "events", "--size", "100", "--all"]).await;
+    assert_eq!(stdout(&out).lines().count(), 237);
+    mock.shutdown().await;
+}
