@@ -14,6 +14,7 @@ mod exit;
 mod install;
 mod json_text;
 mod mock_cmd;
+mod preview;
 mod progress;
 mod run;
 mod signals;
@@ -482,6 +483,8 @@ fn cli() -> Command {
         .arg(global_arg("max-response-bytes", "BYTES", format!("Largest answer accepted [default {}]", defaults.max_response_bytes)))
         .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
         .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise; with --all, one array of every item), jsonl (one item per line), table"))
+        .arg(Arg::new("dry-run").long("dry-run").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Check the request and print it (method, URL, headers with credentials as ***, body) instead of sending it; no token is exchanged"))
+        .arg(Arg::new("curl").long("curl").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Check the request and print an equivalent curl command, credentials as references to their variables, instead of sending it"))
         .arg(Arg::new("raw").long("raw").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))
         .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like the CA-file variable an API's --help lists)"))
         .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
@@ -579,12 +582,21 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
         // Running the command is the user's opt-in to the beta operation.
         raw.enable_unstable(&op.id);
     }
-    let all = op_matches
-        .try_get_one::<bool>("all")
-        .ok()
-        .flatten()
-        .copied()
-        .unwrap_or(false);
+    let flag = |name: &str| {
+        op_matches
+            .try_get_one::<bool>(name)
+            .ok()
+            .flatten()
+            .copied()
+            .unwrap_or(false)
+    };
+    if flag("curl") {
+        return preview::show(&raw, op, &document, preview::Preview::Curl);
+    }
+    if flag("dry-run") {
+        return preview::show(&raw, op, &document, preview::Preview::DryRun);
+    }
+    let all = flag("all");
     run::execute(&raw, op, document, all, global).await
 }
 

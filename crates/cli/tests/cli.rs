@@ -1297,3 +1297,99 @@ async fn all_as_json_is_one_array_of_every_item() {
     assert_eq!(stdout(&out).lines().count(), 237);
     mock.shutdown().await;
 }
+
+/// `--dry-run` and `--curl` check the request, print it and send nothing (no token exchange
+/// either); credentials are `***`, or references to their variables for curl.
+#[tokio::test]
+async fn dry_run_and_curl_show_the_request_and_send_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let secret = "3f2c4f5e-1b7a-secret";
+    let env = [
+        ("NAMESHIELD_TOKEN", secret),
+        ("NAMESHIELD_BASE_URL", base.as_str()),
+        ("THREATBIND_QUOTA_STORE", "process"),
+    ];
+    let args = [
+        "nameshield",
+        "events",
+        "--size",
+        "10",
+        "--started-at",
+        "2024-12-31",
+    ];
+    let out = run(&env, &[&args[..], &["--dry-run"]].concat()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        shown.starts_with(&format!(
+            "GET {base}/cti/v2/events?size=10&startedAt=2024-12-31+00%3A00%3A00\n"
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Authorization: Bearer ***") && !shown.contains(secret),
+        "{shown}"
+    );
+    let out = run(&env, &[&args[..], &["--curl"]].concat()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let curl = stdout(&out);
+    assert!(
+        curl.starts_with("curl -sS -X GET '")
+            && curl.contains("-H \"Authorization: Bearer $NAMESHIELD_TOKEN\"")
+            && !curl.contains(secret),
+        "{curl}"
+    );
+    // Checked like a real run: a bad value is exit 2 naming the flag.
+    let out = run(&env, &["nameshield", "events", "--size", "0", "--dry-run"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--size"), "{}", stderr(&out));
+    // A refresh token is not exchanged to show a request.
+    let accounts = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&accounts)
+        .await;
+    let log360 = format!("{base}/api/v2");
+    let accounts_url = accounts.uri();
+    let env = [
+        ("LOG360_ACCOUNT_ID", "18XXXXX4"),
+        ("LOG360_REFRESH_TOKEN", "1000.refresh-secret"),
+        ("LOG360_CLIENT_ID", "1000.client"),
+        ("LOG360_CLIENT_SECRET", "client-secret"),
+        ("LOG360_BASE_URL", log360.as_str()),
+        ("LOG360_ACCOUNTS_URL", accounts_url.as_str()),
+        ("THREATBIND_QUOTA_STORE", "process"),
+    ];
+    let out = run(
+        &env,
+        &[
+            "log360",
+            "threat-analytics",
+            "--indicator",
+            "8.8.8.8",
+            "--indicator-type",
+            "IP",
+            "--action",
+            "INFO",
+            "--dry-run",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    assert!(
+        shown.contains("\"indicator\": \"8.8.8.8\"") && shown.contains("Zoho-oauthtoken ***"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("refresh-secret") && !shown.contains("client-secret"),
+        "{shown}"
+    );
+}
