@@ -289,12 +289,31 @@ pub fn connect(
     })
 }
 
-/// The values of an API's variables a builder holds (every one kept as a [`Secret`]: a
-/// builder's `Debug` never shows them).
+/// The values of an API's variables a builder holds: a credential as a [`Secret`] (never
+/// shown, redacted wherever it appears), anything else (a site, a base URL) as it is, so that
+/// request lines and errors still show it.
 // Read by the hand-written builders (Nameshield, Datadog); a build without them leaves it unused.
 #[allow(dead_code)]
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Values(std::collections::BTreeMap<String, Secret>);
+pub(crate) struct Values(std::collections::BTreeMap<String, Held>);
+
+/// One value of [`Values`].
+#[derive(Clone, Debug)]
+pub(crate) enum Held {
+    Secret(Secret),
+    Plain(String),
+}
+
+/// Whether `name` is a credential of `api` (a security scheme's variable, or the OAuth
+/// exchange's refresh token or client secret).
+fn is_credential(api: Api, name: &str) -> bool {
+    let env = api.env();
+    env.credentials.iter().any(|c| c.variable.name == name)
+        || env
+            .oauth
+            .as_ref()
+            .is_some_and(|o| o.refresh_token.name == name || o.client_secret.name == name)
+}
 
 // Read by the hand-written builders (Nameshield, Datadog); a build without them leaves it unused.
 #[allow(dead_code)]
@@ -304,22 +323,39 @@ impl Values {
         let mut values = Self::default();
         for v in api.env().variables() {
             if let Some(value) = value(get, &v.name) {
-                values.0.insert(v.name.clone(), Secret::new(value));
+                let held = if is_credential(api, &v.name) {
+                    Held::Secret(Secret::new(value))
+                } else {
+                    Held::Plain(value)
+                };
+                values.0.insert(v.name.clone(), held);
             }
         }
         values
     }
 
-    /// Sets `name` (an empty name, from a spec without that variable, is ignored).
+    /// Sets the credential `name` (an empty name, from a spec without that variable, is
+    /// ignored).
     pub(crate) fn set(&mut self, name: &str, value: impl Into<Secret>) {
         if !name.is_empty() {
-            self.0.insert(name.to_owned(), value.into());
+            self.0.insert(name.to_owned(), Held::Secret(value.into()));
+        }
+    }
+
+    /// Sets `name`, a value that is no secret (a site, a server's name).
+    pub(crate) fn set_plain(&mut self, name: &str, value: &str) {
+        if !name.is_empty() {
+            self.0
+                .insert(name.to_owned(), Held::Plain(value.to_owned()));
         }
     }
 
     /// The value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<String> {
-        self.0.get(name).map(|s| s.expose().to_owned())
+        self.0.get(name).map(|held| match held {
+            Held::Secret(s) => s.expose().to_owned(),
+            Held::Plain(p) => p.clone(),
+        })
     }
 
     /// A connection of `api` from these values (`base_url` replaces the server).

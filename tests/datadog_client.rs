@@ -265,3 +265,26 @@ async fn the_typed_path_refuses_a_bad_value_as_the_validator_does() {
         vec![("indicator".to_owned(), "required".to_owned())]
     );
 }
+
+/// Only credentials are secrets: a site given to the builder (or read from its variable)
+/// stays readable in request lines and errors, while the keys are redacted.
+#[test]
+fn a_site_is_not_redacted_but_the_keys_are() {
+    let _client = DatadogClient::builder()
+        .keys("dd-api-key-value-1", "dd-app-key-value-2")
+        .site("datadoghq.eu")
+        .unwrap()
+        .build()
+        .unwrap();
+    let _from_vars = DatadogBuilder::from_vars(vars(&[
+        ("DD_API_KEY", "dd-api-key-value-1"),
+        ("DD_APP_KEY", "dd-app-key-value-2"),
+        ("DD_SITE", "us3.datadoghq.com"),
+    ]))
+    .unwrap();
+    let line = "GET https://api.datadoghq.eu/x https://api.us3.datadoghq.com/y dd-api-key-value-1";
+    assert_eq!(
+        threatbind::secret::redact(line),
+        "GET https://api.datadoghq.eu/x https://api.us3.datadoghq.com/y ***"
+    );
+}

@@ -57,7 +57,7 @@ impl DatadogBuilder {
             .first()
             .map_or("", |s| s.variable.name.as_str());
         generic::server(API, &|n| (n == variable).then(|| site.to_owned()), &[])?;
-        self.values.set(variable, site.trim());
+        self.values.set_plain(variable, site.trim());
         Ok(self)
     }
 

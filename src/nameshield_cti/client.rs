@@ -55,7 +55,7 @@ impl NameshieldBuilder {
         let name = generic::server_variable(API);
         let get = |n: &str| (n == name).then(|| environment.to_owned());
         generic::server(API, &get, &[])?;
-        self.values.set(name, environment.trim());
+        self.values.set_plain(name, environment.trim());
         Ok(self)
     }
 
