@@ -12,18 +12,24 @@ fn main() {
             .map(|text| text.trim().to_owned())
     };
     if let Some(commit) = git(&["rev-parse", "--short=12", "HEAD"]) {
-        let dirty = git(&["status", "--porcelain", "--untracked-files=no"])
-            .is_some_and(|changes| !changes.is_empty());
-        let suffix = if dirty { "-modified" } else { "" };
-        println!("cargo:rustc-env=THREATBIND_COMMIT={commit}{suffix}");
+        println!("cargo:rustc-env=THREATBIND_COMMIT={commit}");
     }
-    // A new commit (HEAD moves, or the branch it names does) rebuilds the version text.
-    if let Some(dir) = git(&["rev-parse", "--absolute-git-dir"]) {
-        println!("cargo:rerun-if-changed={dir}/HEAD");
-        if let Some(reference) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            println!("cargo:rerun-if-changed={dir}/{reference}");
+    // A new commit (HEAD moves, or the branch it names does) rebuilds the version text. Only
+    // paths that exist are watched: cargo reruns a script whose watched path is missing on
+    // every build.
+    let watch = |path: std::path::PathBuf| {
+        if path.exists() {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
-        println!("cargo:rerun-if-changed={dir}/index");
+    };
+    let dir = git(&["rev-parse", "--absolute-git-dir"]);
+    let common = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]).or(dir.clone());
+    if let (Some(dir), Some(common)) = (dir, common) {
+        watch(std::path::Path::new(&dir).join("HEAD"));
+        if let Some(reference) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watch(std::path::Path::new(&common).join(reference));
+        }
+        watch(std::path::Path::new(&common).join("packed-refs"));
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -55,8 +55,10 @@ pub(crate) fn man(cli: Command, matches: &ArgMatches) -> ExitCode {
     let Some(dir) = matches.get_one::<std::path::PathBuf>("dir") else {
         return ExitCode::from(2);
     };
-    let written =
-        std::fs::create_dir_all(dir).and_then(|()| pages(&cli.clone(), "threatbind", dir));
+    // Built first, so that every subcommand carries the global flags its page must list.
+    let mut cli = cli;
+    cli.build();
+    let written = std::fs::create_dir_all(dir).and_then(|()| pages(&cli, "threatbind", dir));
     match written {
         Ok(count) => {
             eprintln!("{count} man pages written to {}", dir.display());

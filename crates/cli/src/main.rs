@@ -489,7 +489,7 @@ fn cli() -> Command {
         .arg(global_arg("ca-file", "FILE", "PEM file of certificate authorities to trust besides the system's (self-signed on-premises servers; like the CA-file variable an API's --help lists)"))
         .arg(Arg::new("insecure-skip-tls-verify").long("insecure-skip-tls-verify").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Accept any TLS certificate (expired, self-signed, another host's): anyone on the path can read the credentials; warns on every run"))
         .arg(Arg::new("allow-http").long("allow-http").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Allow plain http:// to hosts other than loopback (credentials travel unencrypted)"))
-        .arg(Arg::new("verbose").short('v').long("verbose").global(true).help_heading(GLOBAL).action(ArgAction::Count).help("Log one line per attempt on stderr; -vv adds the request's and the answer's headers (secrets as ***), -vvv every library's trace"));
+        .arg(Arg::new("verbose").short('v').long("verbose").global(true).help_heading(GLOBAL).action(ArgAction::Count).help("Log one line per attempt on stderr; -vv adds the request's and the answer's headers (secrets as ***), -vvv the traces of the libraries below it (tracing)"));
     // One command group per CLI name: specs that share one (an API's V2 and V1) share a group.
     let mut names: Vec<String> = Vec::new();
     for api in Api::ALL {

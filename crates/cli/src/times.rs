@@ -60,7 +60,9 @@ pub(crate) fn instant(text: &str, form: &Form, now: DateTime<Utc>) -> Option<Dat
     if let Some(offset) = relative(text) {
         return now.checked_add_signed(offset);
     }
-    if !text.is_empty() && text.len() <= 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+    // Epoch seconds: 9 to 12 digits (1973 to 33658); a shorter number (`20241231`, a compact
+    // date) is refused rather than read as a time in 1970.
+    if (9..=12).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
         return DateTime::from_timestamp(text.parse().ok()?, 0);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
@@ -158,6 +160,9 @@ mod tests {
             "2024-13-01",
             "--1h",
             "-99999999999999999999d",
+            "20241231",
+            "-é",
+            "+",
         ] {
             assert_eq!(instant(text, &Form::DateTime, now()), None, "{text}");
         }

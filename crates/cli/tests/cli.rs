@@ -1171,6 +1171,8 @@ async fn completions_and_man_pages_come_from_the_command_tree() {
         events.contains("criticality") && events.contains(".SH NAME"),
         "{events}"
     );
+    // A command's page lists the flags every command takes too.
+    assert!(events.contains(r"quota\-store"), "{events}");
     assert!(page("threatbind-log360-threat-analytics.1").contains(".TH"));
     let _ = std::fs::remove_dir_all(&dir);
 }
