@@ -14,7 +14,7 @@ use crate::spec::model::Carrier;
 use crate::spec::{Api, Server};
 use crate::transport::Authorizer;
 use futures::future::BoxFuture;
-use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderName, HeaderValue};
 use std::sync::Arc;
 
 /// Credentials read off the spec: header name, scheme word and value.
@@ -102,7 +102,7 @@ pub fn check_env_utf8(api: Api) -> Result<()> {
 
 /// The value of `name` through `get`, unless unset or blank.
 fn value(get: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    get(name).filter(|v| !v.trim().is_empty())
+    crate::common::Vars::new(get).get(name)
 }
 
 /// `value` without a leading `prefix ` (a token pasted with its scheme word). Nothing else is
@@ -212,20 +212,19 @@ pub(crate) fn credentials(
     for c in &api.env().credentials {
         let var = &c.variable.name;
         let raw = value(get, var).ok_or_else(|| Error::config(var, "not set"))?;
-        let (name, prefix) = match &c.carrier {
-            Carrier::Authorization { prefix } => (AUTHORIZATION, prefix.clone()),
-            Carrier::Header { name } => {
-                let header = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|e| Error::config(var, format!("header {name:?}: {e}")))?;
-                (header, String::new())
-            }
-            Carrier::Other { kind } => {
-                return Err(Error::config(
-                    var,
-                    format!("the spec's {kind} scheme needs a hand-written client"),
-                ))
-            }
+        let Some((header, prefix)) = c.carrier.header() else {
+            let kind = match &c.carrier {
+                Carrier::Other { kind } => kind.as_str(),
+                _ => "",
+            };
+            return Err(Error::config(
+                var,
+                format!("the spec's {kind} scheme needs a hand-written client"),
+            ));
         };
+        let name = HeaderName::from_bytes(header.as_bytes())
+            .map_err(|e| Error::config(var, format!("header {header:?}: {e}")))?;
+        let prefix = prefix.to_owned();
         let value = without_scheme_word(&raw, &prefix);
         check_header_value(var, &value)?;
         let secret = Secret::new(value);

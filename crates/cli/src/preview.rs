@@ -5,7 +5,6 @@
 use crate::{emit, json_text};
 use serde_json::Value;
 use threatbind::raw::RawClient;
-use threatbind::spec::model::Carrier;
 use threatbind::spec::{Api, Operation};
 use threatbind::Error;
 
@@ -25,14 +24,13 @@ fn credentials(api: Api) -> Vec<(String, String, String)> {
         .credentials
         .iter()
         .filter_map(|c| {
-            let (header, word) = match &c.carrier {
-                Carrier::Authorization { prefix } => {
-                    ("Authorization".to_owned(), format!("{prefix} "))
-                }
-                Carrier::Header { name } => (name.clone(), String::new()),
-                Carrier::Other { .. } => return None,
+            let (header, prefix) = c.carrier.header()?;
+            let word = if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{prefix} ")
             };
-            Some((header, word, c.variable.name.clone()))
+            Some((header.to_owned(), word, c.variable.name.clone()))
         })
         .collect()
 }

@@ -155,6 +155,24 @@ pub enum Carrier {
     },
 }
 
+impl Carrier {
+    /// The header the credential goes in and the word before its value (`("Authorization",
+    /// "Bearer")`, `("DD-API-KEY", "")`); `None` for a scheme no generic client can send.
+    ///
+    /// ```
+    /// use threatbind_model::Carrier;
+    /// let bearer = Carrier::Authorization { prefix: "Bearer".into() };
+    /// assert_eq!(bearer.header(), Some(("Authorization", "Bearer")));
+    /// ```
+    pub fn header(&self) -> Option<(&str, &str)> {
+        match self {
+            Carrier::Authorization { prefix } => Some(("Authorization", prefix)),
+            Carrier::Header { name } => Some((name, "")),
+            Carrier::Other { .. } => None,
+        }
+    }
+}
+
 /// A security scheme whose credential comes from a variable (`x-env`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
