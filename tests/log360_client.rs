@@ -623,17 +623,13 @@ async fn a_refresh_token_is_exchanged_reused_and_renewed_after_a_401() {
     );
 }
 
-#[tokio::test]
-async fn a_failed_refresh_is_an_auth_error_without_secrets() {
-    let accounts = MockServer::start().await;
-    Mock::given(path("/oauth/v2/token"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_code"})))
-        .mount(&accounts)
-        .await;
-    let c = Log360Client::builder()
+/// A client of the API at `base` whose token comes from a refresh token exchanged at
+/// `accounts` (the secrets the tests look for in errors: `refresh-secret`, `client-secret`).
+fn refreshing(base: &str, accounts: &str) -> Log360Client {
+    Log360Client::builder()
         .account_id("1")
-        .base_url(accounts.uri())
-        .accounts_url(accounts.uri())
+        .base_url(base)
+        .accounts_url(accounts)
         .auth(Log360Auth::refresh_token(
             "1000.refresh-secret",
             "id",
@@ -641,7 +637,17 @@ async fn a_failed_refresh_is_an_auth_error_without_secrets() {
         ))
         .settings(fast_settings())
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failed_refresh_is_an_auth_error_without_secrets() {
+    let accounts = MockServer::start().await;
+    Mock::given(path("/oauth/v2/token"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": "invalid_code"})))
+        .mount(&accounts)
+        .await;
+    let c = refreshing(&accounts.uri(), &accounts.uri());
     let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err}");
     let text = format!("{err} {err:?}");
@@ -661,18 +667,7 @@ async fn an_unreachable_accounts_server_is_a_transport_error() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let accounts = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let c = Log360Client::builder()
-        .account_id("1")
-        .base_url(api.uri())
-        .accounts_url(&accounts)
-        .auth(Log360Auth::refresh_token(
-            "1000.refresh-secret",
-            "id",
-            "client-secret",
-        ))
-        .settings(fast_settings())
-        .build()
-        .unwrap();
+    let c = refreshing(&api.uri(), &accounts);
     let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
     let text = format!("{err} {err:?}");
     assert!(
