@@ -1300,16 +1300,22 @@ async fn all_as_json_is_one_array_of_every_item() {
     mock.shutdown().await;
 }
 
-/// `--dry-run` and `--curl` check the request, print it and send nothing (no token exchange
-/// either); credentials are `***`, or references to their variables for curl.
-#[tokio::test]
-async fn dry_run_and_curl_show_the_request_and_send_nothing() {
+/// A loopback server that must receive nothing (checked when it is dropped).
+async fn silent() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200))
         .expect(0)
         .mount(&server)
         .await;
+    server
+}
+
+/// `--dry-run` and `--curl` check the request, print it and send nothing (no token exchange
+/// either); credentials are `***`, or references to their variables for curl.
+#[tokio::test]
+async fn dry_run_and_curl_show_the_request_and_send_nothing() {
+    let server = silent().await;
     let base = server.uri();
     let secret = "3f2c4f5e-1b7a-secret";
     let env = [
@@ -1352,12 +1358,7 @@ async fn dry_run_and_curl_show_the_request_and_send_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--size"), "{}", stderr(&out));
     // A refresh token is not exchanged to show a request.
-    let accounts = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&accounts)
-        .await;
+    let accounts = silent().await;
     let log360 = format!("{base}/api/v2");
     let accounts_url = accounts.uri();
     let env = [
