@@ -195,3 +195,34 @@ pub struct ErrorCode {
     /// The text of its `detail`.
     pub detail: String,
 }
+
+/// `x-notes` on an operation, a parameter or a schema (a body property included): the
+/// maintainers' notes about it (doc contradictions, where a fact came from, inferences,
+/// remarks on the generator), kept out of `description`, which users read in `--help`.
+/// Written as one string or a list of strings; read as the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Notes(pub Vec<String>);
+
+impl Notes {
+    /// The notes of `value`: a string is one note, a list of strings is several; anything else
+    /// is `None`.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use threatbind_model::Notes;
+    /// assert_eq!(Notes::of(&json!("one")), Some(Notes(vec!["one".to_owned()])));
+    /// assert_eq!(Notes::of(&json!(["a", "b"])).unwrap().0.len(), 2);
+    /// assert_eq!(Notes::of(&json!({"a": 1})), None);
+    /// ```
+    pub fn of(value: &serde_json::Value) -> Option<Notes> {
+        match value {
+            serde_json::Value::String(one) => Some(Notes(vec![one.clone()])),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_owned))
+                .collect::<Option<Vec<String>>>()
+                .map(Notes),
+            _ => None,
+        }
+    }
+}

@@ -32,8 +32,8 @@ pub use env::{
 };
 
 pub use extensions::{
-    Advance, ApiCli, AsyncJob, ErrorCode, ErrorCodes, FieldCli, OperationCli, Pagination, Quota,
-    QuotaOwner, RateLimit, TokenLimits,
+    Advance, ApiCli, AsyncJob, ErrorCode, ErrorCodes, FieldCli, Notes, OperationCli, Pagination,
+    Quota, QuotaOwner, RateLimit, TokenLimits,
 };
 pub use locate::Locator;
 pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind, RULE_KINDS};
@@ -89,6 +89,8 @@ pub struct OperationModel {
     pub sections_by_indicator_type: SectionsByIndicatorType,
     /// `x-rules`: what the request must satisfy beyond its schema.
     pub rules: Vec<Rule>,
+    /// `x-notes`: the maintainers' notes on the operation (never shown in `--help`).
+    pub notes: Notes,
 }
 
 /// One problem of a spec: where (line and JSON pointer) and what.
@@ -320,6 +322,10 @@ impl Reader {
                     mock: self.mock(op, &at),
                     sections_by_indicator_type: self.sections_by_indicator_type(op, &at),
                     rules: self.rules(op, &at),
+                    notes: op
+                        .get("x-notes")
+                        .and_then(|v| self.notes(v, &here("x-notes")))
+                        .unwrap_or_default(),
                 };
                 model.operations.insert(id.to_owned(), operation);
             }
@@ -328,6 +334,18 @@ impl Reader {
         self.elsewhere(document, "", 0, &mut model.env);
         self.async_jobs(document, &model);
         model
+    }
+
+    /// `x-notes`: a string or a list of strings.
+    fn notes(&mut self, value: &Value, at: &str) -> Option<Notes> {
+        let notes = Notes::of(value);
+        if notes.is_none() {
+            self.problems.push((
+                at.to_owned(),
+                "x-notes is a string or a list of strings".to_owned(),
+            ));
+        }
+        notes
     }
 
     /// `x-error-codes` at the root: codes are digits, each typed where it is written.
@@ -546,6 +564,15 @@ impl Reader {
                             here.clone(),
                             "x-pagination is read on operations only".to_owned(),
                         )),
+                        // Typed with its operation; elsewhere here, on a parameter or a schema.
+                        "x-notes" if operation => {}
+                        "x-notes" if map.contains_key("in") || is_schema(at) => {
+                            self.notes(v, &here);
+                        }
+                        "x-notes" => self.problems.push((
+                            here.clone(),
+                            "x-notes is read on operations, parameters and schemas only".to_owned(),
+                        )),
                         "x-rules" if !operation => self.problems.push((
                             here.clone(),
                             "x-rules is read on operations only".to_owned(),
@@ -589,6 +616,15 @@ fn operation_pointer(document: &Value, id: &str) -> Option<String> {
                 .then(|| pointer_child(&pointer_child("/paths", path), method))
         })
     })
+}
+
+/// Whether `pointer` is a schema: one of `components/schemas`, or under a `schema`, a
+/// `properties` or an `items`.
+fn is_schema(pointer: &str) -> bool {
+    pointer.starts_with("/components/schemas/")
+        || pointer
+            .split('/')
+            .any(|s| matches!(s, "schema" | "properties" | "items"))
 }
 
 /// Whether `pointer` is an operation: `/paths/<path>/<method>`.
@@ -774,6 +810,36 @@ paths:
             problems.contains("/paths/~1things~1{id}/get/x-rate-limit: per: token differs from per: account at /paths/~1things/get/x-rate-limit"),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn notes_are_text_on_operations_parameters_and_schemas() {
+        let with = SPEC
+            .replace(
+                "      x-cli: {name: list, table: [id]}",
+                "      x-cli: {name: list, table: [id]}\n      x-notes: [the page says so, FACTS.md too]",
+            )
+            .replace(
+                "          x-cli: {flag: thing}",
+                "          x-cli: {flag: thing}\n          x-notes: the page's name\n          schema: {type: string, x-notes: [inferred]}",
+            );
+        let model = read("t.yaml", &with).unwrap();
+        assert_eq!(
+            model.operations["listThings"].notes,
+            Notes(vec!["the page says so".to_owned(), "FACTS.md too".to_owned()])
+        );
+        assert_eq!(model.operations["getThing"].notes, Notes(Vec::new()));
+        let bad = with
+            .replace("x-notes: the page's name", "x-notes: {page: 1}")
+            .replace("x-notes: [inferred]", "x-notes: [1]")
+            + "  /other:\n    get:\n      operationId: other\n      x-notes: 3\n      responses:\n        \"200\": {description: ok, x-notes: misplaced}\n";
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        let lines: Vec<&str> = problems.lines().collect();
+        assert_eq!(lines.len(), 4, "{problems}");
+        assert!(problems.contains("/paths/~1other/get/x-notes: x-notes is a string or a list of strings"), "{problems}");
+        assert!(problems.contains("t.yaml:19: /paths/~1things~1{id}/get/parameters/0/x-notes: x-notes is a string or a list of strings"), "{problems}");
+        assert!(problems.contains("/paths/~1things~1{id}/get/parameters/0/schema/x-notes: x-notes is a string or a list of strings"), "{problems}");
+        assert!(problems.contains("/paths/~1other/get/responses/200/x-notes: x-notes is read on operations, parameters and schemas only"), "{problems}");
     }
 
     #[test]

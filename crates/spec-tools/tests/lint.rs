@@ -231,6 +231,11 @@ rule_test!(
     [("x-assumed-malformed", 34)]
 );
 rule_test!(
+    x_notes_malformed,
+    "x-notes-malformed",
+    [("x-notes-malformed", 34), ("x-notes-malformed", 35)]
+);
+rule_test!(
     x_env_malformed,
     "x-env-malformed",
     [("x-env-malformed", 17)]

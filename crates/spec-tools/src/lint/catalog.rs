@@ -137,6 +137,10 @@ pub const RULES: &[(&str, &str)] = &[
         "an `x-assumed` that is not a non-empty string",
     ),
     (
+        "x-notes-malformed",
+        "an `x-notes` that is not a string or a list of non-empty strings, or one out of its place",
+    ),
+    (
         "x-env-malformed",
         "an `x-env` that is not an environment variable name",
     ),

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use threatbind_model::names::kebab;
 
 /// The extensions checked here, wherever they appear.
-const WATCHED: &[&str] = &["x-assumed", "x-env", "x-cli"];
+const WATCHED: &[&str] = &["x-assumed", "x-notes", "x-env", "x-cli"];
 
 /// Checks every extension of `document`.
 pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
@@ -20,6 +20,7 @@ pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
         let here = child(&at, key);
         match key {
             "x-assumed" => assumed(value, &here, report),
+            "x-notes" => notes(value, &here, report),
             "x-env" => {
                 for (place, v) in env(value, &at, &here) {
                     variable(v, &place, report);
@@ -77,6 +78,20 @@ fn assumed(value: &Value, here: &str, report: &mut Report) {
             "x-assumed-malformed",
             "x-assumed must say why (it is empty)",
         );
+    }
+}
+
+/// Every note of an `x-notes` says something (its shape and place are the model's).
+fn notes(value: &Value, here: &str, report: &mut Report) {
+    let empty = match value {
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(items) => items
+            .iter()
+            .any(|i| i.as_str().is_some_and(|s| s.trim().is_empty())),
+        _ => false,
+    };
+    if empty {
+        report.add(here, "x-notes-malformed", "a note of x-notes is empty");
     }
 }
 

@@ -14,6 +14,7 @@ const RULES: &[(&str, &str)] = &[
     ("x-open-enums", "x-open-enums-malformed"),
     ("x-pagination", "x-pagination-malformed"),
     ("x-assumed", "x-assumed-malformed"),
+    ("x-notes", "x-notes-malformed"),
     ("x-env", "x-env-malformed"),
     ("x-oauth-env", "x-env-malformed"),
     ("x-cli", "x-cli-malformed"),
@@ -59,6 +60,7 @@ mod tests {
             "x-rules-malformed"
         );
         assert_eq!(rule_of("/x-error-codes/x-assumed"), "x-assumed-malformed");
+        assert_eq!(rule_of("/paths/~1a/get/x-notes"), "x-notes-malformed");
         assert_eq!(rule_of("/x-error-codes/100"), "x-model");
         assert_eq!(rule_of("/paths/~1a/get/x-mock/echo/0"), "x-model");
     }
