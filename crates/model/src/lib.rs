@@ -149,7 +149,9 @@ pub fn pointer_child(pointer: &str, key: &str) -> String {
     out
 }
 
-/// Reads the model of the spec `text` (YAML or JSON), named `file` in problems.
+/// Reads the model of the spec `text` (YAML or JSON), named `file` in problems (feature `yaml`,
+/// on by default).
+#[cfg(feature = "yaml")]
 pub fn read(file: &str, text: &str) -> Result<Model, Problems> {
     let document: Value = serde_yaml_ng::from_str(text).map_err(|e| Problems {
         file: file.to_owned(),
