@@ -303,17 +303,6 @@ pub(crate) enum Held {
     Plain(String),
 }
 
-/// Whether `name` is a credential of `api` (a security scheme's variable, or the OAuth
-/// exchange's refresh token or client secret).
-fn is_credential(api: Api, name: &str) -> bool {
-    let env = api.env();
-    env.credentials.iter().any(|c| c.variable.name == name)
-        || env
-            .oauth
-            .as_ref()
-            .is_some_and(|o| o.refresh_token.name == name || o.client_secret.name == name)
-}
-
 // Read by the hand-written builders (Nameshield, Datadog); a build without them leaves it unused.
 #[allow(dead_code)]
 impl Values {
@@ -322,7 +311,7 @@ impl Values {
         let mut values = Self::default();
         for v in api.env().variables() {
             if let Some(value) = value(get, &v.name) {
-                let held = if is_credential(api, &v.name) {
+                let held = if api.env().is_secret(&v.name) {
                     Held::Secret(Secret::new(value))
                 } else {
                     Held::Plain(value)

@@ -7,20 +7,24 @@ use threatbind::raw::RawClient;
 use threatbind::spec::Api;
 use threatbind::Error;
 
-/// A client for `api`, from the environment and the global flags; `servers` are the server
-/// variables given as flags (Datadog's `--site`).
-pub(crate) fn connect(
+/// A client for `api`, from the profile, the environment and the global flags; `servers` are
+/// the server variables given as flags (Datadog's `--site`). The profile's commands for `api`'s
+/// variables run here, once.
+pub(crate) async fn connect(
     api: Api,
     global: &Global,
     servers: &[(String, String)],
 ) -> Result<RawClient, Error> {
+    if let (None, Some(profile)) = (&global.vars, &global.profile) {
+        profile.run_commands(api).await?;
+    }
     let settings = global.settings.clone();
     let base_url = global.base_url.clone();
     if api == Api::Log360Cloud {
         use threatbind::log360_cloud::{Log360Builder, Log360Client};
-        let b = match global.vars {
-            None => Log360Client::from_env()?,
-            Some(_) => Log360Builder::from_vars(|name| global.var(name))?,
+        let b = match (&global.vars, &global.profile) {
+            (None, None) => Log360Client::from_env()?,
+            _ => Log360Builder::from_vars(|name| global.var(name))?,
         };
         let mut b = b.settings(settings);
         if let Some(url) = base_url {

@@ -78,6 +78,7 @@ fn demo_global(global: &Global, base_url: &str, api: Api) -> Global {
         output: None,
         max_time: None,
         vars: Some(demo_vars()),
+        profile: None,
     }
 }
 
@@ -140,7 +141,7 @@ async fn every_operation(global: &Global, base_url: &str) -> Result<usize, Error
             .and_then(Value::as_str)
             .unwrap_or(api.stem());
         println!("\n{title}");
-        let mut raw = connect::connect(*api, &demo_global(global, base_url, *api), &[])?;
+        let mut raw = connect::connect(*api, &demo_global(global, base_url, *api), &[]).await?;
         for op in api.operations() {
             if op.unstable {
                 raw.enable_unstable(&op.id);

@@ -15,6 +15,7 @@ mod install;
 mod json_text;
 mod mock_cmd;
 mod preview;
+mod profiles;
 mod progress;
 mod run;
 mod signals;
@@ -40,6 +41,9 @@ fn after_help() -> String {
         "  THREATBIND_CACHE_DIR     the shared quota state and the Zoho token cache\n\
          \x20                          (default $XDG_CACHE_HOME/threatbind or ~/.cache/threatbind)\n\
          \x20 THREATBIND_QUOTA_STORE   where quotas are kept, like --quota-store\n\
+         \x20 THREATBIND_PROFILE       the profile to use, like --profile\n\
+         \x20 THREATBIND_CONFIG        the config file of the profiles (default\n\
+         \x20                          $XDG_CONFIG_HOME/threatbind/config.toml or ~/.config/threatbind/config.toml)\n\
          \x20 THREATBIND_QUOTA_STORE_CA_FILE\n\
          \x20                          CA file of a rediss:// quota store, like --quota-store-ca-file\n\n\
          Safety: redirects are never followed; credentials go over plain http only to loopback\n\
@@ -116,6 +120,9 @@ pub(crate) struct Global {
     /// Credentials and servers by variable name, in place of the process environment (the
     /// demo's, for its mock); `None`: the environment.
     pub vars: Option<std::collections::HashMap<String, String>>,
+    /// The profile `--profile` or `THREATBIND_PROFILE` chose: its variables come before the
+    /// environment's (which may not contradict them).
+    pub profile: Option<profiles::Profile>,
 }
 
 impl Global {
@@ -186,11 +193,15 @@ impl Global {
         Ok(Some(place))
     }
 
-    /// A variable: from `vars` when set, else the process environment.
+    /// A variable: from `vars` when set, else from the profile, else the process environment.
     pub(crate) fn var(&self, name: &str) -> Option<String> {
         match &self.vars {
             Some(vars) => vars.get(name).cloned(),
-            None => std::env::var(name).ok(),
+            None => self
+                .profile
+                .as_ref()
+                .and_then(|p| p.get(name))
+                .or_else(|| std::env::var(name).ok()),
         }
     }
 }
@@ -295,6 +306,7 @@ impl Global {
             output,
             max_time,
             vars: None,
+            profile: profiles::chosen(flag(m, "profile", |t| Ok(t.to_owned()))?)?,
         })
     }
 }
@@ -472,6 +484,7 @@ fn cli() -> Command {
         .after_help(after_help())
         .subcommand_required(true)
         .arg_required_else_help(true)
+        .arg(global_arg("profile", "NAME", "The profile of the config file whose variables to use (like THREATBIND_PROFILE); `threatbind profiles` lists them"))
         .arg(global_arg("base-url", "URL", "Server URL for the chosen API, replacing the spec's (like *_BASE_URL)"))
         .arg(global_arg("rate-limit", "N/SECONDS", "Client-side quota, N requests per SECONDS (e.g. 50/60), replacing the spec's; shared by every process using the same account and --quota-store"))
         .arg(global_arg("quota-store", "STORE", "Where quotas are kept: machine (every threatbind process of this machine; the default), process (this run only), or redis[s]://[[USER]:PASSWORD@]HOST:PORT[/DB] (every process on every machine using that Redis server; checked at start). rediss:// is TLS, verified against the system's roots and --quota-store-ca-file; a password over plain redis:// goes to loopback only unless --allow-insecure-quota-store"))
@@ -540,6 +553,10 @@ fn cli() -> Command {
         .subcommand(mock_cmd::command())
         .subcommand(enrich::command())
         .subcommand(demo::command())
+        .subcommand(
+            Command::new("profiles")
+                .about("List the profiles of the config file, the APIs each configures and its variables (secrets as ***)"),
+        )
         .subcommand(install::completions_command())
         .subcommand(install::man_command())
 }
@@ -576,7 +593,7 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
         })?;
     let api = op.api;
     let (document, servers) = run::document(op, op_matches)?;
-    let mut raw = connect::connect(api, global, &servers)?;
+    let mut raw = connect::connect(api, global, &servers).await?;
     run::notices(op);
     if op.unstable {
         // Running the command is the user's opt-in to the beta operation.
@@ -665,6 +682,18 @@ fn main() -> ExitCode {
     }
     if let Some(("mock", mock)) = matches.subcommand() {
         return mock_cmd::run(mock);
+    }
+    if let Some(("profiles", _)) = matches.subcommand() {
+        return match profiles::list() {
+            Ok(text) => {
+                emit(text.trim_end());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                note(&format!("error: {e}"));
+                ExitCode::from(exit::code(&e))
+            }
+        };
     }
     if let Some(("completions", m)) = matches.subcommand() {
         return install::completions(cli(), m);

@@ -242,6 +242,21 @@ impl Environment {
         out
     }
 
+    /// Whether `name` holds a secret: a security scheme's credential, or the refresh token or
+    /// client secret of the OAuth exchange (never a server, an account id or a file path).
+    ///
+    /// ```
+    /// let env = threatbind_model::Environment::default();
+    /// assert!(!env.is_secret("ANYTHING"));
+    /// ```
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.credentials.iter().any(|c| c.variable.name == name)
+            || self
+                .oauth
+                .as_ref()
+                .is_some_and(|o| o.refresh_token.name == name || o.client_secret.name == name)
+    }
+
     /// The variable named `name`, if the spec has it.
     pub fn get(&self, name: &str) -> Option<&EnvVar> {
         self.variables().into_iter().find(|v| v.name == name)

@@ -226,7 +226,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         Box::new(std::io::BufReader::new(file))
     };
     // Credentials before the output is touched: a configuration error leaves it as it was.
-    let mut raw = connect::connect(provider.api, global, &[])?;
+    let mut raw = connect::connect(provider.api, global, &[]).await?;
     crate::run::notices(provider.op);
     if provider.op.unstable {
         // Asking for this provider is the user's opt-in to its beta operation.
