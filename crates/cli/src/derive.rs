@@ -347,37 +347,176 @@ pub(crate) fn op_name(op: &Operation) -> String {
     op.cli.name.clone().unwrap_or_else(|| kebab(&op.id))
 }
 
-fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {
+/// The JSON schema of an operation's request body, resolved.
+fn body_schema(op: &Operation) -> Option<&Value> {
     let doc = op.api.document();
-    let mut line = format!("threatbind {api} {}", op_name(op));
-    for flag in flags.iter().filter(|f| f.required) {
-        let value = match &flag.target {
-            Target::Param { name, .. } => op
-                .raw
-                .get("parameters")
+    op.raw
+        .get("requestBody")
+        .map(|b| resolve(doc, b))
+        .and_then(|b| b.pointer("/content/application~1json/schema"))
+        .map(|s| resolve(doc, s))
+}
+
+/// The spec's example of an operation's request body: the media type's `example`, else the
+/// first of its `examples` by name.
+fn body_example(op: &Operation) -> Option<&Value> {
+    let doc = op.api.document();
+    let media = op
+        .raw
+        .get("requestBody")
+        .map(|b| resolve(doc, b))
+        .and_then(|b| b.pointer("/content/application~1json"))?;
+    if let Some(example) = media.get("example") {
+        return Some(example);
+    }
+    let first = media.get("examples")?.as_object()?.values().next()?;
+    resolve(doc, first).get("value")
+}
+
+/// A schema's own example of a value: its `example`, else its `default`, else its first
+/// `enum` value.
+fn schema_example(doc: &Value, schema: &Value) -> Option<Value> {
+    let schema = resolve(doc, schema);
+    ["example", "default"]
+        .iter()
+        .find_map(|k| schema.get(*k).cloned())
+        .or_else(|| {
+            schema
+                .get("enum")
                 .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|p| resolve(doc, p))
-                .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
-                .and_then(|p| p.get("example").cloned()),
-            _ => None,
-        };
-        let value = value
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-            .or_else(|| match &flag.kind {
-                Kind::Enum(values) => values.first().cloned(),
-                Kind::Integer => Some("1".into()),
-                Kind::Time(_) => Some("-24h".into()),
-                _ => Some("VALUE".into()),
+                .and_then(|v| v.first().cloned())
+        })
+}
+
+/// The text of an example value on the command line.
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+/// The example values of one flag, from the spec: the parameter's `example` (else the first of
+/// its `examples` by name, else its schema's example, default or first enum value); for a body field, its value in the operation's
+/// request example, else its schema's. A list (a repeatable flag) gives one value per item.
+fn example_values(op: &Operation, flag: &Flag) -> Vec<String> {
+    let doc = op.api.document();
+    let each = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Array(items) if flag.multiple => items.iter().map(text).collect(),
+            other => vec![text(other)],
+        }
+    };
+    let in_body = |path: &[String]| {
+        let pointer = format!("/{}", path.join("/"));
+        let from_example = body_example(op).and_then(|e| e.pointer(&pointer)).cloned();
+        from_example.or_else(|| {
+            let mut schema = body_schema(op)?;
+            for key in path {
+                schema = resolve(doc, schema.get("properties")?.get(key)?);
+            }
+            schema_example(doc, schema)
+        })
+    };
+    match &flag.target {
+        Target::Param { name, .. } => op
+            .raw
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|p| resolve(doc, p))
+            .find(|p| p.get("name").and_then(Value::as_str) == Some(name))
+            .and_then(|p| {
+                p.get("example")
+                    .or_else(|| {
+                        let first = p.get("examples")?.as_object()?.values().next()?;
+                        resolve(doc, first).get("value")
+                    })
+                    .cloned()
+                    .or_else(|| schema_example(doc, p.get("schema")?))
             })
-            .unwrap_or_default();
-        let shown = if value.contains(' ') {
-            format!("'{value}'")
+            .map(|v| each(&v))
+            .unwrap_or_default(),
+        Target::Body(path) => in_body(path).map(|v| each(&v)).unwrap_or_default(),
+        Target::Joined { path, separator } => in_body(path)
+            .map(|v| {
+                text(&v)
+                    .split(separator.as_str())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Target::Items {
+            path,
+            fields,
+            separator,
+        } => in_body(path)
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .map(|item| {
+                fields
+                    .iter()
+                    .map(|f| item.get(f).map(text).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(separator)
+            })
+            .collect(),
+        Target::Server(_) => Vec::new(),
+    }
+}
+
+/// `value` as one shell word: bare when it is plain, else quoted.
+fn shell_word(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._:/,@%+=-".contains(c));
+    if plain {
+        value.to_owned()
+    } else if !value.contains('\'') {
+        format!("'{value}'")
+    } else if !value.contains(['"', '$', '`', '\\', '!']) {
+        format!("\"{value}\"")
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+/// The example command line of an operation: every required flag, and every body field of the
+/// operation's request example, with values from the spec (placeholders only where the spec
+/// has none: `--help` tests refuse them).
+fn example(op: &Operation, api: &str, flags: &[Flag]) -> String {
+    let mut line = format!("threatbind {api} {}", op_name(op));
+    for flag in flags {
+        let values = example_values(op, flag);
+        let in_example = !matches!(flag.target, Target::Param { .. } | Target::Server(_))
+            && !values.is_empty()
+            && body_example(op).is_some_and(|e| {
+                let path = match &flag.target {
+                    Target::Body(p)
+                    | Target::Joined { path: p, .. }
+                    | Target::Items { path: p, .. } => p,
+                    _ => return false,
+                };
+                e.pointer(&format!("/{}", path.join("/"))).is_some()
+            });
+        if !flag.required && !in_example {
+            continue;
+        }
+        let values = if values.is_empty() {
+            vec![match &flag.kind {
+                Kind::Enum(values) => values.first().cloned().unwrap_or_default(),
+                Kind::Time(_) => "-24h".into(),
+                Kind::Boolean => "true".into(),
+                _ => "VALUE".into(),
+            }]
         } else {
-            value
+            values
         };
-        line.push_str(&format!(" --{} {shown}", flag.long));
+        for value in values {
+            line.push_str(&format!(" --{} {}", flag.long, shell_word(&value)));
+        }
     }
     line
 }
