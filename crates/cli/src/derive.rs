@@ -545,10 +545,15 @@ pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &str) -> Co
             example(op, api, &flags)
         ));
     for flag in &flags {
+        // A required body field may come from `--body` instead (the validator checks it).
+        let in_body = matches!(
+            flag.target,
+            Target::Body(_) | Target::Joined { .. } | Target::Items { .. }
+        );
         let mut arg = Arg::new(flag.long.clone())
             .long(flag.long.clone())
             .help(flag.help.clone())
-            .required(flag.required)
+            .required(flag.required && !in_body)
             .allow_negative_numbers(true)
             .value_parser(Choices(match &flag.kind {
                 Kind::Enum(values) => values.clone(),
@@ -566,12 +571,18 @@ pub(crate) fn command(op: &'static Operation, api: &str, exit_codes: &str) -> Co
             })
             // `--started-at -24h`: a relative time is a value, not a flag.
             .allow_hyphen_values(matches!(flag.kind, Kind::Time(_)));
+        if flag.required && in_body {
+            arg = arg.required_unless_present("body");
+        }
         arg = if flag.multiple {
             arg.action(ArgAction::Append)
         } else {
             arg.action(ArgAction::Set)
         };
         command = command.arg(arg);
+    }
+    if op.raw.get("requestBody").is_some() {
+        command = command.arg(crate::body::arg());
     }
     if let Some(p) = &op.pagination {
         let items = p.items.as_str();

@@ -6,6 +6,7 @@
 //! with an error (a redirect included); 4 transport, timeout or an answer too large; 5 rate
 //! limit, retry or page budget exhausted.
 
+mod body;
 mod connect;
 mod demo;
 mod derive;

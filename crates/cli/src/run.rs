@@ -181,6 +181,8 @@ pub(crate) fn document(
             }
         }
     }
+    // `--body FILE`: the file's JSON, under the fields the flags set.
+    crate::body::merge(matches, &mut doc)?;
     // An operation with a body sends one, even when no flag filled it.
     if op.raw.get("requestBody").is_some() && !doc.contains_key("body") {
         doc.insert("body".into(), Value::Object(Map::new()));
