@@ -386,13 +386,13 @@ impl ZohoAuthorizer {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|l| response.url().join(l).ok())
-                .and_then(|u| u.host_str().map(crate::secret::redact))
-                .unwrap_or_else(|| "an unnamed location".into());
-            return Err(Error::Auth(format!(
-                "POST {}: token refresh answered HTTP {} redirecting to host {host}; not followed",
-                self.token_url,
-                status.as_u16()
-            )));
+                .and_then(|u| u.host_str().map(crate::secret::redact));
+            // A redirect like any other (not a refusal of the credentials): not followed.
+            return Err(Error::Redirect {
+                status: status.as_u16(),
+                location: host,
+                request: format!("POST {} (the Zoho token exchange)", self.token_url),
+            });
         }
         let url = &self.token_url;
         let bytes = read_bounded(response, 1 << 20).await.map_err(|e| {

@@ -6,14 +6,24 @@ use threatbind::Error;
 /// The output could not be written.
 pub(crate) const OUTPUT: u8 = 1;
 
+/// The credentials were refused: a cron job's alert can tell "rotate the key" from "the
+/// vendor failed".
+const REFUSED: u8 = 7;
+
 /// The exit code of a run that failed with `error`: 2 invalid input or configuration (nothing
 /// sent), 3 the API answered with an error (a redirect included), 4 transport, timeout, an
 /// answer too large or a quota store that stopped answering, 5 rate limit, retry or page
-/// budget exhausted, 6 an answer that breaks the documented type.
+/// budget exhausted, 6 an answer that breaks the documented type, 7 the credentials were refused
+/// (HTTP 401 or 403, or the token exchange refused them).
 pub(crate) fn code(error: &Error) -> u8 {
     match error {
         Error::Validation(_) | Error::Config { .. } | Error::Unstable { .. } => 2,
-        Error::Api { .. } | Error::Redirect { .. } | Error::Auth(_) | Error::Protocol(_) => 3,
+        Error::Auth(_) => REFUSED,
+        Error::Api {
+            status: 401 | 403,
+            ..
+        } => REFUSED,
+        Error::Api { .. } | Error::Redirect { .. } | Error::Protocol(_) => 3,
         Error::Transport(_) | Error::TooLarge { .. } | Error::QuotaStore(_) => 4,
         Error::RateLimited { .. } | Error::RetriesExhausted { .. } | Error::Budget(_) => 5,
         Error::Decode(_) => 6,
@@ -63,7 +73,10 @@ mod tests {
                 },
                 3,
             ),
-            (Error::Auth("refused".into()), 3),
+            (Error::Auth("refused".into()), 7),
+            (api(401), 7),
+            (api(403), 7),
+            (api(429), 3),
             (Error::Protocol("cursor repeated".into()), 3),
             (Error::Transport("timed out".into()), 4),
             (

@@ -4,7 +4,8 @@
 //! Exit codes: 0 success (also when a reader such as `head` closed stdout early); 1 the output
 //! could not be written; 2 invalid input or configuration (nothing sent); 3 the API answered
 //! with an error (a redirect included); 4 transport, timeout or an answer too large; 5 rate
-//! limit, retry or page budget exhausted.
+//! limit, retry or page budget exhausted; 6 an answer that breaks the documented type; 7 the
+//! credentials were refused (401, 403, or the token exchange).
 
 mod body;
 mod connect;
@@ -565,7 +566,8 @@ fn cli() -> Command {
 const EXIT_CODES: &str = "\
 Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
 sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
-retry or page budget exhausted; 6 an answer that breaks the documented type (printed anyway).";
+retry or page budget exhausted; 6 an answer that breaks the documented type (printed anyway);
+7 credentials refused (HTTP 401 or 403, or the token exchange refused them).";
 
 /// Finds the operation a command line names and runs it.
 async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {

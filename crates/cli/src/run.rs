@@ -53,7 +53,7 @@ fn typed(flag: &Flag, text: &str) -> Result<Value, Error> {
             }
         },
         Kind::Time(form) => {
-            let at = crate::times::instant(text, form, chrono::Utc::now()).ok_or_else(|| {
+            let at = crate::times::instant(text, form, crate::times::now()).ok_or_else(|| {
                 invalid(
                     flag,
                     "time",

@@ -51,6 +51,13 @@ impl Form {
     }
 }
 
+/// The present of this run, read once: every relative time of one command line (`--start-time
+/// -24h --end-time -24h`) counts from the same instant.
+pub(crate) fn now() -> DateTime<Utc> {
+    static NOW: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+    *NOW.get_or_init(Utc::now)
+}
+
 /// The instant `text` names, `now` being the present; `None` when it is none of the forms.
 pub(crate) fn instant(text: &str, form: &Form, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let text = text.trim();

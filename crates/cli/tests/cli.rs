@@ -1396,3 +1396,93 @@ async fn dry_run_and_curl_show_the_request_and_send_nothing() {
         "{shown}"
     );
 }
+
+/// Refused credentials have their own exit code (7), told apart from other API errors (3): a 401
+/// or 403 from the API, and a token exchange that Zoho refuses.
+#[tokio::test]
+async fn refused_credentials_exit_7() {
+    for status in [401u16, 403] {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/v2/entities/risk-profile"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(
+                json!({"error": {"code": "100010401", "title": "Unauthorized", "detail": "Invalid OAuth token."}}),
+            ))
+            .mount(&server)
+            .await;
+        let env = log360_env(&server);
+        let out = run(
+            &env_refs(&env),
+            &[
+                "log360",
+                "risk-profile",
+                "--entity-name",
+                "john.doe",
+                "--domain-name",
+                "example.com",
+                "--entity-type",
+                "user",
+            ],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(7), "{status}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("Invalid OAuth token"),
+            "{}",
+            stderr(&out)
+        );
+    }
+
+    let accounts = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/v2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"error": "invalid_code"})))
+        .expect(1)
+        .mount(&accounts)
+        .await;
+    let api = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&api)
+        .await;
+    let api_url = format!("{}/api/v2", api.uri());
+    let accounts_url = accounts.uri();
+    let env = [
+        ("LOG360_ACCOUNT_ID", "18XXXXX4"),
+        ("LOG360_REFRESH_TOKEN", "1000.refresh-secret"),
+        ("LOG360_CLIENT_ID", "1000.CLIENT"),
+        ("LOG360_CLIENT_SECRET", "client-secret"),
+        ("LOG360_ACCOUNTS_URL", accounts_url.as_str()),
+        ("LOG360_BASE_URL", api_url.as_str()),
+    ];
+    let out = run(&env, &["log360", "virustotal", "--indicator", "8.8.8.8"]).await;
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stderr(&out).contains("invalid_code"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("refresh-secret") && !stderr(&out).contains("client-secret"));
+}
+
+/// Every relative time of one command line counts from the same instant: `-24h` twice is one
+/// time, not two a few nanoseconds apart (which broke the on-prem search's start-not-after-end).
+#[tokio::test]
+async fn relative_times_of_one_command_share_one_present() {
+    let out = run(
+        &[("LOG360_ONPREM_TOKEN", "onprem-secret")],
+        &[
+            "log360-onprem",
+            "search",
+            "--query",
+            "error",
+            "--start-time",
+            "-24h",
+            "--end-time",
+            "-24h",
+            "--dry-run",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let body: Value = serde_json::from_str(&shown[shown.find('{').unwrap()..]).unwrap();
+    assert!(body["start_time"].is_string(), "{shown}");
+    assert_eq!(body["start_time"], body["end_time"], "{shown}");
+}

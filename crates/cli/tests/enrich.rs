@@ -472,8 +472,8 @@ fn parsed(file: &Path) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_vendor_outage_or_refused_credentials_stop_the_run_and_are_never_records() {
-    // A 503 after every retry (exit 5) and a refused key (401: exit 3) at the 6th of 12 inputs.
-    for (status, code) in [(503u16, 5), (401, 3)] {
+    // A 503 after every retry (exit 5) and a refused key (401: exit 7) at the 6th of 12 inputs.
+    for (status, code) in [(503u16, 5), (401, 7)] {
         let n = 12;
         let server = uniform_server(Duration::from_millis(1)).await;
         answer(
