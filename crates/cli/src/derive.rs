@@ -91,7 +91,10 @@ fn kind_of(doc: &Value, schema: &Value) -> (Kind, bool) {
             .collect();
         return (Kind::Enum(values), false);
     }
-    if schema.get("type").and_then(Value::as_str) == Some("string") {
+    if matches!(
+        schema.get("type").and_then(Value::as_str),
+        Some("string" | "integer")
+    ) {
         if let Some(form) = crate::times::Form::of(schema) {
             return (Kind::Time(form), false);
         }

@@ -66,9 +66,9 @@ fn typed(flag: &Flag, text: &str) -> Result<Value, Error> {
                     ),
                 )
             })?;
-            let sent = form.write(at);
-            tracing::info!("--{} {text:?} is sent as {sent:?}", flag.long);
-            Value::from(sent)
+            let sent = form.value(at);
+            tracing::info!("--{} {text:?} is sent as {sent}", flag.long);
+            sent
         }
         Kind::Enum(values) => match values.iter().find(|v| v.eq_ignore_ascii_case(text.trim())) {
             Some(v) => Value::from(v.as_str()),

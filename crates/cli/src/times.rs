@@ -14,11 +14,16 @@ pub(crate) enum Form {
     Date,
     /// `x-datetime-format`: the vendor's own, in UTC.
     Pattern(String),
+    /// `x-epoch` on an integer: a Unix time in that unit.
+    Epoch(threatbind::spec::model::EpochUnit),
 }
 
 impl Form {
     /// The form of `schema`, if it is a date or a time.
     pub(crate) fn of(schema: &serde_json::Value) -> Option<Self> {
+        if let Some(unit) = threatbind::spec::model::EpochUnit::of(schema) {
+            return Some(Form::Epoch(unit));
+        }
         if let Some(pattern) = schema.get("x-datetime-format").and_then(|f| f.as_str()) {
             return Some(Form::Pattern(pattern.to_owned()));
         }
@@ -31,10 +36,21 @@ impl Form {
 
     /// `at` written in this form.
     pub(crate) fn write(&self, at: DateTime<Utc>) -> String {
+        self.value(at).as_str().map_or_else(
+            || self.value(at).to_string(),
+            str::to_owned,
+        )
+    }
+
+    /// `at` as the JSON value of the field: a string, or a number for a Unix time.
+    pub(crate) fn value(&self, at: DateTime<Utc>) -> serde_json::Value {
+        use threatbind::spec::model::EpochUnit;
         match self {
-            Form::DateTime => at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            Form::Date => at.format("%Y-%m-%d").to_string(),
-            Form::Pattern(pattern) => at.format(pattern).to_string(),
+            Form::DateTime => at.to_rfc3339_opts(SecondsFormat::AutoSi, true).into(),
+            Form::Date => at.format("%Y-%m-%d").to_string().into(),
+            Form::Pattern(pattern) => at.format(pattern).to_string().into(),
+            Form::Epoch(EpochUnit::Seconds) => at.timestamp().into(),
+            Form::Epoch(EpochUnit::Milliseconds) => at.timestamp_millis().into(),
         }
     }
 
@@ -44,9 +60,19 @@ impl Form {
             Form::DateTime => "RFC 3339".to_owned(),
             Form::Date => "YYYY-MM-DD".to_owned(),
             Form::Pattern(p) => format!("{p} UTC"),
+            Form::Epoch(threatbind::spec::model::EpochUnit::Seconds) => "epoch seconds".to_owned(),
+            Form::Epoch(threatbind::spec::model::EpochUnit::Milliseconds) => {
+                "epoch milliseconds".to_owned()
+            }
+        };
+        let epoch = match self {
+            Form::Epoch(threatbind::spec::model::EpochUnit::Milliseconds) => {
+                "epoch seconds or milliseconds"
+            }
+            _ => "epoch seconds",
         };
         format!(
-            "a time: ISO 8601 with an offset, YYYY-MM-DD, epoch seconds, now, or -30m, -24h, -7d; sent as {sent}"
+            "a time: ISO 8601 with an offset, YYYY-MM-DD, {epoch}, now, or -30m, -24h, -7d; sent as {sent}"
         )
     }
 }
@@ -71,6 +97,13 @@ pub(crate) fn instant(text: &str, form: &Form, now: DateTime<Utc>) -> Option<Dat
     // date) is refused rather than read as a time in 1970.
     if (9..=12).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
         return DateTime::from_timestamp(text.parse().ok()?, 0);
+    }
+    // A field of epoch milliseconds also takes its own form: 13 digits (2001 to 2286).
+    if matches!(form, Form::Epoch(threatbind::spec::model::EpochUnit::Milliseconds))
+        && text.len() == 13
+        && text.bytes().all(|b| b.is_ascii_digit())
+    {
+        return DateTime::from_timestamp_millis(text.parse().ok()?);
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
@@ -154,6 +187,17 @@ mod tests {
         let at = instant("-24h", &Form::DateTime, now()).unwrap();
         assert_eq!(Form::DateTime.write(at), "2026-12-05T12:00:00Z");
         assert_eq!(Form::Date.write(at), "2026-12-05");
+        use threatbind::spec::model::EpochUnit;
+        let millis = Form::Epoch(EpochUnit::Milliseconds);
+        assert_eq!(millis.value(at), serde_json::json!(1_796_472_000_000i64));
+        assert_eq!(
+            Form::Epoch(EpochUnit::Seconds).value(at),
+            serde_json::json!(1_796_472_000i64)
+        );
+        // A field of milliseconds takes its own form too; one of seconds does not.
+        let at = instant("1777680003532", &millis, now()).unwrap();
+        assert_eq!(Form::DateTime.write(at), "2026-05-02T00:00:03.532Z");
+        assert_eq!(instant("1777680003532", &Form::DateTime, now()), None);
     }
 
     #[test]

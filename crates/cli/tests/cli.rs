@@ -1486,3 +1486,33 @@ async fn relative_times_of_one_command_share_one_present() {
     assert!(body["start_time"].is_string(), "{shown}");
     assert_eq!(body["start_time"], body["end_time"], "{shown}");
 }
+
+/// A field the spec marks as a Unix time (`x-epoch`: the on-premises V1 `from` and `to`, in
+/// milliseconds) takes a time as people write it and is sent as the number.
+#[tokio::test]
+async fn epoch_millisecond_fields_take_times_as_people_write_them() {
+    let out = run(
+        &[("LOG360_ONPREM_TOKEN", "onprem-secret")],
+        &[
+            "log360-onprem",
+            "search-v1",
+            "--query",
+            "error",
+            "--from",
+            "2024-12-31T00:00:00+01:00",
+            "--to",
+            "1735689600000",
+            "--dry-run",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let body: Value = serde_json::from_str(&shown[shown.find('{').unwrap()..]).unwrap();
+    assert_eq!(
+        body,
+        json!({"query": "error", "from": 1735599600000i64, "to": 1735689600000i64})
+    );
+    let help = stdout(&run(&[], &["log360-onprem", "search-v1", "--help"]).await);
+    assert!(help.contains("sent as epoch milliseconds"), "{help}");
+}

@@ -226,3 +226,30 @@ impl Notes {
         }
     }
 }
+
+/// `x-epoch` on an integer schema: the value is a Unix time in this unit (the on-premises V1
+/// API's `from` and `to` are milliseconds), so a time written as people write it can be sent
+/// in it.
+#[derive(Clone, Copy, Debug, serde::Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EpochUnit {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    Seconds,
+    /// Milliseconds since 1970-01-01T00:00:00Z.
+    Milliseconds,
+}
+
+impl EpochUnit {
+    /// The unit of `schema`'s `x-epoch`, if it has one this model reads.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use threatbind_model::EpochUnit;
+    /// let schema = json!({"type": "integer", "x-epoch": "milliseconds"});
+    /// assert_eq!(EpochUnit::of(&schema), Some(EpochUnit::Milliseconds));
+    /// assert_eq!(EpochUnit::of(&json!({"type": "integer"})), None);
+    /// ```
+    pub fn of(schema: &serde_json::Value) -> Option<EpochUnit> {
+        serde_json::from_value(schema.get("x-epoch")?.clone()).ok()
+    }
+}

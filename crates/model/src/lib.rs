@@ -32,8 +32,8 @@ pub use env::{
 };
 
 pub use extensions::{
-    Advance, ApiCli, AsyncJob, ErrorCode, ErrorCodes, FieldCli, Notes, OperationCli, Pagination,
-    Quota, QuotaOwner, RateLimit, TokenLimits,
+    Advance, ApiCli, AsyncJob, EpochUnit, ErrorCode, ErrorCodes, FieldCli, Notes, OperationCli,
+    Pagination, Quota, QuotaOwner, RateLimit, TokenLimits,
 };
 pub use locate::Locator;
 pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind, RULE_KINDS};
@@ -475,7 +475,7 @@ impl Reader {
     }
 
     /// The extensions read anywhere but the root and the operations: `x-cli` of parameters
-    /// and body properties, `x-env`, `x-token-limits`, `x-datetime-format`, `x-unstable` and
+    /// and body properties, `x-env`, `x-token-limits`, `x-datetime-format`, `x-epoch`, `x-unstable` and
     /// `x-handwritten` out of place.
     fn elsewhere(&mut self, value: &Value, at: &str, depth: usize, env: &mut Environment) {
         if depth > 160 {
@@ -539,6 +539,15 @@ impl Reader {
                         "x-datetime-format" | "x-region" | "x-accounts-server"
                         | "x-environment" | "x-assumed" => {
                             let _: Option<String> = self.typed(v, &here);
+                        }
+                        "x-epoch" if map.get("type").and_then(Value::as_str) != Some("integer") => {
+                            self.problems.push((
+                                here.clone(),
+                                "x-epoch is read on integer schemas only".to_owned(),
+                            ))
+                        }
+                        "x-epoch" => {
+                            let _: Option<EpochUnit> = self.typed(v, &here);
                         }
                         // Read (typed) with the security schemes.
                         "x-token-limits"
@@ -743,6 +752,31 @@ paths:
             "{problems}"
         );
         assert!(lines[3].starts_with("specs/t.yaml:17: /paths/~1things~1{id}/get/parameters/0/x-cli: unknown field `sep`"), "{problems}");
+    }
+
+    #[test]
+    fn an_epoch_unit_is_seconds_or_milliseconds_on_an_integer() {
+        let with = |schema: &str| {
+            SPEC.replace(
+                "          x-cli: {flag: thing}\n",
+                &format!("          x-cli: {{flag: thing}}\n          schema: {schema}\n"),
+            )
+        };
+        assert!(read("t.yaml", &with("{type: integer, x-epoch: milliseconds}")).is_ok());
+        let problems = read("t.yaml", &with("{type: integer, x-epoch: minutes}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("t.yaml:18: /paths/~1things~1{id}/get/parameters/0/schema/x-epoch: unknown variant `minutes`"),
+            "{problems}"
+        );
+        let problems = read("t.yaml", &with("{type: string, x-epoch: seconds}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problems.contains("x-epoch: x-epoch is read on integer schemas only"),
+            "{problems}"
+        );
     }
 
     #[test]
