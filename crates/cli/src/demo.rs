@@ -76,6 +76,8 @@ fn demo_global(global: &Global, base_url: &str, api: Api) -> Global {
         cache_source: "",
         local_for_want_of_cache: false,
         output: None,
+        jq: None,
+        columns: None,
         max_time: None,
         vars: Some(demo_vars()),
         profile: None,

@@ -16,6 +16,7 @@ mod exit;
 mod install;
 mod json_text;
 mod mock_cmd;
+mod output;
 mod preview;
 mod profiles;
 mod progress;
@@ -98,7 +99,11 @@ pub(crate) enum Output {
     Json,
     /// One item per line (with --all, the items of every page).
     Jsonl,
-    /// A few columns per item, tab-separated.
+    /// One YAML document (with --all, one sequence of every item).
+    Yaml,
+    /// A header row and one row per item (RFC 4180), nested objects as dotted columns.
+    Csv,
+    /// One row per item: aligned columns on a terminal, tab-separated otherwise.
     Table,
     /// The body bytes as received.
     Raw,
@@ -117,6 +122,10 @@ pub(crate) struct Global {
     pub local_for_want_of_cache: bool,
     /// The output form asked for, if any.
     pub output: Option<Output>,
+    /// `--jq`: the program the output goes through, compiled before anything is sent.
+    pub jq: Option<output::Jq>,
+    /// `--columns`: the columns of csv and table.
+    pub columns: Option<Vec<String>>,
     /// `--max-time`, if given.
     pub max_time: Option<Duration>,
     /// Credentials and servers by variable name, in place of the process environment (the
@@ -291,13 +300,31 @@ impl Global {
             match t.trim().to_ascii_lowercase().as_str() {
                 "json" => Ok(Output::Json),
                 "jsonl" => Ok(Output::Jsonl),
+                "yaml" => Ok(Output::Yaml),
+                "csv" => Ok(Output::Csv),
                 "table" => Ok(Output::Table),
                 "raw" => Ok(Output::Raw),
-                _ => Err(format!("{t:?} is not one of json, jsonl, table")),
+                _ => Err(format!(
+                    "{t:?} is not one of json, jsonl, yaml, csv, table, raw"
+                )),
             }
         })?;
         if m.get_flag("raw") {
             output = Some(Output::Raw);
+        }
+        let jq = flag(m, "jq", output::Jq::compile)?;
+        if jq.is_some() && output == Some(Output::Raw) {
+            return Err(Error::config(
+                "--jq",
+                "does not apply to the body as received (--output raw, --raw)",
+            ));
+        }
+        let columns = flag(m, "columns", output::columns)?;
+        if columns.is_some() && !matches!(output, Some(Output::Csv | Output::Table)) {
+            return Err(Error::config(
+                "--columns",
+                "is only for csv and table: add --output csv or --output table",
+            ));
         }
         Ok(Self {
             base_url: flag(m, "base-url", |t| Ok(t.to_owned()))?,
@@ -306,6 +333,8 @@ impl Global {
             cache_source: cache.map_or("", |(_, source)| source),
             local_for_want_of_cache,
             output,
+            jq,
+            columns,
             max_time,
             vars: None,
             profile: profiles::chosen(flag(m, "profile", |t| Ok(t.to_owned()))?)?,
@@ -497,7 +526,9 @@ fn cli() -> Command {
         .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
         .arg(global_arg("max-response-bytes", "BYTES", format!("Largest answer accepted [default {}]", defaults.max_response_bytes)))
         .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
-        .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise; with --all, one array of every item), jsonl (one item per line), table"))
+        .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise; with --all, one array of every item), jsonl (one item per line), yaml (one document; with --all, one sequence of every item), csv (RFC 4180: a header row, one row per item, nested objects as dotted columns a.b.c, arrays as their JSON; the header is every column of the items, with --all the first page's unless --columns is given), table (the same rows, aligned on a terminal, cells cut at 40 characters; tab-separated otherwise), raw (the body bytes as received, like --raw)"))
+        .arg(global_arg("jq", "PROGRAM", "A jq program (jaq) the answer goes through before it is printed: without --all it reads the answer; with --all each item (jsonl, csv, table) or the array of every item (json, yaml). Each value it outputs is printed in the --output form (strings as JSON strings); with csv and table each is a row (an array, one row per element). Checked before anything is sent; `env` is not available"))
+        .arg(global_arg("columns", "A,B.C", "The columns of csv and table, in this order; dotted names reach into nested objects, and a name of an object gives its dotted columns [default: the operation's own, else every column of the items]"))
         .arg(Arg::new("dry-run").long("dry-run").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Check the request and print it (method, URL, headers with credentials as ***, body) instead of sending it; no token is exchanged"))
         .arg(Arg::new("curl").long("curl").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Check the request and print an equivalent curl command, credentials as references to their variables, instead of sending it"))
         .arg(Arg::new("raw").long("raw").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Print the body bytes exactly as received"))

@@ -2,11 +2,11 @@
 //! the vendor's answer on stdout. `--all` follows the spec's `x-pagination`.
 
 use crate::derive::{self, Flag, Kind, Target};
-use crate::json_text;
-use crate::{emit, note, Global, Output};
+use crate::output;
+use crate::{note, Global, Output};
 use serde_json::{Map, Value};
 use std::ffi::OsString;
-use threatbind::raw::{RawAnswer, RawClient};
+use threatbind::raw::RawClient;
 use threatbind::spec::{Operation, Violation};
 use threatbind::Error;
 
@@ -218,70 +218,8 @@ pub(crate) fn name_flags(op: &Operation, error: Error) -> Error {
     )
 }
 
-/// Prints one answer (one page) in the chosen form.
-fn print(
-    answer: &RawAnswer,
-    output: Output,
-    items_path: &str,
-    columns: &[String],
-    header: &mut bool,
-) {
-    let body = String::from_utf8_lossy(&answer.body);
-    match output {
-        Output::Raw => {
-            emit(&body);
-        }
-        Output::Json => {
-            if crate::stdout_is_terminal() {
-                emit(&json_text::pretty(&body));
-            } else {
-                emit(&json_text::compact(&body));
-            }
-        }
-        Output::Jsonl => {
-            for item in threatbind::raw::items(&answer.body, items_path) {
-                emit(&json_text::compact(&item));
-            }
-        }
-        Output::Table => {
-            let rows: Vec<Value> = threatbind::raw::items(&answer.body, items_path)
-                .iter()
-                .filter_map(|i| serde_json::from_str(i).ok())
-                .collect();
-            let columns: Vec<String> = if columns.is_empty() {
-                rows.first()
-                    .and_then(Value::as_object)
-                    .map(|o| {
-                        o.iter()
-                            .filter(|(_, v)| !v.is_object() && !v.is_array())
-                            .map(|(k, _)| k.clone())
-                            .take(6)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            } else {
-                columns.to_vec()
-            };
-            if !*header {
-                emit(&columns.join("\t"));
-                *header = true;
-            }
-            for row in rows {
-                let cells: Vec<String> = columns
-                    .iter()
-                    .map(|c| match threatbind::raw::lookup(&row, c) {
-                        Some(Value::String(s)) => s.replace(['\t', '\n'], " "),
-                        Some(Value::Null) | None => String::new(),
-                        Some(other) => other.to_string(),
-                    })
-                    .collect();
-                emit(&cells.join("\t"));
-            }
-        }
-    }
-}
-
-/// Runs one operation (every page with `--all`) and prints what the vendor said.
+/// Runs one operation (every page with `--all`) and prints what the vendor said, in the form
+/// of `--output`, through `--jq`, with the columns of `--columns` (see [`crate::output`]).
 pub(crate) async fn execute(
     raw: &RawClient,
     op: &'static Operation,
@@ -289,50 +227,29 @@ pub(crate) async fn execute(
     all: bool,
     global: &Global,
 ) -> Result<(), Error> {
-    let output = global
+    let form = global
         .output
         .unwrap_or(if all { Output::Jsonl } else { Output::Json });
-    let columns: Vec<String> = op.cli.table.clone().unwrap_or_default();
-    let paging = op.pagination.as_ref();
-    let items_path = paging
-        .map(|p| p.items.as_str())
-        .unwrap_or(if all { "" } else { "data" })
-        .to_owned();
-    let mut header = false;
-    if paging.is_none() || !all {
+    let mut printer =
+        output::Printer::new(form, global.jq.as_ref(), global.columns.as_deref(), op, all);
+    let items_path = output::items_path(op);
+    if op.pagination.is_none() || !all {
         let answer = raw.send(op, &doc).await.map_err(|e| name_flags(op, e))?;
-        print(&answer, output, &items_path, &columns, &mut header);
+        printer.page(&answer.body, &items_path)?;
+        printer.finish()?;
         return answer.decode_error.map_or(Ok(()), Err);
     }
     let pages = raw.pages(op, doc);
     futures::pin_mut!(pages);
     use futures::StreamExt;
-    // `--all --output json`: one JSON array of every item, streamed item by item. A walk that
-    // stops early leaves it unclosed (and exits non-zero): never a complete-looking array.
-    let array = output == Output::Json;
-    let mut first = true;
-    if array {
-        emit("[");
-    }
     while let Some(page) = pages.next().await {
         let answer = page.map_err(|e| name_flags(op, e))?;
-        if array {
-            for item in threatbind::raw::items(&answer.body, &items_path) {
-                let item = json_text::compact(&item);
-                emit(&if first { item } else { format!(",{item}") });
-                first = false;
-            }
-        } else {
-            print(&answer, output, &items_path, &columns, &mut header);
-        }
+        printer.page(&answer.body, &items_path)?;
         if let Some(e) = answer.decode_error {
             return Err(e);
         }
     }
-    if array {
-        emit("]");
-    }
-    Ok(())
+    printer.finish()
 }
 
 /// Prints the vendor's notice for a deprecated or beta operation, from the spec's flags.

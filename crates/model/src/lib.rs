@@ -24,7 +24,8 @@ pub mod names;
 mod rules;
 
 pub use behaviour::{
-    Echo, Enrich, EnrichAction, MockAnswer, NotFound, Sections, SectionsByIndicatorType,
+    Echo, Enrich, EnrichAction, Filter, FilterMatch, MockAnswer, NotFound, Sections,
+    SectionsByIndicatorType, Sort,
 };
 
 pub use env::{
@@ -577,12 +578,15 @@ impl Reader {
                         )),
                         // Typed with its operation; elsewhere here, on a parameter or a schema.
                         "x-notes" if operation => {}
-                        "x-notes" if map.contains_key("in") || is_schema(at) => {
+                        "x-notes"
+                            if map.contains_key("in") || is_schema(at) || is_server_variable(at) =>
+                        {
                             self.notes(v, &here);
                         }
                         "x-notes" => self.problems.push((
                             here.clone(),
-                            "x-notes is read on operations, parameters and schemas only".to_owned(),
+                            "x-notes is read on operations, parameters, schemas and server variables only"
+                                .to_owned(),
                         )),
                         "x-rules" if !operation => self.problems.push((
                             here.clone(),
@@ -636,6 +640,13 @@ fn is_schema(pointer: &str) -> bool {
         || pointer
             .split('/')
             .any(|s| matches!(s, "schema" | "properties" | "items"))
+}
+
+/// Whether `pointer` is a server variable: `/servers/<i>/variables/<name>`, at the root or
+/// on a path or an operation.
+fn is_server_variable(pointer: &str) -> bool {
+    let parts: Vec<&str> = pointer.split('/').collect();
+    parts.len() >= 5 && parts[parts.len() - 4] == "servers" && parts[parts.len() - 2] == "variables"
 }
 
 /// Whether `pointer` is an operation: `/paths/<path>/<method>`.
@@ -849,7 +860,7 @@ paths:
     }
 
     #[test]
-    fn notes_are_text_on_operations_parameters_and_schemas() {
+    fn notes_are_text_on_operations_parameters_schemas_and_server_variables() {
         let with = SPEC
             .replace(
                 "      x-cli: {name: list, table: [id]}",
@@ -858,6 +869,10 @@ paths:
             .replace(
                 "          x-cli: {flag: thing}",
                 "          x-cli: {flag: thing}\n          x-notes: the page's name\n          schema: {type: string, x-notes: [inferred]}",
+            )
+            .replace(
+                "paths:\n",
+                "servers:\n  - url: https://{site}\n    variables:\n      site: {default: a.example, x-notes: [the page and the clients disagree]}\npaths:\n",
             );
         let model = read("t.yaml", &with).unwrap();
         assert_eq!(
@@ -868,14 +883,16 @@ paths:
         let bad = with
             .replace("x-notes: the page's name", "x-notes: {page: 1}")
             .replace("x-notes: [inferred]", "x-notes: [1]")
+            .replace("x-notes: [the page and", "x-notes: [2, the page and")
             + "  /other:\n    get:\n      operationId: other\n      x-notes: 3\n      responses:\n        \"200\": {description: ok, x-notes: misplaced}\n";
         let problems = read("t.yaml", &bad).unwrap_err().to_string();
         let lines: Vec<&str> = problems.lines().collect();
-        assert_eq!(lines.len(), 4, "{problems}");
+        assert_eq!(lines.len(), 5, "{problems}");
+        assert!(problems.contains("/servers/0/variables/site/x-notes: x-notes is a string or a list of strings"), "{problems}");
         assert!(problems.contains("/paths/~1other/get/x-notes: x-notes is a string or a list of strings"), "{problems}");
-        assert!(problems.contains("t.yaml:19: /paths/~1things~1{id}/get/parameters/0/x-notes: x-notes is a string or a list of strings"), "{problems}");
+        assert!(problems.contains("t.yaml:23: /paths/~1things~1{id}/get/parameters/0/x-notes: x-notes is a string or a list of strings"), "{problems}");
         assert!(problems.contains("/paths/~1things~1{id}/get/parameters/0/schema/x-notes: x-notes is a string or a list of strings"), "{problems}");
-        assert!(problems.contains("/paths/~1other/get/responses/200/x-notes: x-notes is read on operations, parameters and schemas only"), "{problems}");
+        assert!(problems.contains("/paths/~1other/get/responses/200/x-notes: x-notes is read on operations, parameters, schemas and server variables only"), "{problems}");
     }
 
     #[test]

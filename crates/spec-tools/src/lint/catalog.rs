@@ -149,6 +149,11 @@ pub const RULES: &[(&str, &str)] = &[
         "an `x-cli` of the wrong shape, or two commands of one name",
     ),
     (
+        "flag-not-shell-safe",
+        "an `x-cli` flag name that a shell does not pass as typed (only a-z, 0-9 and `-`: \
+         `--sort[column]` is a glob), or a parameter whose name derives no flag",
+    ),
+    (
         "x-flag-malformed",
         "an `x-unstable` or `x-handwritten` that is not a boolean",
     ),

@@ -6,7 +6,13 @@ use super::project::operations;
 use super::structure::Sites;
 use super::{child, refs, Report, MAX_DEPTH};
 use serde_json::{Map, Value};
-use threatbind_model::names::kebab;
+use threatbind_model::names::{is_shell_safe, kebab};
+
+/// The rule of a flag name a shell does not pass as typed.
+const UNSAFE_FLAG: &str = "flag-not-shell-safe";
+
+/// What a shell-safe flag name is, for the messages.
+const SHELL_SAFE: &str = "shell-safe (a-z, 0-9 and -, as in --sort-column)";
 
 /// The extensions checked here, wherever they appear.
 const WATCHED: &[&str] = &["x-assumed", "x-notes", "x-env", "x-cli"];
@@ -37,7 +43,52 @@ pub(crate) fn check(document: &Value, sites: &Sites, report: &mut Report) {
         }
     }
     command_names(document, report);
+    derived_flags(document, report);
     open_enums(document, report);
+}
+
+/// A parameter without `x-cli: {flag}` is the flag of its name in kebab case, which is
+/// shell-safe but empty for a name of no letter or digit (`[]`): such a parameter has no flag.
+fn derived_flags(document: &Value, report: &mut Report) {
+    for (at, op) in operations(document) {
+        let parameters = op.get("parameters").and_then(Value::as_array);
+        for (i, parameter) in parameters.into_iter().flatten().enumerate() {
+            let Some((parameter, _)) = refs::follow(document, parameter, "") else {
+                continue;
+            };
+            if parameter.pointer("/x-cli/flag").is_some() {
+                continue;
+            }
+            let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            if kebab(name).is_empty() {
+                report.add(
+                    &child(&child(&at, "parameters"), &i.to_string()),
+                    UNSAFE_FLAG,
+                    format!(
+                        "the parameter {name:?} derives no flag name (no letter or digit): \
+                         give it x-cli: {{flag: NAME}}, {SHELL_SAFE}"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The `flag` of an `x-cli` is a name a shell passes as typed.
+fn flag_name(map: &Map<String, Value>, here: &str, report: &mut Report) {
+    // That it is text is the model's.
+    let Some(flag) = map.get("flag").and_then(Value::as_str) else {
+        return;
+    };
+    if !is_shell_safe(flag) {
+        report.add(
+            &child(here, "flag"),
+            UNSAFE_FLAG,
+            format!("the flag name {flag:?} is not {SHELL_SAFE}: a shell would expand or split it"),
+        );
+    }
 }
 
 /// Every watched extension: the pointer of the object holding it, its key, its value.
@@ -222,19 +273,10 @@ fn command_name(map: &Map<String, Value>, here: &str, report: &mut Report) {
 
 /// `x-cli: {flag: NAME}` on a parameter: the flag's name when it is not the parameter's.
 fn parameter_cli(value: &Value, here: &str, report: &mut Report) {
-    const RULE: &str = "x-cli-malformed";
     let Some(map) = value.as_object() else {
         return;
     };
-    string_in(
-        map,
-        "flag",
-        here,
-        is_kebab,
-        "a flag name (a-z, 0-9, -)",
-        RULE,
-        report,
-    );
+    flag_name(map, here, report);
 }
 
 fn property_cli(
@@ -254,15 +296,7 @@ fn property_cli(
     if map.contains_key("fields") && !map.contains_key("separator") {
         report.add(here, RULE, "x-cli with fields needs \"separator\"");
     }
-    string_in(
-        map,
-        "flag",
-        here,
-        is_kebab,
-        "a flag name (a-z, 0-9, -)",
-        RULE,
-        report,
-    );
+    flag_name(map, here, report);
     string_in(
         map,
         "separator",
@@ -282,6 +316,10 @@ fn property_cli(
                 "x-cli with a separator and no fields belongs on a string",
             );
         }
+        return;
+    }
+    if !map.contains_key("fields") {
+        // `{flag}` alone: any field may name its flag.
         return;
     }
     let fields = string_list(map, "fields", here, RULE, report);

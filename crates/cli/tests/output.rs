@@ -1,0 +1,481 @@
+//! What the CLI prints, for a pipeline: `--jq`, `--output yaml|csv|table`, `--columns`, and an
+//! answer without items said on stderr. The real binary against wiremock servers on loopback.
+
+use serde_json::{json, Value};
+use std::process::Output;
+use wiremock::matchers::{any, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const ONPREM_TOKEN: &str = "onprem-authtoken-out-7c1d";
+const NAMESHIELD_TOKEN: &str = "ns-output-token-42";
+
+/// Runs `threatbind` with exactly `env` (plus PATH, and a quota of the run's own) and `args`.
+async fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("THREATBIND_QUOTA_STORE", "process");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(args).output().await.unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Two log sources, as the vendor might spell them: keys in this order, a name holding a
+/// comma, quotes and a line break, a nested group, an array.
+const DEVICES: &str = r#"{"devices": [
+  {"name": "dc01, \"main\"\nsite", "ip_address": "10.0.0.5", "host_id": 301, "group": {"kind": "AD", "name": "Domain Controllers"}, "tags": ["a", "b"]},
+  {"name": "ws-fin-07", "ip_address": "10.0.4.7", "host_id": "302", "group": {"kind": "local"}, "os": {"family": "windows"}}
+]}"#;
+
+/// An on-premises server answering the list of log sources (V1, not paginated) with `body`.
+async fn log_sources(body: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/RestAPI/v1/meta/log_sources"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_owned(), "application/json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A server that must receive nothing.
+async fn silent() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn onprem_env(server: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("LOG360_ONPREM_TOKEN", ONPREM_TOKEN.into()),
+        ("LOG360_ONPREM_URL", server.uri()),
+    ]
+}
+
+fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Nameshield's threat events in two pages: e1 and e2, then e3.
+async fn two_pages() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/cti/v2/events"))
+        .and(query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"data": [{"id": "e3", "criticality": {"level": "HIGH", "name": "High"}}], "current_page": 1, "has_next": false}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cti/v2/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"data": [{"id": "e1", "criticality": {"level": "LOW", "name": "Low"}}, {"id": "e2", "criticality": {"level": "LOW", "name": "Low"}}], "current_page": 0, "has_next": true}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn nameshield_env(server: &MockServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("NAMESHIELD_TOKEN", NAMESHIELD_TOKEN.into()),
+        ("NAMESHIELD_BASE_URL", server.uri()),
+    ]
+}
+
+#[tokio::test]
+async fn jq_reads_the_answer_and_prints_each_output_as_json() {
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "log360-onprem",
+            "log-sources",
+            "--jq",
+            ".devices[] | .ip_address, {host: .host_id}",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Strings stay JSON strings (like jq without -r); compact off a terminal.
+    assert_eq!(
+        stdout(&out),
+        "\"10.0.0.5\"\n{\"host\":301}\n\"10.0.4.7\"\n{\"host\":\"302\"}\n"
+    );
+    assert!(!stdout(&out).contains(ONPREM_TOKEN) && !stderr(&out).contains(ONPREM_TOKEN));
+}
+
+#[tokio::test]
+async fn jq_with_all_reads_each_item_in_jsonl_and_the_whole_array_in_json() {
+    let server = two_pages().await;
+    let env = nameshield_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "nameshield",
+            "events",
+            "--all",
+            "--jq",
+            "{id, level: .criticality.level}",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "{\"id\":\"e1\",\"level\":\"LOW\"}\n{\"id\":\"e2\",\"level\":\"LOW\"}\n{\"id\":\"e3\",\"level\":\"HIGH\"}\n"
+    );
+
+    let server = two_pages().await;
+    let env = nameshield_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "nameshield",
+            "events",
+            "--all",
+            "--output",
+            "json",
+            "--jq",
+            "[length, map(.id)]",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[3,[\"e1\",\"e2\",\"e3\"]]\n");
+}
+
+#[tokio::test]
+async fn a_jq_program_that_does_not_compile_stops_the_run_before_anything_is_sent() {
+    let server = silent().await;
+    let env = onprem_env(&server);
+    for program in [".devices[] |", "env.LOG360_ONPREM_TOKEN", "$ENV"] {
+        let out = run(
+            &refs(&env),
+            &["log360-onprem", "log-sources", "--jq", program],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{program}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--jq"), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+        assert!(!stderr(&out).contains(ONPREM_TOKEN));
+    }
+    let out = run(
+        &refs(&env),
+        &["log360-onprem", "log-sources", "--jq", ".a |"],
+    )
+    .await;
+    assert!(stderr(&out).contains("expected"), "{}", stderr(&out));
+    // `--jq` does not apply to the body as received.
+    let out = run(
+        &refs(&env),
+        &["log360-onprem", "log-sources", "--raw", "--jq", "."],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--jq"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn a_jq_program_that_fails_on_the_answer_exits_2_naming_jq() {
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    // `.x` of a string.
+    let out = run(
+        &refs(&env),
+        &[
+            "log360-onprem",
+            "log-sources",
+            "--jq",
+            ".devices[0].ip_address.x",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--jq"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot index"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn yaml_is_the_vendors_json_as_one_document_and_a_walk_as_one_sequence() {
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    let out = run(
+        &refs(&env),
+        &["log360-onprem", "log-sources", "--output", "yaml"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let back: Value = serde_yaml_ng::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        back,
+        json!({"devices": [
+            {"name": "dc01, \"main\"\nsite", "ip_address": "10.0.0.5", "host_id": 301, "group": {"kind": "AD", "name": "Domain Controllers"}, "tags": ["a", "b"]},
+            {"name": "ws-fin-07", "ip_address": "10.0.4.7", "host_id": "302", "group": {"kind": "local"}, "os": {"family": "windows"}}
+        ]})
+    );
+    // The vendor's key order is kept.
+    assert!(
+        stdout(&out).starts_with("devices:\n- name: "),
+        "{}",
+        stdout(&out)
+    );
+
+    let server = two_pages().await;
+    let env = nameshield_env(&server);
+    let out = run(
+        &refs(&env),
+        &["nameshield", "events", "--all", "--output", "yaml"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let back: Value = serde_yaml_ng::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        back,
+        json!([
+            {"id": "e1", "criticality": {"level": "LOW", "name": "Low"}},
+            {"id": "e2", "criticality": {"level": "LOW", "name": "Low"}},
+            {"id": "e3", "criticality": {"level": "HIGH", "name": "High"}}
+        ])
+    );
+}
+
+/// Reads CSV text back with the csv crate: the header and the rows.
+fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+#[tokio::test]
+async fn csv_has_dotted_columns_and_rfc_4180_quoting() {
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    let out = run(
+        &refs(&env),
+        &["log360-onprem", "log-sources", "--output", "csv"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The spec's columns (name, ip_address, host_id, group), the group object spread.
+    let (header, rows) = read_csv(&stdout(&out));
+    assert_eq!(
+        header,
+        ["name", "ip_address", "host_id", "group.kind", "group.name"]
+    );
+    assert_eq!(
+        rows,
+        [
+            [
+                "dc01, \"main\"\nsite",
+                "10.0.0.5",
+                "301",
+                "AD",
+                "Domain Controllers"
+            ],
+            ["ws-fin-07", "10.0.4.7", "302", "local", ""],
+        ]
+    );
+    assert!(
+        stdout(&out).contains("\"dc01, \"\"main\"\"\nsite\","),
+        "{}",
+        stdout(&out)
+    );
+
+    // Without the spec's columns (a program shapes the rows): every column, in the order of
+    // first appearance, arrays as their JSON.
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "log360-onprem",
+            "log-sources",
+            "--output",
+            "csv",
+            "--jq",
+            ".devices",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (header, rows) = read_csv(&stdout(&out));
+    assert_eq!(
+        header,
+        [
+            "name",
+            "ip_address",
+            "host_id",
+            "group.kind",
+            "group.name",
+            "tags",
+            "os.family"
+        ]
+    );
+    assert_eq!(
+        rows,
+        [
+            [
+                "dc01, \"main\"\nsite",
+                "10.0.0.5",
+                "301",
+                "AD",
+                "Domain Controllers",
+                "[\"a\",\"b\"]",
+                ""
+            ],
+            ["ws-fin-07", "10.0.4.7", "302", "local", "", "", "windows"],
+        ]
+    );
+}
+
+#[tokio::test]
+async fn columns_choose_and_order_the_columns_of_csv_and_table() {
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "log360-onprem",
+            "log-sources",
+            "--output",
+            "csv",
+            "--columns",
+            "os.family, host_id,group.name",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (header, rows) = read_csv(&stdout(&out));
+    assert_eq!(header, ["os.family", "host_id", "group.name"]);
+    assert_eq!(
+        rows,
+        [["", "301", "Domain Controllers"], ["windows", "302", ""]]
+    );
+
+    let server = log_sources(DEVICES).await;
+    let env = onprem_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "log360-onprem",
+            "log-sources",
+            "--output",
+            "table",
+            "--columns",
+            "ip_address,group",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Off a terminal: tab-separated; an object's column spread into its dotted columns.
+    assert_eq!(
+        stdout(&out),
+        "ip_address\tgroup.kind\tgroup.name\n10.0.0.5\tAD\tDomain Controllers\n10.0.4.7\tlocal\t\n"
+    );
+
+    let server = silent().await;
+    let env = onprem_env(&server);
+    for form in [
+        &["--output", "json"][..],
+        &["--output", "yaml"],
+        &["--raw"],
+        &[],
+    ] {
+        let mut args = vec!["log360-onprem", "log-sources", "--columns", "name"];
+        args.extend(form);
+        let out = run(&refs(&env), &args).await;
+        assert_eq!(out.status.code(), Some(2), "{form:?}");
+        assert!(
+            stderr(&out).contains("--columns") && stderr(&out).contains("only for csv and table"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_table_flattens_objects_and_a_walk_prints_every_item_under_one_header() {
+    let server = two_pages().await;
+    let env = nameshield_env(&server);
+    let out = run(
+        &refs(&env),
+        &["nameshield", "events", "--all", "--output", "table"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The spec's columns: id, date, type, criticality (spread), domain.
+    assert_eq!(
+        stdout(&out),
+        "id\tdate\ttype\tcriticality.level\tcriticality.name\tdomain\n\
+         e1\t\t\tLOW\tLow\t\n\
+         e2\t\t\tLOW\tLow\t\n\
+         e3\t\t\tHIGH\tHigh\t\n"
+    );
+}
+
+#[tokio::test]
+async fn an_answer_without_items_prints_the_header_and_says_so() {
+    for (form, header) in [
+        ("csv", "name,ip_address,host_id,group\n"),
+        ("table", "name\tip_address\thost_id\tgroup\n"),
+    ] {
+        let server = log_sources(r#"{"devices": []}"#).await;
+        let env = onprem_env(&server);
+        let out = run(
+            &refs(&env),
+            &["log360-onprem", "log-sources", "--output", form],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out), header);
+        assert!(
+            stderr(&out).contains(r#"note: no items: the answer's "devices" is empty"#),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_help_of_output_lists_every_form() {
+    let out = run(&[], &["--help"]).await;
+    let help = stdout(&out);
+    let line = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("--output"))
+        .unwrap_or_default();
+    for form in ["json (", "jsonl (", "yaml (", "csv (", "table (", "raw ("] {
+        assert!(line.contains(form), "{form}: {line}");
+    }
+    assert!(help.contains("--jq <PROGRAM>") && help.contains("--columns <A,B.C>"));
+}
