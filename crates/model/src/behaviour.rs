@@ -81,6 +81,56 @@ pub struct MockAnswer {
     pub sections: Option<Sections>,
     /// Requests answered with the operation's documented 404.
     pub not_found: Option<NotFound>,
+    /// The request values that narrow a paged list (the operation's `x-pagination` items).
+    #[serde(default)]
+    pub filter: Vec<Filter>,
+    /// The request values that order a paged list.
+    pub sort: Option<Sort>,
+}
+
+/// How a filter compares the request's value with an item.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FilterMatch {
+    /// The item's value at `field` is the request's value (or, for a list, holds it).
+    #[default]
+    Equals,
+    /// The request's text is search terms separated by spaces, all of which an item meets:
+    /// `field:value` as `equals` does on that field (a dotted path of the item), a bare term
+    /// by any text of the item containing it (case ignored).
+    Search,
+}
+
+/// One filter of a paged list: the items the answer keeps for the request's value at `from`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// The request path of the value (`query.triage_state`).
+    pub from: String,
+    /// The item's field compared (a dotted path in the item); `equals` needs it.
+    pub field: Option<String>,
+    /// How the value is compared (`equals` when not given).
+    #[serde(default, rename = "match")]
+    pub matching: FilterMatch,
+    /// The sentence of the spec this reproduces.
+    pub description: String,
+}
+
+/// The order of a paged list: by the item field that the request's value at `by` names (through
+/// `fields`), descending when the value at `order` is `descending`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Sort {
+    /// The request path of the column (`query.sort[column]`).
+    pub by: String,
+    /// The request path of the order (`query.sort[order]`).
+    pub order: Option<String>,
+    /// The order value that means descending (`desc`); any other is ascending.
+    pub descending: Option<String>,
+    /// Each column value to the item field it orders by (a dotted path in the item).
+    pub fields: BTreeMap<String, String>,
+    /// The sentence of the spec this reproduces.
+    pub description: String,
 }
 
 /// One value written into the answer at `to`: the request's value at `from`, else the detected
@@ -226,6 +276,39 @@ impl Reader {
                 ));
             }
         }
+        for (i, filter) in mock.filter.iter().enumerate() {
+            let at = pointer_child(&pointer_child(&here, "filter"), &i.to_string());
+            if !is_request_path(&filter.from) {
+                self.problems
+                    .push((at.clone(), format!("{:?} {NOT_A_REQUEST_PATH}", filter.from)));
+            }
+            if filter.matching == FilterMatch::Equals && filter.field.is_none() {
+                self.problems.push((
+                    at,
+                    "an equals filter needs field (the item's field compared)".to_owned(),
+                ));
+            }
+        }
+        if let Some(sort) = &mock.sort {
+            let at = pointer_child(&here, "sort");
+            for path in std::iter::once(&sort.by).chain(&sort.order) {
+                if !is_request_path(path) {
+                    self.problems
+                        .push((at.clone(), format!("{path:?} {NOT_A_REQUEST_PATH}")));
+                }
+            }
+            if sort.fields.is_empty() {
+                self.problems
+                    .push((at, "sort needs fields (each column's item field)".to_owned()));
+            }
+        }
+        if (!mock.filter.is_empty() || mock.sort.is_some()) && op.get("x-pagination").is_none() {
+            self.problems.push((
+                here.clone(),
+                "filter and sort act on a paged list: they need the operation's x-pagination"
+                    .to_owned(),
+            ));
+        }
         if let Some(not_found) = &mock.not_found {
             let at = pointer_child(&here, "not-found");
             if !is_request_path(&not_found.path) {
@@ -354,6 +437,61 @@ paths:
         let mock = look_up.mock.as_ref().unwrap();
         assert_eq!(mock.not_found.as_ref().unwrap().prefix, "unknown");
         assert_eq!(mock.echo[0].value, Some(serde_json::json!([])));
+    }
+
+    const LIST: &str = "openapi: 3.0.3
+paths:
+  /things:
+    get:
+      operationId: listThings
+      x-pagination: {cursor: query.offset, items: data, advance: items}
+      x-mock:
+        filter:
+          - {from: query.state, field: state, description: Filter by state.}
+          - {from: query.q, match: search, description: A field:value query.}
+        sort:
+          by: query.sort[column]
+          order: query.sort[order]
+          descending: desc
+          fields: {score: attributes.score}
+          description: Sorted by the column.
+";
+
+    #[test]
+    fn filters_and_sorting_are_read_typed_and_checked() {
+        use super::FilterMatch;
+        let model = read("t.yaml", LIST).unwrap();
+        let mock = model.operations["listThings"].mock.as_ref().unwrap();
+        assert_eq!(mock.filter[0].from, "query.state");
+        assert_eq!(mock.filter[0].field.as_deref(), Some("state"));
+        assert_eq!(mock.filter[0].matching, FilterMatch::Equals);
+        assert_eq!(mock.filter[1].matching, FilterMatch::Search);
+        let sort = mock.sort.as_ref().unwrap();
+        assert_eq!(sort.by, "query.sort[column]");
+        assert_eq!(sort.descending.as_deref(), Some("desc"));
+        assert_eq!(sort.fields["score"], "attributes.score");
+        let bad = LIST
+            .replace("{from: query.state, field: state,", "{from: state,")
+            .replace("fields: {score: attributes.score}", "fields: {}")
+            .replace("match: search", "match: regex");
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        assert!(
+            problems.contains("t.yaml:7: /paths/~1things/get/x-mock: unknown variant `regex`"),
+            "{problems}"
+        );
+        let bad = LIST
+            .replace("{from: query.state, field: state,", "{from: state,")
+            .replace("fields: {score: attributes.score}", "fields: {}")
+            .replace("      x-pagination: {cursor: query.offset, items: data, advance: items}\n", "");
+        let problems = read("t.yaml", &bad).unwrap_err().to_string();
+        for expected in [
+            "/paths/~1things/get/x-mock/filter/0: \"state\" is not a request path",
+            "/paths/~1things/get/x-mock/filter/0: an equals filter needs field",
+            "/paths/~1things/get/x-mock/sort: sort needs fields",
+            "/paths/~1things/get/x-mock: filter and sort act on a paged list: they need the operation's x-pagination",
+        ] {
+            assert!(problems.contains(expected), "{expected}\n{problems}");
+        }
     }
 
     #[test]

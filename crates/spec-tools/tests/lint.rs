@@ -245,11 +245,57 @@ rule_test!(
     "x-cli-malformed",
     [("x-cli-malformed", 11)]
 );
+// `sort[column]` written as its flag, `Size*` as a body field's, and a parameter whose name
+// derives no flag; `sort[order]` without x-cli derives `--sort-order`, which is fine.
+rule_test!(
+    flag_not_shell_safe,
+    "flag-not-shell-safe",
+    [
+        ("flag-not-shell-safe", 16),
+        ("flag-not-shell-safe", 21),
+        ("flag-not-shell-safe", 43)
+    ]
+);
 rule_test!(
     x_flag_malformed,
     "x-flag-malformed",
     [("x-flag-malformed", 11)]
 );
+
+/// The mock's filters and sorting name request values that exist: a parameter renamed in the
+/// spec and not in its `x-mock` is caught (Datadog's list, its real text edited).
+#[test]
+fn mock_filters_and_sorting_read_parameters_that_exist() {
+    let (_, text) = specs()
+        .into_iter()
+        .find(|(name, _)| name == "specs/datadog-ioc.yaml")
+        .unwrap();
+    let edited = text
+        .replace("by: query.sort[column]", "by: query.sort_column")
+        .replace("- from: query.triage_state", "- from: query.triage");
+    assert_ne!(edited, text);
+    let findings = lint("specs/datadog-ioc.yaml", &edited);
+    let mut got: Vec<(&str, String)> = findings
+        .iter()
+        .map(|f| (f.rule.as_str(), f.path.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            (
+                "x-mock-unknown-path",
+                "/paths/~1api~1v2~1security~1siem~1ioc-explorer/get/x-mock/filter/0/from".to_owned()
+            ),
+            (
+                "x-mock-unknown-path",
+                "/paths/~1api~1v2~1security~1siem~1ioc-explorer/get/x-mock/sort/by".to_owned()
+            ),
+        ],
+        "{}",
+        show(&findings)
+    );
+}
 
 #[test]
 fn every_rule_has_its_broken_spec_and_every_broken_spec_names_a_rule() {

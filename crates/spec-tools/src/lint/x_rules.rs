@@ -66,8 +66,8 @@ fn enrich_paths(document: &Value, op: &Value, enrich: &Value, here: &str, report
     }
 }
 
-/// `x-mock` (its shape is the model's): the request paths its cases read lead to parameters or
-/// body fields.
+/// `x-mock` (its shape is the model's): the request paths its cases, filters and sorting read
+/// lead to parameters or body fields.
 fn mock_paths(document: &Value, op: &Value, mock: &Value, here: &str, report: &mut Report) {
     const RULE: &str = "x-mock-unknown-path";
     let echoes = mock.get("echo").and_then(Value::as_array);
@@ -87,7 +87,21 @@ fn mock_paths(document: &Value, op: &Value, mock: &Value, here: &str, report: &m
             }
         }
     }
-    for (key, path_key) in [("sections", "detected"), ("not-found", "path")] {
+    let filters = mock.get("filter").and_then(Value::as_array);
+    for (i, filter) in filters.into_iter().flatten().enumerate() {
+        if let Some(path) = filter.get("from").and_then(Value::as_str) {
+            if let Err(message) = request_field(document, op, path) {
+                let at = child(&child(here, "filter"), &i.to_string());
+                report.add(&child(&at, "from"), RULE, message);
+            }
+        }
+    }
+    for (key, path_key) in [
+        ("sections", "detected"),
+        ("not-found", "path"),
+        ("sort", "by"),
+        ("sort", "order"),
+    ] {
         if let Some(path) = mock
             .get(key)
             .and_then(|m| m.get(path_key))
