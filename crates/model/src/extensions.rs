@@ -227,6 +227,40 @@ impl Notes {
     }
 }
 
+/// `x-lint-ignore` on any object of a spec: the ids of the findings (lint rules, diff kinds,
+/// check rules) a maintainer has decided to live with, at this object and everything beneath
+/// it. The spec tools set them aside and count them as ignored.
+///
+/// ```yaml
+/// x-lint-ignore: [missing-example, response-enum-value-added]
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LintIgnore(pub Vec<String>);
+
+impl LintIgnore {
+    /// The ids of `value`: a list of non-empty strings; anything else is `None`.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use threatbind_model::LintIgnore;
+    /// assert_eq!(LintIgnore::of(&json!(["missing-example"])), Some(LintIgnore(vec!["missing-example".to_owned()])));
+    /// assert_eq!(LintIgnore::of(&json!("missing-example")), None);
+    /// assert_eq!(LintIgnore::of(&json!([""])), None);
+    /// ```
+    pub fn of(value: &serde_json::Value) -> Option<LintIgnore> {
+        value
+            .as_array()?
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(str::to_owned)
+            })
+            .collect::<Option<Vec<String>>>()
+            .map(LintIgnore)
+    }
+}
+
 /// `x-epoch` on an integer schema: the value is a Unix time in this unit (the on-premises V1
 /// API's `from` and `to` are milliseconds), so a time written as people write it can be sent
 /// in it.

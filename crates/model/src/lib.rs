@@ -32,6 +32,7 @@ pub use env::{
     ApiEnv, Carrier, Credential, EnvVar, Environment, OAuthEnv, ParameterEnv, ServerVariableEnv,
 };
 
+pub use extensions::LintIgnore;
 pub use extensions::{
     Advance, ApiCli, AsyncJob, EpochUnit, ErrorCode, ErrorCodes, FieldCli, Notes, OperationCli,
     Pagination, Quota, QuotaOwner, RateLimit, TokenLimits,
@@ -550,6 +551,11 @@ impl Reader {
                         "x-epoch" => {
                             let _: Option<EpochUnit> = self.typed(v, &here);
                         }
+                        // Ids of findings to set aside, on any object.
+                        "x-lint-ignore" if LintIgnore::of(v).is_none() => self.problems.push((
+                            here.clone(),
+                            "x-lint-ignore is a list of rule ids (non-empty strings)".to_owned(),
+                        )),
                         // Read (typed) with the security schemes.
                         "x-token-limits"
                             if !(at.starts_with("/components/securitySchemes/")

@@ -14,3 +14,4 @@
 
 pub mod diff;
 pub mod lint;
+pub mod report;

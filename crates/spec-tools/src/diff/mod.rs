@@ -49,12 +49,14 @@ mod load;
 mod messages;
 mod open_enums;
 mod parameters;
+mod report;
 mod schema;
 mod security;
 mod servers;
 mod walk;
 
 pub use load::load;
+pub use report::{changes_into, severity, Version, INFO_KINDS};
 
 use serde::Serialize;
 use serde_json::Value;

@@ -1,4 +1,7 @@
-//! The catalogue of rules: every stable rule id the linter reports, with what it checks.
+//! The catalogue of rules: every stable rule id the linter reports, with what it checks, and
+//! the severity of its findings.
+
+use crate::report::{Rule, Severity};
 
 /// Every rule the linter knows, by stable id, with what it checks.
 ///
@@ -163,3 +166,46 @@ pub const RULES: &[(&str, &str)] = &[
          and no rule above names: an unknown key, a value of the wrong shape, one out of its place",
     ),
 ];
+
+/// The rules whose findings are warnings (conventions and dead text, which a spec can live
+/// with); every other rule's are errors.
+///
+/// ```
+/// use threatbind_spec_tools::lint::{severity, WARNINGS};
+/// use threatbind_spec_tools::report::Severity;
+/// assert!(WARNINGS.contains(&"missing-summary"));
+/// assert_eq!(severity("missing-summary"), Severity::Warning);
+/// assert_eq!(severity("unknown-key"), Severity::Error);
+/// ```
+pub const WARNINGS: &[&str] = &[
+    "ref-siblings",
+    "duplicate-tag",
+    "operation-id-style",
+    "missing-tag",
+    "undeclared-tag",
+    "missing-summary",
+    "missing-error-response",
+    "missing-example",
+];
+
+/// The severity of a rule's findings: [`Severity::Warning`] for the [`WARNINGS`],
+/// [`Severity::Error`] for every other rule.
+pub fn severity(id: &str) -> Severity {
+    if WARNINGS.contains(&id) {
+        Severity::Warning
+    } else {
+        Severity::Error
+    }
+}
+
+/// The catalogue as report rules (SARIF's `tool.driver.rules`, JUnit's test cases).
+pub fn catalogue() -> Vec<Rule> {
+    RULES
+        .iter()
+        .map(|(id, what)| Rule {
+            id: (*id).to_owned(),
+            severity: severity(id),
+            description: (*what).to_owned(),
+        })
+        .collect()
+}

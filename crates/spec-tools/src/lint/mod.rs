@@ -25,7 +25,7 @@ mod x_rules;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use catalog::RULES;
+pub use catalog::{catalogue, severity, RULES, WARNINGS};
 pub use threatbind_model::Locator;
 
 /// How deep any walk of a document goes: YAML parsers stop at 128 levels, and nothing in a
@@ -319,5 +319,89 @@ pub(crate) fn collect_assumed(
             }
         }
         _ => {}
+    }
+}
+
+impl From<&Finding> for crate::report::Finding {
+    /// The finding in the common report, with its rule's severity.
+    fn from(f: &Finding) -> Self {
+        crate::report::Finding::new(&f.rule, severity(&f.rule), &f.file, &f.path)
+            .line(f.line)
+            .message(f.message.clone())
+    }
+}
+
+impl From<&Assumption> for crate::report::Finding {
+    /// The assumption in the common report: id `x-assumed`, severity info, the reason as the
+    /// message.
+    fn from(a: &Assumption) -> Self {
+        crate::report::Finding::new("x-assumed", crate::report::Severity::Info, &a.file, &a.path)
+            .line(a.line)
+            .message(a.why.clone())
+    }
+}
+
+/// The spec `text` as a JSON value, or `None` when it does not parse (`lint` says why).
+///
+/// ```
+/// let doc = threatbind_spec_tools::lint::document("a: [1]\n").unwrap();
+/// assert_eq!(doc["a"][0], 1);
+/// assert!(threatbind_spec_tools::lint::document("a: [").is_none());
+/// ```
+pub fn document(text: &str) -> Option<Value> {
+    parse(text).ok()
+}
+
+/// Lints `text` (named `file`) into `report`, honouring the spec's `x-lint-ignore`.
+///
+/// ```
+/// use threatbind_spec_tools::report::{Report, Tool};
+/// let text = "openapi: 3.0.3\ninfo: {title: T, version: '1', x-lint-ignore: [unknown-key], bogus: 1}\npaths: {}\n";
+/// let mut report = Report::new(Tool::Lint);
+/// threatbind_spec_tools::lint::lint_into(&mut report, "t.yaml", text);
+/// assert!(report.findings().is_empty());
+/// assert_eq!(report.summary().ignored, 1);
+/// ```
+pub fn lint_into(report: &mut crate::report::Report, file: &str, text: &str) {
+    report.file(file);
+    let spec = document(text);
+    for f in lint(file, text) {
+        report.add((&f).into(), spec.as_ref());
+    }
+}
+
+/// Lists the `x-assumed` of `text` (named `file`) into `report`; with `before` (the text of an
+/// earlier version of the spec), only those it lacks: an inference is new when no object at
+/// the same pointer gave the same reason before.
+///
+/// ```
+/// use threatbind_spec_tools::report::{Report, Tool};
+/// let old = "components:\n  schemas:\n    A: {type: string, x-assumed: no unit}\n";
+/// let new = "components:\n  schemas:\n    A: {type: string, x-assumed: no unit}\n    B: {type: string, x-assumed: no page}\n";
+/// let mut report = Report::new(Tool::Assumed);
+/// threatbind_spec_tools::lint::assumed_into(&mut report, "t.yaml", new, Some(old));
+/// assert_eq!(report.findings().len(), 1);
+/// assert_eq!(report.findings()[0].pointer, "/components/schemas/B");
+/// assert_eq!(report.findings()[0].line, Some(4));
+/// ```
+pub fn assumed_into(
+    report: &mut crate::report::Report,
+    file: &str,
+    text: &str,
+    before: Option<&str>,
+) {
+    report.file(file);
+    let known: Vec<(String, String)> = before
+        .map(|old| {
+            assumptions(file, old)
+                .into_iter()
+                .map(|a| (a.path, a.why))
+                .collect()
+        })
+        .unwrap_or_default();
+    for a in assumptions(file, text) {
+        if !known.iter().any(|(p, w)| *p == a.path && *w == a.why) {
+            report.add((&a).into(), None);
+        }
     }
 }
