@@ -247,6 +247,8 @@ pub struct Operation {
     pub sections_by_indicator_type: model::SectionsByIndicatorType,
     /// `x-rules`: what a request must satisfy beyond its schema (typed by the model).
     pub rules: Vec<Rule>,
+    /// `x-stix`: how the answer maps to STIX 2.1 indicators (`--output stix`).
+    pub stix: Option<model::Stix>,
     /// The operation object as written.
     pub raw: Value,
     validators: OnceLock<Result<validator::Compiled, String>>,
@@ -347,6 +349,7 @@ impl Parsed {
                     mock: typed.mock,
                     sections_by_indicator_type: typed.sections_by_indicator_type,
                     rules: typed.rules,
+                    stix: typed.stix,
                     raw: raw.clone(),
                     validators: OnceLock::new(),
                     wire: OnceLock::new(),

@@ -22,6 +22,7 @@ mod extensions;
 mod locate;
 pub mod names;
 mod rules;
+mod stix;
 
 pub use behaviour::{
     Echo, Enrich, EnrichAction, Filter, FilterMatch, MockAnswer, NotFound, Sections,
@@ -39,6 +40,7 @@ pub use extensions::{
 };
 pub use locate::Locator;
 pub use rules::{OneOrMany, RelativeBound, Rule, RuleKind, RULE_KINDS};
+pub use stix::{Confidence, IndicatorKind, Reference, Sighting, Stix, TypeFrom};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -93,6 +95,8 @@ pub struct OperationModel {
     pub rules: Vec<Rule>,
     /// `x-notes`: the maintainers' notes on the operation (never shown in `--help`).
     pub notes: Notes,
+    /// `x-stix`: how the answer maps to STIX 2.1 indicators.
+    pub stix: Option<Stix>,
 }
 
 /// One problem of a spec: where (line and JSON pointer) and what.
@@ -330,6 +334,7 @@ impl Reader {
                         .get("x-notes")
                         .and_then(|v| self.notes(v, &here("x-notes")))
                         .unwrap_or_default(),
+                    stix: self.stix(op, &at),
                 };
                 model.operations.insert(id.to_owned(), operation);
             }
@@ -570,7 +575,9 @@ impl Reader {
                             here.clone(),
                             "x-unstable is read on operations only".to_owned(),
                         )),
-                        "x-enrich" | "x-mock" | "x-sections-by-indicator-type" if !operation => {
+                        "x-enrich" | "x-mock" | "x-sections-by-indicator-type" | "x-stix"
+                            if !operation =>
+                        {
                             self.problems
                                 .push((here.clone(), format!("{key} is read on operations only")))
                         }
