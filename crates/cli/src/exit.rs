@@ -6,6 +6,10 @@ use threatbind::Error;
 /// The output could not be written.
 pub(crate) const OUTPUT: u8 = 1;
 
+/// `enrich --fail-on-error`: every input has its record, and some record holds a failure (a
+/// refusal of an indicator, a "not found"): for CI gates and cron alerts.
+pub(crate) const FAILED_RECORDS: u8 = 8;
+
 /// The credentials were refused: a cron job's alert can tell "rotate the key" from "the
 /// vendor failed".
 const REFUSED: u8 = 7;
@@ -14,14 +18,14 @@ const REFUSED: u8 = 7;
 /// sent), 3 the API answered with an error (a redirect included), 4 transport, timeout, an
 /// answer too large or a quota store that stopped answering, 5 rate limit, retry or page
 /// budget exhausted, 6 an answer that breaks the documented type, 7 the credentials were refused
-/// (HTTP 401 or 403, or the token exchange refused them).
+/// (HTTP 401 or 403, or the token exchange refused them). (8, [`FAILED_RECORDS`], is no error's:
+/// enrich chooses it.)
 pub(crate) fn code(error: &Error) -> u8 {
     match error {
         Error::Validation(_) | Error::Config { .. } | Error::Unstable { .. } => 2,
         Error::Auth(_) => REFUSED,
         Error::Api {
-            status: 401 | 403,
-            ..
+            status: 401 | 403, ..
         } => REFUSED,
         Error::Api { .. } | Error::Redirect { .. } | Error::Protocol(_) => 3,
         Error::Transport(_) | Error::TooLarge { .. } | Error::QuotaStore(_) => 4,

@@ -34,12 +34,12 @@ impl Form {
         }
     }
 
-    /// `at` written in this form.
+    /// `at` written in this form, as text (the tests' way to read a value).
+    #[cfg(test)]
     pub(crate) fn write(&self, at: DateTime<Utc>) -> String {
-        self.value(at).as_str().map_or_else(
-            || self.value(at).to_string(),
-            str::to_owned,
-        )
+        self.value(at)
+            .as_str()
+            .map_or_else(|| self.value(at).to_string(), str::to_owned)
     }
 
     /// `at` as the JSON value of the field: a string, or a number for a Unix time.
@@ -99,8 +99,10 @@ pub(crate) fn instant(text: &str, form: &Form, now: DateTime<Utc>) -> Option<Dat
         return DateTime::from_timestamp(text.parse().ok()?, 0);
     }
     // A field of epoch milliseconds also takes its own form: 13 digits (2001 to 2286).
-    if matches!(form, Form::Epoch(threatbind::spec::model::EpochUnit::Milliseconds))
-        && text.len() == 13
+    if matches!(
+        form,
+        Form::Epoch(threatbind::spec::model::EpochUnit::Milliseconds)
+    ) && text.len() == 13
         && text.bytes().all(|b| b.is_ascii_digit())
     {
         return DateTime::from_timestamp_millis(text.parse().ok()?);
