@@ -1,28 +1,39 @@
 //! `threatbind spec lint [FILES...]`: the spec linter (`threatbind_spec_tools::lint`) on the command
-//! line: one finding per line, or every `x-assumed` statement with `--assumed`.
+//! line, in any report format; or every `x-assumed` statement with `--assumed` (only the new ones
+//! with `--since REV`).
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
+use std::path::Path;
 use std::process::ExitCode;
 use threatbind::spec::Api;
-use threatbind_spec_tools::lint::{assumptions, lint, RULES};
+use threatbind_spec_tools::lint::{assumed_into, lint_into, severity, RULES};
+use threatbind_spec_tools::report::{FailOn, Report, Tool};
 
 const AFTER_HELP: &str = "\
 Without FILES, lints every spec compiled into this binary (shown as specs/<file>).
-Text output: one finding per line on stdout (FILE:LINE: JSON-POINTER: RULE: MESSAGE), then a
-summary on stderr. --format json: one JSON object per line (file, line, path, rule, message).
+Text output: one finding per line on stdout (FILE:LINE: JSON-POINTER: RULE: MESSAGE); every
+format is followed by a summary on stderr (counts per severity, ignored findings).
+--format json is one document; jsonl one finding per line (what json printed before).
 
-Exit codes: 0 no findings (always 0 with --assumed); 1 findings; 2 a file that cannot be read
-(named on stderr; the other files are still checked).";
+Accepting a finding: --ignore RULE on the command line, or `x-lint-ignore: [RULE]` on the spec
+object the finding is about (or any object above it); ignored findings are counted, not shown.
+
+--assumed lists every x-assumed statement (FILE:LINE: JSON-POINTER: WHY); with --since REV,
+only those that are new since the git revision REV (compared with `git show REV:FILE`).
+
+Exit codes: 0 nothing at or above --fail-on (always 0 with --assumed); 1 findings at or above
+it; 2 a file that cannot be read or a usage error (named on stderr; the other files are still
+checked).";
 
 /// The `lint` subcommand.
 pub(crate) fn command() -> Command {
     let rules: String = RULES
         .iter()
-        .map(|(id, what)| format!("  {id:<28} {what}\n"))
+        .map(|(id, what)| format!("  {id:<28} {:<7} {what}\n", severity(id).as_str()))
         .collect();
     Command::new("lint")
         .about("Check OpenAPI 3.0.3 specs: structure, references, examples, the project's conventions and extensions")
-        .after_help(format!("{AFTER_HELP}\n\nRules:\n{rules}"))
+        .after_help(format!("{AFTER_HELP}\n\nRules (id, severity, what):\n{rules}"))
         .arg(
             Arg::new("files")
                 .value_name("FILES")
@@ -36,8 +47,19 @@ pub(crate) fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("List every x-assumed statement (FILE:LINE: JSON-POINTER: WHY) instead of linting"),
         )
+        .arg(
+            Arg::new("since")
+                .long("since")
+                .value_name("REV")
+                .requires("assumed")
+                .help("With --assumed: only the x-assumed statements that are new since the git revision REV"),
+        )
         .arg(crate::spec_format::format_arg(
-            "text (one line per finding) or json (one JSON object per line)",
+            "text: one line per finding (FILE:LINE: JSON-POINTER: RULE: MESSAGE)",
+        ))
+        .arg(crate::spec_format::fail_on_arg(FailOn::LINT, "warning"))
+        .arg(crate::spec_format::ignore_arg(
+            "Do not report findings of this rule (repeatable); they are counted as ignored",
         ))
 }
 
@@ -80,15 +102,39 @@ fn io_reason(error: &std::io::Error) -> String {
     }
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+fn usage(message: &str) -> ExitCode {
+    crate::note(&format!("error: {message}"));
+    ExitCode::from(2)
 }
 
 /// Runs `threatbind spec lint`.
 pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
-    let json = matches.get_one::<String>("format").map(String::as_str) == Some("json");
+    let format = crate::spec_format::format(matches);
     let list_assumed = matches.get_flag("assumed");
-    let (mut unreadable, mut count, mut files) = (false, 0usize, 0usize);
+    let since = matches.get_one::<String>("since");
+    let ids = match crate::spec_format::ignored(matches) {
+        Ok(ids) => ids,
+        Err(message) => return usage(&message),
+    };
+    if !list_assumed {
+        if let Some(id) = ids.iter().find(|id| !RULES.iter().any(|(r, _)| r == id)) {
+            return usage(&format!(
+                "--ignore {id:?}: not a rule of spec lint (the rules are listed in --help)"
+            ));
+        }
+    }
+    let tool = if list_assumed {
+        Tool::Assumed
+    } else {
+        Tool::Lint
+    };
+    let fail_on = if list_assumed {
+        FailOn::Never
+    } else {
+        crate::spec_format::fail_on(matches, FailOn::Warning)
+    };
+    let mut report = Report::new(tool).ignoring(ids).with_fail_on(fail_on);
+    let mut unreadable = false;
     for source in sources(matches) {
         let text = match source.text {
             Ok(text) => text,
@@ -98,34 +144,36 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
                 continue;
             }
         };
-        files += 1;
-        if list_assumed {
-            for a in assumptions(&source.name, &text) {
-                count += 1;
-                crate::emit(&if json { to_json(&a) } else { a.to_string() });
-            }
-        } else {
-            for f in lint(&source.name, &text) {
-                count += 1;
-                crate::emit(&if json { to_json(&f) } else { f.to_string() });
-            }
+        if !list_assumed {
+            lint_into(&mut report, &source.name, &text);
+            continue;
         }
+        let before = match since {
+            None => None,
+            Some(rev) => {
+                match crate::spec_format::git_show("--since", rev, Path::new(&source.name)) {
+                    Ok(old) => Some(old),
+                    Err(message) => {
+                        crate::note(&format!("error: {message}"));
+                        unreadable = true;
+                        continue;
+                    }
+                }
+            }
+        };
+        assumed_into(&mut report, &source.name, &text, before.as_deref());
     }
-    let what = if list_assumed {
-        plural(count, "assumption", "assumptions")
-    } else {
-        plural(count, "finding", "findings")
-    };
-    crate::note(&format!("{what} in {}", plural(files, "file", "files")));
+    let rendered = report.render(format);
+    if let Err(e) = crate::spec_format::write_out(&rendered) {
+        crate::note(&format!("error: writing the report: {e}"));
+        return ExitCode::from(2);
+    }
+    crate::note(&report.summary_line());
     if unreadable {
         ExitCode::from(2)
-    } else if count > 0 && !list_assumed {
+    } else if report.fails(fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
-}
-
-fn to_json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
 }

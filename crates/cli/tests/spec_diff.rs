@@ -105,8 +105,11 @@ fn changes_that_break_nothing_exit_0() {
     assert!(out(&o).ends_with("1 change, 0 breaking\n"), "{}", out(&o));
 }
 
+/// `--format jsonl` is what `--format json` printed before issue 23 (one change per line), in
+/// the common report's fields (`id` for the old `kind`, `severity` for `breaking`, `message` for
+/// `detail`), with the line of the change.
 #[test]
-fn json_format_prints_one_object_per_line() {
+fn jsonl_format_prints_one_object_per_line() {
     let old = file("old-j.yaml", BASE);
     let new = file(
         "new-j.yaml",
@@ -115,7 +118,7 @@ fn json_format_prints_one_object_per_line() {
             ("enum: [ip, domain]", "enum: [ip, domain, url]"),
         ]),
     );
-    let o = run(&["--format", "json", path_str(&old), path_str(&new)], None);
+    let o = run(&["--format", "jsonl", path_str(&old), path_str(&new)], None);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     let lines: Vec<Value> = out(&o)
         .lines()
@@ -131,13 +134,23 @@ fn json_format_prints_one_object_per_line() {
             .collect();
         assert_eq!(
             keys,
-            vec!["breaking", "detail", "kind", "location", "pointer"]
+            vec![
+                "file",
+                "id",
+                "line",
+                "location",
+                "message",
+                "operation",
+                "pointer",
+                "severity"
+            ]
         );
     }
-    assert_eq!(lines[0]["kind"], "request-maximum-lowered");
-    assert_eq!(lines[0]["breaking"], true);
-    assert_eq!(lines[1]["kind"], "request-enum-value-added");
-    assert_eq!(lines[1]["breaking"], false);
+    assert_eq!(lines[0]["id"], "request-maximum-lowered");
+    assert_eq!(lines[0]["severity"], "breaking");
+    assert_eq!(lines[0]["line"], 20);
+    assert_eq!(lines[1]["id"], "request-enum-value-added");
+    assert_eq!(lines[1]["severity"], "non-breaking");
 }
 
 #[test]

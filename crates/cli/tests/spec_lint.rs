@@ -40,13 +40,15 @@ fn cli_reports_findings_with_file_and_line_and_exits_1() {
     );
 }
 
+/// `--format jsonl` is what `--format json` printed before issue 23 (one finding per line);
+/// the fields are the common report's (`id`, `pointer` for the old `rule`, `path`).
 #[test]
 fn cli_prints_json_lines() {
     let out = threatbind(&[
         "spec",
         "lint",
         "--format",
-        "json",
+        "jsonl",
         "tests/lint/path-parameter-mismatch.yaml",
         "tests/lint/valid.yaml",
     ]);
@@ -58,8 +60,9 @@ fn cli_prints_json_lines() {
     assert_eq!(lines.len(), 2);
     for l in &lines {
         assert_eq!(l["file"], "tests/lint/path-parameter-mismatch.yaml");
-        assert_eq!(l["rule"], "path-parameter-mismatch");
-        assert!(l["line"].is_u64() && l["path"].is_string() && l["message"].is_string());
+        assert_eq!(l["id"], "path-parameter-mismatch");
+        assert_eq!(l["severity"], "error");
+        assert!(l["line"].is_u64() && l["pointer"].is_string() && l["message"].is_string());
     }
 }
 
@@ -127,15 +130,19 @@ fn cli_lists_assumptions() {
         "lint",
         "--assumed",
         "--format",
-        "json",
+        "jsonl",
         "tests/lint/assumed.yaml",
     ]);
     assert_eq!(out.status.code(), Some(0));
     let first: serde_json::Value =
         serde_json::from_str(text(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(first["line"], 13);
-    assert_eq!(first["path"], "/paths/~1things~1{id}/get");
-    assert!(first["why"].as_str().unwrap().starts_with("the page names"));
+    assert_eq!(first["pointer"], "/paths/~1things~1{id}/get");
+    assert_eq!(first["id"], "x-assumed");
+    assert!(first["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the page names"));
 }
 
 #[test]

@@ -85,14 +85,7 @@ pub(super) fn render(report: &Report) -> String {
                 .map(|(f, by)| result(f, &rules, Some(*by))),
         )
         .collect();
-    let s = report.summary();
-    let mut summary = serde_json::Map::new();
-    summary.insert("findings".into(), json!(s.findings));
-    for severity in report.tool.severities() {
-        summary.insert(severity.as_str().into(), json!(s.count(*severity)));
-    }
-    summary.insert("ignored".into(), json!(s.ignored));
-    summary.insert("files".into(), json!(s.files));
+    let summary = super::write::summary_json(report);
     let document = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -1,7 +1,8 @@
 //! The line formats: text, json, jsonl, markdown, github.
 
 use super::{Finding, Report, Severity, Tool};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::json;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -112,24 +113,61 @@ fn diff_text(report: &Report) -> String {
     out
 }
 
-fn summary_value(report: &Report) -> Value {
-    let s = report.summary();
-    let mut map = Map::new();
-    map.insert("findings".into(), json!(s.findings));
-    for severity in report.tool.severities() {
-        map.insert(severity.as_str().into(), json!(s.count(*severity)));
+/// The summary of the json document: `findings`, the count of each of the tool's severities,
+/// `ignored`, `files`, in this order.
+#[derive(Serialize)]
+pub(super) struct SummaryJson {
+    findings: usize,
+    #[serde(flatten)]
+    severities: IndexedCounts,
+    ignored: usize,
+    files: usize,
+}
+
+/// Counts by severity name, in the tool's order.
+pub(super) struct IndexedCounts(Vec<(&'static str, usize)>);
+
+impl Serialize for IndexedCounts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
-    map.insert("ignored".into(), json!(s.ignored));
-    map.insert("files".into(), json!(s.files));
-    Value::Object(map)
+}
+
+pub(super) fn summary_json(report: &Report) -> SummaryJson {
+    let s = report.summary();
+    SummaryJson {
+        findings: s.findings,
+        severities: IndexedCounts(
+            report
+                .tool
+                .severities()
+                .iter()
+                .map(|sev| (sev.as_str(), s.count(*sev)))
+                .collect(),
+        ),
+        ignored: s.ignored,
+        files: s.files,
+    }
+}
+
+#[derive(Serialize)]
+struct Document<'r> {
+    tool: String,
+    findings: &'r [Finding],
+    summary: SummaryJson,
 }
 
 pub(super) fn json(report: &Report) -> String {
-    let document = json!({
-        "tool": format!("threatbind {}", report.tool.command()),
-        "findings": report.findings,
-        "summary": summary_value(report),
-    });
+    let document = Document {
+        tool: format!("threatbind {}", report.tool.command()),
+        findings: &report.findings,
+        summary: summary_json(report),
+    };
     let mut out = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string());
     out.push('\n');
