@@ -90,8 +90,8 @@ async fn commands() -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn every_operation_is_listed() {
-    // 1 Datadog + 7 Log360 Cloud + 17 Log360 on-premises V1 + 6 V2 + 3 Nameshield.
-    assert_eq!(commands().await.len(), 34);
+    // 2 Datadog + 7 Log360 Cloud + 17 Log360 on-premises V1 + 6 V2 + 3 Nameshield.
+    assert_eq!(commands().await.len(), 35);
 }
 
 #[tokio::test]
