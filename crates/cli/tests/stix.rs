@@ -360,6 +360,29 @@ fn ids_are_uuidv5_of_the_vendor_and_its_id() {
     assert_eq!(sightings[0]["sighting_of_ref"], indicator["id"]);
     assert_eq!(sightings[0]["first_seen"], "2026-03-02T08:15:00.000Z");
     assert_eq!(sightings[1]["count"], 4);
+
+    // The list names the same indicator with the same Datadog id: the same STIX ids.
+    let op = operation("datadog-ioc", "listIndicatorsOfCompromise");
+    let answer =
+        read(&fixtures().join("datadog-ioc/listIndicatorsOfCompromise/response.200.page.json"));
+    let bundle = bundle_of(op, None, &answer).bundle;
+    let indicators = objects(&bundle, "indicator");
+    assert_eq!(indicators.len(), 2);
+    assert_eq!(
+        indicators[0]["id"],
+        "indicator--535fd1d4-d077-51b3-b2cd-f07b869328b8"
+    );
+    assert_eq!(
+        objects(&bundle, "sighting")[0]["id"],
+        "sighting--43c5a364-5a90-5e2e-a387-f4599195170d"
+    );
+    // No first-seen time: created and valid_from are the last-seen one.
+    assert_eq!(
+        indicators[1]["pattern"],
+        "[domain-name:value = 'login-verify.example.net']"
+    );
+    assert_eq!(indicators[1]["created"], "2026-05-28T06:30:45.000Z");
+    assert_eq!(indicators[1]["confidence"], 64);
 }
 
 #[test]
