@@ -775,8 +775,11 @@ impl Error {
 }
 
 /// Reads any vendor's error body: Log360 `{"error":{code,title,detail}}`, Datadog
-/// `{"errors":["..."]}`, Nameshield `{"errors":[{code,message,details}]}` or a single object.
-/// Every text is redacted: a server that echoes a credential does not get it printed.
+/// `{"errors":["..."]}` or JSON:API objects `{"errors":[{title,detail,status,source}]}`,
+/// Nameshield `{"errors":[{code,message,details}]}` or a single object. One JSON:API error
+/// gives the title and the detail (with the parameter, header or pointer its `source` names);
+/// several are joined. Every text is redacted: a server that echoes a credential does not get it
+/// printed.
 pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
     let text = |v: Option<&Value>| match v {
         Some(Value::String(s)) => Some(redact(s)),
@@ -795,10 +798,33 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
                 other => vec![other],
             };
             code = items.iter().find_map(|i| text(i.get("code")));
+            title = text(body.get("message"));
+            // JSON:API (Datadog's real answers): one error is a title and a detail.
+            let jsonapi = |i: &Value| i.get("title").is_some() || i.get("detail").is_some();
+            if let ([only], None) = (items.as_slice(), &title) {
+                if jsonapi(only) {
+                    title = text(only.get("title"));
+                    detail = jsonapi_detail(only, &text);
+                    return Error::Api {
+                        status,
+                        code,
+                        title,
+                        detail,
+                        request: String::new(),
+                    };
+                }
+            }
             let messages: Vec<String> = items
                 .iter()
+                .take(MAX_ERRORS_SHOWN)
                 .filter_map(|i| match i {
-                    Value::String(s) => Some(s.clone()),
+                    Value::String(s) => Some(redact(s)),
+                    obj if jsonapi(obj) => {
+                        match (text(obj.get("title")), jsonapi_detail(obj, &text)) {
+                            (Some(t), Some(d)) => Some(format!("{t}: {d}")),
+                            (t, d) => t.or(d),
+                        }
+                    }
                     obj => {
                         let m = text(obj.get("message"));
                         let d = text(obj.get("details"));
@@ -810,7 +836,6 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
                 })
                 .collect();
             detail = (!messages.is_empty()).then(|| messages.join("; "));
-            title = text(body.get("message"));
         }
     }
     Error::Api {
@@ -819,6 +844,24 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
         title,
         detail,
         request: String::new(),
+    }
+}
+
+/// The most errors of one answer shown (the rest are left out of the message).
+const MAX_ERRORS_SHOWN: usize = 20;
+
+/// A JSON:API error's `detail`, with what its `source` names (`parameter sort[column]`,
+/// `header DD-API-KEY`, `pointer /data/type`).
+fn jsonapi_detail(item: &Value, text: &dyn Fn(Option<&Value>) -> Option<String>) -> Option<String> {
+    let detail = text(item.get("detail"));
+    let source = item.get("source").and_then(|s| {
+        ["parameter", "header", "pointer"]
+            .iter()
+            .find_map(|k| text(s.get(*k)).map(|v| format!("{k} {v}")))
+    });
+    match (detail, source) {
+        (Some(d), Some(s)) => Some(format!("{d} ({s})")),
+        (d, s) => d.or(s),
     }
 }
 
@@ -1041,6 +1084,22 @@ mod tests {
             Some(&json!({"errors": {"code": "NOT_FOUND", "message": "no event"}})),
         );
         assert_eq!(ns_one.to_string(), "HTTP 404 [NOT_FOUND]: no event");
+        let jsonapi = api_error(
+            400,
+            Some(&json!({"errors": [{"status": "400", "title": "Bad Request", "detail": "invalid sort column", "source": {"parameter": "sort[column]"}}]})),
+        );
+        assert_eq!(
+            jsonapi.to_string(),
+            "HTTP 400 Bad Request: invalid sort column (parameter sort[column])"
+        );
+        let jsonapi_many = api_error(
+            403,
+            Some(&json!({"errors": [{"title": "Forbidden"}, {"title": "Forbidden", "detail": "no key"}, "plain"]})),
+        );
+        assert_eq!(
+            jsonapi_many.to_string(),
+            "HTTP 403: Forbidden; Forbidden: no key; plain"
+        );
         assert_eq!(api_error(502, None).to_string(), "HTTP 502");
     }
 }
