@@ -10,6 +10,8 @@
 /// assert_eq!(detect("2001:db8::1"), Some(IndicatorKind::Ip));
 /// assert_eq!(detect("example.com"), Some(IndicatorKind::Domain));
 /// assert_eq!(detect("https://example.com/a?b=c"), Some(IndicatorKind::Url));
+/// assert_eq!(detect("http://[2001:db8::1]:8080/a"), Some(IndicatorKind::Url));
+/// assert_eq!(detect("http://[2001:db8::1]/a"), Some(IndicatorKind::Url));
 /// assert_eq!(detect("not an indicator"), None);
 /// assert_eq!(IndicatorKind::Url.as_str(), "URL");
 /// ```
@@ -59,11 +61,13 @@ pub fn detect(value: &str) -> Option<IndicatorKind> {
             .rsplit('@')
             .next()
             .unwrap_or("");
-        let host = host.trim_start_matches('[');
-        let host = host.split(']').next().unwrap_or(host);
-        let host = match host.rsplit_once(':') {
-            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-            _ => host,
+        // A bracketed IPv6 host ([2001:db8::1]:8080) has its port after the bracket.
+        let host = match host.strip_prefix('[') {
+            Some(inner) => inner.split(']').next().unwrap_or(inner),
+            None => match host.rsplit_once(':') {
+                Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+                _ => host,
+            },
         };
         let host_ok = host.parse::<std::net::IpAddr>().is_ok() || is_domain(host);
         return (scheme_ok && host_ok).then_some(IndicatorKind::Url);

@@ -18,6 +18,10 @@
 
 #[cfg(feature = "redis")]
 mod redis;
+
+/// The `tracing` target of the event [`RateLimiter::acquire`] sends each time a request waits
+/// for a slot of its quota; its field `wait_ms` is the wait in milliseconds.
+pub const WAIT_EVENT: &str = "threatbind::quota";
 #[cfg(feature = "redis")]
 pub use self::redis::RedisUrl;
 
@@ -315,13 +319,26 @@ impl RateLimiter {
     }
 
     /// Waits until a slot is free and takes it. The wait is at most one period at a time.
+    ///
+    /// Each wait is told as a `tracing` event of target [`WAIT_EVENT`] (level INFO) whose field
+    /// `wait_ms` is how long until the next slot frees: what `-v` shows, and what a caller that
+    /// runs many clients at once (`threatbind enrich`) reads to say which one waits.
     pub async fn acquire(&self) -> Result<Permit> {
         let id = fastrand::u64(..);
         loop {
             match self.attempt(id).await? {
                 Ok(permit) => return Ok(permit),
                 Err(wait) => {
-                    tokio::time::sleep(wait.min(self.limit.period) + Duration::from_millis(1)).await
+                    let wait = wait.min(self.limit.period);
+                    tracing::info!(
+                        target: WAIT_EVENT,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "quota: next slot in {:.1} s ({} requests per {:.1} s)",
+                        wait.as_secs_f64(),
+                        self.limit.requests,
+                        self.limit.period.as_secs_f64()
+                    );
+                    tokio::time::sleep(wait + Duration::from_millis(1)).await
                 }
             }
         }

@@ -15,16 +15,34 @@ pub(crate) async fn connect(
     global: &Global,
     servers: &[(String, String)],
 ) -> Result<RawClient, Error> {
-    if let (None, Some(profile)) = (&global.vars, &global.profile) {
+    connect_as(api, global, global.profile.as_ref(), servers).await
+}
+
+/// [`connect`] with the variables of `profile` in place of the chosen one's (`enrich`, one
+/// client per tenant).
+pub(crate) async fn connect_as(
+    api: Api,
+    global: &Global,
+    profile: Option<&crate::profiles::Profile>,
+    servers: &[(String, String)],
+) -> Result<RawClient, Error> {
+    if let (None, Some(profile)) = (&global.vars, profile) {
         profile.run_commands(api).await?;
     }
+    // Global::var, with `profile`.
+    let var = |name: &str| match &global.vars {
+        Some(vars) => vars.get(name).cloned(),
+        None => profile
+            .and_then(|p| p.get(name))
+            .or_else(|| std::env::var(name).ok()),
+    };
     let settings = global.settings.clone();
     let base_url = global.base_url.clone();
     if api == Api::Log360Cloud {
         use threatbind::log360_cloud::{Log360Builder, Log360Client};
-        let b = match (&global.vars, &global.profile) {
+        let b = match (&global.vars, profile) {
             (None, None) => Log360Client::from_env()?,
-            _ => Log360Builder::from_vars(|name| global.var(name))?,
+            _ => Log360Builder::from_vars(var)?,
         };
         let mut b = b.settings(settings);
         if let Some(url) = base_url {
@@ -39,7 +57,7 @@ pub(crate) async fn connect(
     if global.vars.is_none() {
         threatbind::generic::check_env_utf8(api)?;
     }
-    threatbind::generic::connect(api, |name| global.var(name), &settings, servers, base_url)
+    threatbind::generic::connect(api, var, &settings, servers, base_url)
 }
 
 /// The environment variables of `api` and what each holds: every variable its spec names.

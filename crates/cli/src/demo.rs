@@ -211,14 +211,16 @@ async fn walk_pages(global: &Global, base_url: &str) -> Result<(), Error> {
 
 /// What one enrich record says, in a few words.
 fn verdict(record: &Value) -> String {
-    if record["ok"] != true {
+    // The demo asks one provider: the record's first result.
+    let result = &record["results"][0];
+    if result["ok"] != true {
         return format!(
             "error {}: {}",
-            record["error"]["status"],
-            record["error"]["detail"].as_str().unwrap_or("")
+            result["error"]["status"],
+            result["error"]["detail"].as_str().unwrap_or("")
         );
     }
-    let data = &record["result"]["data"];
+    let data = &result["answer"]["data"];
     let kind = data["indicator_type"].as_str().unwrap_or("?");
     let keys: Vec<&str> = data
         .as_object()
@@ -265,7 +267,7 @@ async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
         let record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
         println!(
             "  {:<40} {}",
-            record["indicator"].as_str().unwrap_or("?"),
+            record["input"].as_str().unwrap_or("?"),
             verdict(&record)
         );
     }

@@ -7,6 +7,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub(crate) struct Progress {
     bar: Option<ProgressBar>,
     failed: u64,
+    /// Said after the failure count (failures per source, quota waits).
+    detail: String,
 }
 
 /// The bar's look: with a total, done/total, rate and ETA; without, a count and rate.
@@ -30,7 +32,11 @@ impl Progress {
             bar.set_message("0 failed");
             bar
         });
-        Self { bar, failed: 0 }
+        Self {
+            bar,
+            failed: 0,
+            detail: String::new(),
+        }
     }
 
     /// One more record.
@@ -40,9 +46,25 @@ impl Progress {
         }
         if let Some(bar) = &self.bar {
             if !ok {
-                bar.set_message(format!("{} failed", self.failed));
+                bar.set_message(format!("{} failed{}", self.failed, self.detail));
             }
             bar.inc(1);
+        }
+    }
+
+    /// Whether a bar is drawn.
+    pub fn shown(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// What the bar says after the failure count, from now on.
+    pub fn detail(&mut self, detail: String) {
+        if detail == self.detail {
+            return;
+        }
+        self.detail = detail;
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} failed{}", self.failed, self.detail));
         }
     }
 

@@ -173,8 +173,9 @@ async fn a_vendor_error_is_a_record_and_the_run_succeeds() {
     );
     let line: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["ok"], false);
-    assert_eq!(line["error"]["status"], 404);
-    assert!(line["error"]["detail"]
+    assert_eq!(line["results"][0]["ok"], false);
+    assert_eq!(line["results"][0]["error"]["status"], 404);
+    assert!(line["results"][0]["error"]["detail"]
         .as_str()
         .unwrap()
         .contains("not found"));
@@ -233,11 +234,7 @@ async fn bad_arguments_exit_2_and_send_nothing() {
 
     // Missing credentials: exit 2, and an earlier run's output is left as it was.
     let kept = dir.join("kept.jsonl");
-    std::fs::write(
-        &kept,
-        "{\"indicator\":\"ioc-0.example.com\",\"ok\":true,\"result\":{}}\n",
-    )
-    .unwrap();
+    std::fs::write(&kept, format!("{}\n", answered("ioc-0.example.com"))).unwrap();
     let out = command(
         &server.uri(),
         &dir,
@@ -259,7 +256,7 @@ async fn bad_arguments_exit_2_and_send_nothing() {
     let records = dir.join("other.jsonl");
     std::fs::write(
         &records,
-        "{\"indicator\":\"someone-else.example.com\",\"ok\":true,\"result\":{}}\n",
+        format!("{}\n", answered("someone-else.example.com")),
     )
     .unwrap();
     let out = resume(&server.uri(), &dir, &file, &records);
@@ -270,9 +267,12 @@ async fn bad_arguments_exit_2_and_send_nothing() {
     let short = dir.join("short.txt");
     std::fs::write(&short, "only-one.example.com\n").unwrap();
     let longer = dir.join("longer.jsonl");
-    let two = "{\"indicator\":\"only-one.example.com\",\"ok\":true,\"result\":{}}\n\
-               {\"indicator\":\"another.example.com\",\"ok\":true,\"result\":{}}\n";
-    std::fs::write(&longer, two).unwrap();
+    let two = format!(
+        "{}\n{}\n",
+        answered("only-one.example.com"),
+        answered("another.example.com")
+    );
+    std::fs::write(&longer, &two).unwrap();
     let out = resume(&server.uri(), &dir, &short, &longer);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("more records than the input"));
@@ -459,6 +459,20 @@ async fn answer(server: &MockServer, indicator: &str, status: u16, body: &str) {
         .with_priority(1)
         .mount(server)
         .await;
+}
+
+/// A record of an earlier run of `datadog-ioc` without a profile for the input line `input`,
+/// its one result ending with `result` (`"ok":…,"answer"|"error":…`).
+fn record(input: &str, result: &str) -> String {
+    let ok = result.starts_with(r#""ok":true"#);
+    format!(
+        r#"{{"line":1,"input":"{input}","indicator":"{input}","type":"DOMAIN","ok":{ok},"results":[{{"provider":"datadog-ioc","profile":null,"time":"2025-01-01T00:00:00.000Z",{result}}}]}}"#
+    )
+}
+
+/// A record of an earlier run whose one result is an empty answer.
+fn answered(input: &str) -> String {
+    record(input, r#""ok":true,"answer":{}"#)
 }
 
 /// The records of `file`, parsed.
@@ -691,10 +705,22 @@ async fn retry_failed_redoes_what_may_have_passed_and_keeps_the_rest_as_written(
     // An earlier run's output: an answer, a not-found, a failure an older version recorded for
     // a quota store that was down, a refusal of the input, and nothing yet for e.
     let earlier = [
-        r#"{"indicator":"a.example.com","ok":true,"result":{"data":{"earlier":true}}}"#,
-        r#"{"indicator":"b.example.com","ok":false,"error":{"status":404,"code":"404","detail":"not found"}}"#,
-        r#"{"indicator":"c.example.com","ok":false,"error":{"status":null,"code":"error","detail":"configuration: quota store: cannot use the Redis server redis://127.0.0.1:1/: Connection refused"}}"#,
-        r#"{"indicator":"d.example.com","ok":false,"error":{"status":400,"code":"400","detail":"invalid indicator"}}"#,
+        record(
+            "a.example.com",
+            r#""ok":true,"answer":{"data":{"earlier":true}}"#,
+        ),
+        record(
+            "b.example.com",
+            r#""ok":false,"error":{"status":404,"code":"404","detail":"not found"}"#,
+        ),
+        record(
+            "c.example.com",
+            r#""ok":false,"error":{"status":null,"code":"error","detail":"configuration: quota store: cannot use the Redis server redis://127.0.0.1:1/: Connection refused"}"#,
+        ),
+        record(
+            "d.example.com",
+            r#""ok":false,"error":{"status":400,"code":"400","detail":"invalid indicator"}"#,
+        ),
     ];
     std::fs::write(&out_file, format!("{}\n", earlier.join("\n"))).unwrap();
     let args = io(&file, &out_file, &["--resume"]);
@@ -711,7 +737,7 @@ async fn retry_failed_redoes_what_may_have_passed_and_keeps_the_rest_as_written(
         .lines()
         .map(str::to_owned)
         .collect();
-    assert_eq!(lines[..4], earlier.map(str::to_owned));
+    assert_eq!(lines[..4], earlier);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 
     // --retry-failed: b and c are asked again; a, d (and now e) are kept byte for byte.
@@ -773,15 +799,12 @@ async fn retry_failed_stopped_by_an_outage_leaves_a_whole_output_that_resumes() 
     .unwrap();
     let out_file = dir.join("out.jsonl");
     let not_found = |i: &str| {
-        format!(
-            r#"{{"indicator":"{i}.example.com","ok":false,"error":{{"status":404,"code":"404","detail":"not found"}}}}"#
+        record(
+            &format!("{i}.example.com"),
+            r#""ok":false,"error":{"status":404,"code":"404","detail":"not found"}"#,
         )
     };
-    let earlier = [
-        r#"{"indicator":"a.example.com","ok":true,"result":{}}"#.to_owned(),
-        not_found("b"),
-        not_found("c"),
-    ];
+    let earlier = [answered("a.example.com"), not_found("b"), not_found("c")];
     std::fs::write(&out_file, format!("{}\n", earlier.join("\n"))).unwrap();
     let args = io(
         &file,
@@ -892,8 +915,12 @@ async fn resume_refuses_an_output_with_a_line_that_is_no_record_and_changes_noth
     let file = input(&dir, 4);
     let out_file = dir.join("out.jsonl");
     // A record, then a whole line that is none (notes saved under the wrong name), then more.
-    let text = "{\"indicator\":\"ioc-0.example.com\",\"ok\":true,\"result\":{}}\nmy notes\n{\"indicator\":\"ioc-1.example.com\",\"ok\":true,\"result\":{}}\n";
-    std::fs::write(&out_file, text).unwrap();
+    let text = format!(
+        "{}\nmy notes\n{}\n",
+        answered("ioc-0.example.com"),
+        answered("ioc-1.example.com")
+    );
+    std::fs::write(&out_file, &text).unwrap();
     let out = resume(&server.uri(), &dir, &file, &out_file);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");

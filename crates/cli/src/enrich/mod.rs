@@ -1,11 +1,16 @@
-//! `threatbind enrich`: one lookup per indicator of a list, on the library's send path (its
-//! validation, shared quota and retries), one JSON Lines record per input in input order.
-//! Every input is accounted for: a record says what the vendor said about the indicator, a
+//! `threatbind enrich`: every indicator of a list looked up in one or more threat sources, for
+//! one or more tenants (profiles), on the library's send path (its validation, each account's
+//! quota and retries), one record per input line in input order. Indicators are refanged and
+//! normalised first (see [`refang`]); one lookup per distinct indicator, provider and profile.
+//! Every input is accounted for: a record says what each vendor said about the indicator, a
 //! failure of the machinery stops the run with no record, and `--resume` continues from the
 //! output, which one run at a time may write.
 
+mod dedup;
 mod output;
 mod records;
+mod refang;
+mod waits;
 
 use crate::signals::{self, Stops};
 use crate::{connect, note, Global};
@@ -14,11 +19,13 @@ use futures::StreamExt;
 use output::{Rewrite, Sink};
 pub(crate) use records::demo;
 use records::{
-    actions, inputs, lookup, provider_names, providers, with_action, Done, Input, Provider,
+    actions, ask, inputs, provider_names, providers, with_action, Client, Done, Input, Provider,
+    Record,
 };
 use std::io::BufRead;
 use std::path::PathBuf;
 use threatbind::Error;
+use tracing::instrument::WithSubscriber;
 
 /// Bound of `--concurrency`.
 const MAX_CONCURRENCY: usize = 64;
@@ -59,28 +66,42 @@ fn action_help() -> (String, Option<&'static str>) {
 pub(crate) fn command() -> Command {
     let (action_help, action_default) = action_help();
     Command::new("enrich")
-        .about("Looks up every indicator of a list (one per line) in one threat source")
+        .about("Looks up every indicator of a list (one per line) in one or more threat sources, for one or more profiles")
         .long_about(
-            "Looks up every indicator of a list in one threat source. Input: one indicator per \
-             line; blank lines and lines starting with # are skipped; the type (IP, DOMAIN, URL) \
-             is detected from the value. Output: JSON Lines, one record per input indicator, in \
-             input order whatever --concurrency: {\"indicator\":…,\"ok\":true,\"result\":<the \
-             vendor's answer>} or {\"indicator\":…,\"ok\":false,\"error\":{\"status\",\"code\",\
-             \"detail\"}} when the vendor refused that indicator (not found, invalid for this API). \
-             A failure of the machinery (the quota store, the network, TLS, a 5xx or 429 after \
-             every retry, credentials refused, --max-time spent) is never a record: the run \
-             stops taking lookups, writes those before it, names the cause and exits with its \
-             code, and --resume redoes the rest. Requests take the API's quota (shared by every \
-             process on this machine; --rate-limit before `enrich` sets it) and its retries. One \
-             run at a time writes an --out file (an OS lock).",
+            "Looks up every indicator of a list in one or more threat sources (--provider a,b), \
+             for one or more tenants (--profile acme,globex: each provider once per profile, \
+             each with its own credentials and quota, concurrently). Input: one indicator per \
+             line; blank lines and lines starting with # are skipped. Each line is refanged \
+             ([.] (.) {.} [dot] (dot) {dot} [:] [://] [@] [at], hxxp and hxxps, any case) and \
+             normalised (domains and a URL's scheme and host in lower case without a trailing \
+             dot, IPv6 compressed) before its type (IP, DOMAIN, URL) is detected; the same \
+             indicator on many lines is looked up once per provider and profile (among the last \
+             10,000 distinct ones). Output (--out-format jsonl, the default): one record per \
+             input line, in input order whatever --concurrency: {\"line\",\"input\":<as \
+             written>,\"indicator\":<normalised>,\"type\":\"IP\"|\"DOMAIN\"|\"URL\"|null,\
+             \"ok\":<every result ok>,\"results\":[{\"provider\",\"profile\":<name or null>,\
+             \"time\",\"ok\":true,\"answer\":<the vendor's answer, untouched>} or {…,\"ok\":\
+             false,\"error\":{\"status\",\"code\",\"detail\"}} when the vendor refused that \
+             indicator (not found, invalid for this API)]}. --out-format csv: a header row, then \
+             one row per input line and result (line, input, indicator, type, provider, profile, \
+             time, ok, error, verdict, score). A failure of the machinery (the quota store, the \
+             network, TLS, a 5xx or 429 after every retry, credentials refused, --max-time \
+             spent) is never a record: the run stops taking lookups, writes those before it, \
+             names the cause and exits with its code, and --resume redoes the rest. Requests \
+             take each account's quota (shared by every process on this machine; --rate-limit \
+             before `enrich` sets it) and its retries; the progress bar and the summary line \
+             name the failures per provider and profile and the quota waits. One run at a time \
+             writes an --out file (an OS lock).",
         )
         .arg(
             Arg::new("provider")
                 .long("provider")
                 .required(true)
+                .value_delimiter(',')
+                .action(ArgAction::Append)
                 .value_parser(clap::builder::PossibleValuesParser::new(provider_names()))
                 .ignore_case(true)
-                .help("The threat source"),
+                .help("The threat sources, comma-separated (each is asked about every indicator). The global --profile takes several names here too, comma-separated: each provider is asked once per profile"),
         )
         .arg(
             Arg::new("action")
@@ -101,36 +122,52 @@ pub(crate) fn command() -> Command {
                 .long("out")
                 .value_parser(value_parser!(PathBuf))
                 .default_value("-")
-                .help("Where the records go (- for standard output; --resume needs a file). The global --output does not apply: records are always JSON Lines"),
+                .help("Where the records go (- for standard output; --resume needs a file). The global --output does not apply: see --out-format"),
+        )
+        .arg(
+            Arg::new("out-format")
+                .long("out-format")
+                .value_parser(["jsonl", "csv", "stix"])
+                .ignore_case(true)
+                .default_value("jsonl")
+                .help("jsonl: one record per input line; csv: one row per input line and result, for a spreadsheet (no --resume); stix: one STIX 2.1 bundle (not in this build yet)"),
+        )
+        .arg(
+            Arg::new("fail-on-error")
+                .long("fail-on-error")
+                .action(ArgAction::SetTrue)
+                .help("Exit 8 when every input has its record but some record holds a failure (a vendor's refusal or \"not found\", an input that is no indicator): for CI gates and cron alerts"),
         )
         .arg(
             Arg::new("concurrency")
                 .long("concurrency")
                 .value_parser(value_parser!(u16).range(1..=MAX_CONCURRENCY as i64))
                 .default_value("4")
-                .help("Lookups in flight at once (1 to 64); the output order stays the input's"),
+                .help("Input lines in flight at once (1 to 64), each asking every provider and profile at once; the output order stays the input's"),
         )
         .arg(
             Arg::new("resume")
                 .long("resume")
                 .action(ArgAction::SetTrue)
-                .help("Continue an interrupted run: keep the complete records of --out, redo a torn last one, look up the rest"),
+                .help("Continue an interrupted run (jsonl): keep the complete records of --out (checked against the input lines and this run's providers and profiles), redo a torn last one, look up the rest"),
         )
         .arg(
             Arg::new("retry-failed")
                 .long("retry-failed")
                 .action(ArgAction::SetTrue)
                 .requires("resume")
-                .help("With --resume: also redo the earlier records whose failure may have passed: every failed record except a refusal of the input itself (not an indicator, against the spec's rules, HTTP 400 or 422); so a \"not found\" and the machinery failures older versions recorded are redone, in place (needs --input FILE)"),
+                .help("With --resume: also redo the earlier records with a result whose failure may have passed: every failed result except a refusal of the input itself (not an indicator, against the spec's rules, HTTP 400 or 422); so a \"not found\" is redone, in place, every result of its record (needs --input FILE)"),
         )
         .after_help(
             "Exit codes: 0 every input has a record (a vendor's \"not found\" is a record); 1 the \
              output could not be written; 2 bad arguments, an unreadable input, an output that \
              does not match it or that another run is writing, nothing sent; 3 the vendor \
-             refused the request itself (credentials, HTTP 407 or 408) or redirected it; 4 \
+             refused the request itself (HTTP 407 or 408) or redirected it; 4 \
              transport, TLS, timeout, the quota store or --max-time; 5 \
-             rate limited or 5xx after every retry (3 to 5: the run stopped at that input, the \
-             records before it written: run again with --resume); 128 + the signal's number \
+             rate limited or 5xx after every retry; 7 credentials refused (3 to 7: the run \
+             stopped at that input, the records before it written: run again with --resume); 8 \
+             with --fail-on-error, every input has a record but some record holds a failure; \
+             128 + the signal's number \
              (130 SIGINT/Ctrl-C, 143 SIGTERM, 129 SIGHUP) when stopped by a signal after the \
              records in flight were written (a second signal stops at once): run again with \
              --resume.",
@@ -162,14 +199,14 @@ fn rewrite_items(
         Some(input.and_then(|input| match old.next() {
             Some(record) => {
                 let parsed: Option<serde_json::Value> = serde_json::from_str(&record).ok();
-                let indicator = parsed
+                let written = parsed
                     .as_ref()
-                    .and_then(|v| v.get("indicator"))
-                    .and_then(serde_json::Value::as_str);
+                    .and_then(|v| records::record_key(v).ok())
+                    .map(|(input, _)| input);
                 // Checked before the run; a file changed since is not paired blindly.
-                if indicator != Some(input.indicator.as_str()) {
+                if written != Some(input.written.as_str()) {
                     return Err(std::io::Error::other(format!(
-                        "line {} changed while the run read it again: its record is for {indicator:?}",
+                        "line {} changed while the run read it again: its record is for {written:?}",
                         input.line
                     )));
                 }
@@ -184,18 +221,88 @@ fn rewrite_items(
     }))
 }
 
+/// The profiles `enrich` connects with: `--profile a,b` (the global flag), else
+/// `THREATBIND_PROFILE` (one name or several); none: the environment's credentials.
+fn profile_names(m: &ArgMatches) -> Result<Vec<String>, Error> {
+    let (text, by) = match m
+        .try_get_one::<std::ffi::OsString>("profile")
+        .ok()
+        .flatten()
+    {
+        Some(text) => (text.to_string_lossy().into_owned(), "--profile"),
+        None => match std::env::var("THREATBIND_PROFILE") {
+            Ok(text) if !text.is_empty() => (text, "THREATBIND_PROFILE"),
+            _ => return Ok(Vec::new()),
+        },
+    };
+    let mut names: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        if name.is_empty() {
+            return Err(Error::config(
+                by,
+                format!("{text:?}: an empty profile name (names are comma-separated: acme,globex)"),
+            ));
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// The providers of `--provider` (each once, in the order given), each sending `action` if it
+/// takes one; an `--action` that none of them takes is refused.
+fn chosen_providers(m: &ArgMatches, action: Option<&str>) -> Result<Vec<Provider>, Error> {
+    let mut names: Vec<String> = Vec::new();
+    for name in m.get_many::<String>("provider").into_iter().flatten() {
+        let name = name.trim().to_ascii_lowercase();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let takers = with_action();
+    let any_taker = names.iter().any(|n| takers.contains(&n.as_str()));
+    names
+        .iter()
+        .map(|name| {
+            let takes = takers.contains(&name.as_str());
+            // Several providers: --action goes to those that take one.
+            Provider::new(name, action.filter(|_| takes || !any_taker))
+        })
+        .collect()
+}
+
+/// The output forms of `--out-format`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Jsonl,
+    Csv,
+}
+
 pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     // From the start: a stop signal while the output is being checked ends the run before any
     // lookup, never half-way through a rewrite.
     let stops = Stops::listen();
-    // `--action` as given; without it, the provider's default (x-enrich.action.default).
+    // `--action` as given; without it, each provider's default (x-enrich.action.default).
     let action = (m.value_source("action") == Some(clap::parser::ValueSource::CommandLine))
         .then(|| m.get_one::<String>("action"))
         .flatten();
-    let provider = Provider::new(
-        m.get_one::<String>("provider").map_or("", String::as_str),
-        action.map(String::as_str),
-    )?;
+    let chosen = chosen_providers(m, action.map(String::as_str))?;
+    let format = match m
+        .get_one::<String>("out-format")
+        .map(|f| f.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("csv") => Format::Csv,
+        Some("stix") => {
+            return Err(Error::config(
+                "--out-format",
+                "stix: this build has no STIX converter yet; write jsonl (the default) or csv",
+            ))
+        }
+        _ => Format::Jsonl,
+    };
+    let fail_on_error = m.get_flag("fail-on-error");
     let concurrency = m.get_one::<u16>("concurrency").copied().unwrap_or(4) as usize;
     let input_path = m.get_one::<PathBuf>("input").cloned().unwrap_or_default();
     let output_path = m.get_one::<PathBuf>("out").cloned().unwrap_or_default();
@@ -207,6 +314,12 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         return Err(Error::config(
             "--resume",
             "needs --out FILE to continue from",
+        ));
+    }
+    if resume && format != Format::Jsonl {
+        return Err(Error::config(
+            "--resume",
+            "continues JSON Lines records only: --out-format jsonl (the default)",
         ));
     }
     // Read twice (a count for the bar; the records' check then the redo): a regular file only.
@@ -225,13 +338,35 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             .map_err(|e| Error::config("--input", format!("{}: {e}", input_path.display())))?;
         Box::new(std::io::BufReader::new(file))
     };
-    // Credentials before the output is touched: a configuration error leaves it as it was.
-    let mut raw = connect::connect(provider.api, global, &[]).await?;
-    crate::run::notices(provider.op);
-    if provider.op.unstable {
-        // Asking for this provider is the user's opt-in to its beta operation.
-        raw.enable_unstable(&provider.op.id);
+    // Credentials before the output is touched: a configuration error leaves it as it was. One
+    // client per provider and profile, each with its account's quota.
+    let mut profiles: Vec<Option<crate::profiles::Profile>> = Vec::new();
+    for name in profile_names(m)? {
+        profiles.push(crate::profiles::chosen(Some(name))?);
     }
+    if profiles.is_empty() {
+        profiles.push(None);
+    }
+    let mut clients: Vec<Client> = Vec::new();
+    for provider in chosen {
+        crate::run::notices(provider.op);
+        for profile in &profiles {
+            let mut raw = connect::connect_as(provider.api, global, profile.as_ref(), &[]).await?;
+            if provider.op.unstable {
+                // Asking for this provider is the user's opt-in to its beta operation.
+                raw.enable_unstable(&provider.op.id);
+            }
+            clients.push(Client {
+                provider: provider.clone(),
+                profile: profile.as_ref().map(|p| p.name.clone()),
+                raw,
+            });
+        }
+    }
+    let expected: Vec<(&str, Option<&str>)> = clients
+        .iter()
+        .map(|c| (c.provider.name(), c.profile.as_deref()))
+        .collect();
     // The output is this run's alone from here on (an OS lock, released when the process ends).
     let locked = if to_stdout {
         None
@@ -241,11 +376,10 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     // The inputs an earlier run finished are checked against its records, then skipped.
     let mut lines = inputs(reader);
     let earlier = match &locked {
-        Some(file) if resume => output::resume_from(file, &output_path, &input_path, &mut lines)?,
-        _ => output::Earlier {
-            kept: 0,
-            may_have_passed: 0,
-        },
+        Some(file) if resume => {
+            output::resume_from(file, &output_path, &input_path, &expected, &mut lines)?
+        }
+        _ => output::Earlier::default(),
     };
     let done = earlier.kept;
     if earlier.may_have_passed > 0 && !retry_failed {
@@ -268,6 +402,12 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             Box::new(lines.map(|l| l.map(Item::Lookup))),
         ),
     };
+    if format == Format::Csv {
+        if let Err(e) = sink.write(output::CSV_HEADER) {
+            note(&format!("error: writing output: {e}"));
+            std::process::exit(crate::exit::OUTPUT.into());
+        }
+    }
     // With --retry-failed the earlier records are items again (kept or redone).
     let skipped = if retry_failed { 0 } else { done };
 
@@ -285,6 +425,11 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     let mut progress = crate::progress::Progress::new(total);
     let started = std::time::Instant::now();
     let read_error = std::cell::RefCell::new(None);
+    let dedup = dedup::Dedup::default();
+    let waits = waits::Waits::new(clients.len());
+    let dispatches: Vec<tracing::Dispatch> =
+        (0..clients.len()).map(|i| waits.dispatch(i)).collect();
+    let (clients, dedup, dispatches) = (&clients, &dedup, &dispatches);
     let pending = futures::stream::iter(items.map_while(|item| match item {
         Ok(item) => Some(item),
         Err(e) => {
@@ -294,17 +439,21 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     }))
     // A stop signal: no new lookups start; those in flight finish and are written.
     .take_until(Box::pin(stops.heard(1)))
-    .map(|item| async {
+    .map(|item| async move {
         match item {
             Item::Keep(record) => Done::Kept(record),
-            Item::Lookup(input) => lookup(&raw, &provider, input).await,
+            Item::Lookup(input) => lookup_all(clients, dedup, dispatches, input).await,
         }
     })
     .buffered(concurrency);
     futures::pin_mut!(pending);
     let (mut ok, mut failed, mut kept) = (0usize, 0usize, 0usize);
+    // Failed results per client, this run's.
+    let mut failures = vec![0usize; clients.len()];
     let mut stopped: Option<Error> = None;
     let mut cut_short = false;
+    // The progress bar's word on quota waits, refreshed while a client waits.
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         let next = tokio::select! {
             next = pending.next() => next,
@@ -312,6 +461,10 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             () = stops.heard(2) => {
                 cut_short = true;
                 None
+            }
+            _ = tick.tick(), if progress.shown() => {
+                progress.detail(detail(clients, &failures, &waits));
+                continue;
             }
         };
         let (line, good) = match next {
@@ -326,7 +479,18 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
                 kept += 1;
                 (line, None)
             }
-            Some(Done::Record { line, ok }) => (line, Some(ok)),
+            Some(Done::Record(record)) => {
+                for (i, looked) in record.results.iter().enumerate() {
+                    if looked.outcome.is_err() {
+                        failures[i] += 1;
+                    }
+                }
+                let line = match format {
+                    Format::Jsonl => record.jsonl(clients),
+                    Format::Csv => output::csv_rows(&record, clients),
+                };
+                (line, Some(record.ok()))
+            }
         };
         if let Err(e) = sink.write(&line) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -343,20 +507,24 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
             None => {}
         }
         if let Some(good) = good {
+            if !good {
+                progress.detail(detail(clients, &failures, &waits));
+            }
             progress.record(good);
         }
     }
     progress.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let summary = format!(
-        "enrich: {} records ({ok} ok, {failed} failed) in {elapsed:.1} s ({:.1}/s){}",
+        "enrich: {} records ({ok} ok, {failed} failed) in {elapsed:.1} s ({:.1}/s){}{}",
         ok + failed,
         (ok + failed) as f64 / elapsed.max(1e-9),
         match (done, kept) {
             (0, _) => String::new(),
             (_, 0) if !retry_failed => format!("; {done} kept from the earlier run"),
             _ => format!("; {kept} of the {done} earlier records kept as they were"),
-        }
+        },
+        summary_tail(clients, &failures, &waits, dedup.shared()),
     );
     // The output is complete (a --retry-failed rewrite takes its name) before the run ends.
     if let Err(e) = sink.finish() {
@@ -392,6 +560,107 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         ));
         std::process::exit(128 + signal);
     }
+    // The earlier run's failed records count too: the output as a whole is what a gate reads.
+    let failed_in_output = failed + if retry_failed { 0 } else { earlier.failed };
+    if fail_on_error && failed_in_output > 0 {
+        note(&format!(
+            "{summary}; --fail-on-error: {failed_in_output} record(s) with a failure, exit {}",
+            crate::exit::FAILED_RECORDS
+        ));
+        std::process::exit(crate::exit::FAILED_RECORDS.into());
+    }
     note(&summary);
     Ok(())
+}
+
+/// Every provider and profile asked about `input` at once (each distinct indicator once per
+/// client, see [`dedup`]): its record, or the first failure of the machinery.
+async fn lookup_all(
+    clients: &[Client],
+    dedup: &dedup::Dedup,
+    dispatches: &[tracing::Dispatch],
+    input: Input,
+) -> Done {
+    let asked = clients.iter().enumerate().map(|(i, client)| {
+        let (normal, line) = (&input.normal, input.line);
+        let looked = dedup.get(&normal.indicator, i, move || ask(client, normal, line));
+        // The lookup's quota waits are noted as this client's.
+        looked.with_subscriber(dispatches[i].clone())
+    });
+    let mut results = Vec::with_capacity(clients.len());
+    for looked in futures::future::join_all(asked).await {
+        match looked {
+            Ok(looked) => results.push(looked),
+            Err(e) => return Done::Stop(e),
+        }
+    }
+    Done::Record(Record {
+        line: input.line,
+        written: input.written,
+        normal: input.normal,
+        results,
+    })
+}
+
+/// The progress bar's words after the failure count: failures per provider and profile, and
+/// the clients waiting for their quota ("log360-threat-analytics acme: next slot in 42 s").
+fn detail(clients: &[Client], failures: &[usize], waits: &waits::Waits) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let failed: Vec<String> = failures
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .filter_map(|(i, n)| Some(format!("{} {n}", clients.get(i)?.label())))
+        .collect();
+    if !failed.is_empty() {
+        parts.push(format!("({})", failed.join(", ")));
+    }
+    for (i, seconds) in waits.waiting() {
+        if let Some(client) = clients.get(i) {
+            parts.push(format!("{}: next slot in {seconds} s", client.label()));
+        }
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", parts.join("; "))
+    }
+}
+
+/// The summary line's end: failed results per provider and profile, the quota waits, and the
+/// lookups that duplicate lines shared.
+fn summary_tail(
+    clients: &[Client],
+    failures: &[usize],
+    waits: &waits::Waits,
+    shared: u64,
+) -> String {
+    let mut tail = String::new();
+    let failed: Vec<String> = failures
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+        .filter_map(|(i, n)| Some(format!("{} {n}", clients.get(i)?.label())))
+        .collect();
+    if !failed.is_empty() {
+        tail.push_str(&format!("; failed results: {}", failed.join(", ")));
+    }
+    let waited: Vec<String> = waits
+        .waited()
+        .into_iter()
+        .filter_map(|(i, count, longest)| {
+            Some(format!(
+                "{} {count} (longest {:.1} s)",
+                clients.get(i)?.label(),
+                longest.as_secs_f64()
+            ))
+        })
+        .collect();
+    if !waited.is_empty() {
+        tail.push_str(&format!("; quota waits: {}", waited.join(", ")));
+    }
+    if shared > 0 {
+        tail.push_str(&format!("; {shared} lookups shared by repeated indicators"));
+    }
+    tail
 }

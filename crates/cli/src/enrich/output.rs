@@ -2,7 +2,7 @@
 //! whole run (one run per output file), continued by `--resume` and rewritten in place by
 //! `--retry-failed`.
 
-use super::records::{may_have_passed, Input};
+use super::records::{may_have_passed, record_key, Client, Input, Record};
 use crate::note;
 use serde_json::Value;
 use std::fs::File;
@@ -134,27 +134,31 @@ fn entry(line: &str, major: u64, minor: u64, ino: u64, match_device: bool) -> Op
     same.then(|| fields[4].parse().ok()).flatten()
 }
 
-/// What an earlier run left: how many whole records, and how many of them failed in a way that
-/// may have passed (what `--retry-failed` redoes).
+/// What an earlier run left: how many whole records, how many of them failed in a way that
+/// may have passed (what `--retry-failed` redoes), and how many hold a failure at all.
+#[derive(Default)]
 pub(crate) struct Earlier {
     pub kept: usize,
     pub may_have_passed: usize,
+    pub failed: usize,
 }
 
 /// Continues from an earlier run's output: reads its records one by one, each checked against
-/// the next input indicator (streamed, so memory stays flat however long the run), cuts a torn
-/// last line (one a kill left without its newline, or that is not a whole record) and says how
-/// many records are kept. The input is left at the first indicator still to do.
+/// the next input line as written and against this run's providers and profiles (`expected`,
+/// in order), streamed, so memory stays flat however long the run; cuts a torn last line (one
+/// a kill left without its newline, or that is not a whole record) and says how many records
+/// are kept. The input is left at the first line still to do.
 pub(crate) fn resume_from(
     file: &File,
     path: &Path,
     input_path: &Path,
+    expected: &[(&str, Option<&str>)],
     lines: &mut impl Iterator<Item = std::io::Result<Input>>,
 ) -> Result<Earlier, Error> {
     let flag = |e: std::io::Error| Error::config("--out", format!("{}: {e}", path.display()));
     let mut reader = std::io::BufReader::new(file);
     (&*file).rewind().map_err(flag)?;
-    let (mut kept, mut keep, mut redo) = (0usize, 0u64, 0usize);
+    let (mut earlier, mut keep) = (Earlier::default(), 0u64);
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -166,15 +170,11 @@ pub(crate) fn resume_from(
             // What a kill left of the last record: cut below and redone.
             break;
         }
-        let parsed: Option<Value> = serde_json::from_slice(&line).ok();
-        let Some(indicator) = parsed
-            .as_ref()
-            .and_then(|v| v.get("indicator"))
-            .and_then(Value::as_str)
-        else {
-            // A whole line that is no record: not an output of enrich, or damaged; nothing
-            // of it is cut.
-            return Err(Error::config(
+        let kept = earlier.kept;
+        // A whole line that is no record: not an output of enrich, or damaged; nothing of it
+        // is cut.
+        let parsed: Value = serde_json::from_slice(&line).map_err(|_| {
+            Error::config(
                 "--resume",
                 format!(
                     "line {} of {} is not a record of enrich: not this input's output, or damaged \
@@ -182,8 +182,41 @@ pub(crate) fn resume_from(
                     kept + 1,
                     path.display()
                 ),
+            )
+        })?;
+        let (written, results) = record_key(&parsed).map_err(|why| {
+            Error::config(
+                "--resume",
+                format!(
+                    "line {} of {} {why} (nothing was changed)",
+                    kept + 1,
+                    path.display()
+                ),
+            )
+        })?;
+        if results != expected {
+            let shown = |pairs: &[(&str, Option<&str>)]| {
+                pairs
+                    .iter()
+                    .map(|(provider, profile)| match profile {
+                        Some(profile) => format!("{provider} ({profile})"),
+                        None => (*provider).to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(Error::config(
+                "--resume",
+                format!(
+                    "record {} of {} has results of {}, but this run asks {}: resume with the \
+                     --provider and --profile of the run that wrote it (nothing was changed)",
+                    kept + 1,
+                    path.display(),
+                    shown(&results),
+                    shown(expected)
+                ),
             ));
-        };
+        }
         let input = match lines.next() {
             Some(Ok(input)) => input,
             Some(Err(e)) => {
@@ -202,36 +235,93 @@ pub(crate) fn resume_from(
                 ))
             }
         };
-        if input.indicator != indicator {
+        if input.written != written {
             return Err(Error::config(
                 "--resume",
                 format!(
-                    "record {} of {} is for {indicator:?}, but input line {} is {:?}: not the output of this input",
+                    "record {} of {} is for {written:?}, but input line {} is {:?}: not the output of this input",
                     kept + 1,
                     path.display(),
                     input.line,
-                    input.indicator
+                    input.written
                 ),
             ));
         }
-        if parsed.as_ref().is_some_and(may_have_passed) {
-            redo += 1;
+        if may_have_passed(&parsed) {
+            earlier.may_have_passed += 1;
         }
-        kept += 1;
+        if parsed.get("ok") != Some(&Value::Bool(true)) {
+            earlier.failed += 1;
+        }
+        earlier.kept += 1;
         keep += n as u64;
     }
     let length = file.metadata().map_err(flag)?.len();
     if keep < length {
         note(&format!(
-            "enrich: {} bytes after record {kept} are not a whole record (a torn last line): redone",
-            length - keep
+            "enrich: {} bytes after record {} are not a whole record (a torn last line): redone",
+            length - keep,
+            earlier.kept
         ));
         file.set_len(keep).map_err(flag)?;
     }
-    Ok(Earlier {
-        kept,
-        may_have_passed: redo,
-    })
+    Ok(earlier)
+}
+
+/// The header row of `--out-format csv`.
+pub(crate) const CSV_HEADER: &str =
+    "line,input,indicator,type,provider,profile,time,ok,error,verdict,score";
+
+/// The rows of `--out-format csv` for `record`: one per result, in the clients' order. The
+/// error column is the status (if any), the code and the detail; verdict and score are empty
+/// (no spec maps them yet).
+pub(crate) fn csv_rows(record: &Record, clients: &[Client]) -> String {
+    let mut rows = Vec::with_capacity(record.results.len());
+    for (looked, client) in record.results.iter().zip(clients) {
+        let error = match &looked.outcome {
+            Ok(_) => String::new(),
+            Err((status, code, detail)) => match status {
+                Some(status) if code != &status.to_string() => {
+                    format!("{status} {code}: {detail}")
+                }
+                Some(status) => format!("{status}: {detail}"),
+                None => format!("{code}: {detail}"),
+            },
+        };
+        let fields = [
+            record.line.to_string(),
+            record.written.clone(),
+            record.normal.indicator.clone(),
+            record
+                .normal
+                .kind
+                .map_or(String::new(), |k| k.as_str().to_owned()),
+            client.provider.name().to_owned(),
+            client.profile.clone().unwrap_or_default(),
+            looked.time.clone(),
+            looked.outcome.is_ok().to_string(),
+            error,
+            String::new(),
+            String::new(),
+        ];
+        rows.push(
+            fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    rows.join("\n")
+}
+
+/// One RFC 4180 field: quoted when it holds a comma, a quote or a line break, quotes doubled.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
 }
 
 /// The records of the file at `path`, lazily, one line each (newline included).

@@ -1,10 +1,12 @@
-//! What one lookup of `enrich` sends, and what it comes to: a record (the vendor's answer, or a
-//! refusal of that indicator), or a failure of the machinery, which is never a record.
+//! What one lookup of `enrich` sends, and what it comes to: a result of the record of its input
+//! line (the vendor's answer, or a refusal of that indicator), or a failure of the machinery,
+//! which is never a record.
 
+use super::refang::{normalise, Normal};
 use crate::json_text;
 use serde_json::{json, Value};
 use std::io::BufRead;
-use threatbind::indicator::detect;
+use std::sync::Arc;
 use threatbind::raw::RawClient;
 use threatbind::spec::model::Enrich;
 use threatbind::spec::{Api, Operation};
@@ -66,6 +68,7 @@ pub(crate) fn demo() -> Option<(&'static str, Api)> {
 }
 
 /// What one provider sends for an indicator.
+#[derive(Clone)]
 pub(crate) struct Provider {
     pub api: Api,
     pub op: &'static Operation,
@@ -127,16 +130,24 @@ impl Provider {
         })
     }
 
-    /// The request document for `indicator`, or why there is none: the indicator, its detected
+    /// The `--provider` value.
+    pub fn name(&self) -> &'static str {
+        self.enrich.provider.as_str()
+    }
+
+    /// The request document for `normal`, or why there is none: the indicator, its detected
     /// type and the action at the request paths `x-enrich` gives.
-    fn document(&self, indicator: &str) -> Result<Value, String> {
-        let kind = detect(indicator);
-        if self.enrich.detected && kind.is_none() {
+    fn document(&self, normal: &Normal) -> Result<Value, String> {
+        if self.enrich.detected && normal.kind.is_none() {
             return Err("not an IP address, a domain or a URL".to_owned());
         }
         let mut document = json!({});
-        put(&mut document, &self.enrich.indicator, json!(indicator));
-        if let (Some(path), Some(kind)) = (&self.enrich.type_path, kind) {
+        put(
+            &mut document,
+            &self.enrich.indicator,
+            json!(normal.indicator),
+        );
+        if let (Some(path), Some(kind)) = (&self.enrich.type_path, normal.kind) {
             put(&mut document, path, json!(kind.as_str()));
         }
         if let (Some(spec), Some(action)) = (&self.enrich.action, &self.action) {
@@ -161,10 +172,13 @@ fn put(document: &mut Value, path: &str, value: Value) {
     *current = value;
 }
 
-/// One input line: its text and where it was.
+/// One input line: where it was, its text as written, and the indicator it is.
 pub(crate) struct Input {
     pub line: usize,
-    pub indicator: String,
+    /// The line as written (surrounding blanks trimmed).
+    pub written: String,
+    /// Refanged and normalised, with its type.
+    pub normal: Normal,
 }
 
 /// The indicators of `reader`, lazily: blank lines and `#` comments skipped, every other line
@@ -187,15 +201,63 @@ pub(crate) fn inputs(reader: impl BufRead) -> impl Iterator<Item = std::io::Resu
         }
         return Some(Ok(Input {
             line,
-            indicator: text.to_owned(),
+            written: text.to_owned(),
+            normal: normalise(text),
         }));
     })
 }
 
+/// One provider for one profile (tenant): its own client, credentials and quota.
+pub(crate) struct Client {
+    pub provider: Provider,
+    /// The profile's name; none: the environment's credentials.
+    pub profile: Option<String>,
+    pub raw: RawClient,
+}
+
+impl Client {
+    /// How the progress and summary lines name it: the provider, and the profile if any.
+    pub fn label(&self) -> String {
+        match &self.profile {
+            Some(profile) => format!("{} {profile}", self.provider.name()),
+            None => self.provider.name().to_owned(),
+        }
+    }
+}
+
+/// A refusal of one indicator: the record's `status`, `code` and `detail`.
+pub(crate) type Refusal = (Option<u16>, String, String);
+
+/// What one client said about one indicator, and when.
+pub(crate) struct Looked {
+    /// When it was said (RFC 3339, UTC).
+    pub time: String,
+    /// The vendor's answer as JSON text (compacted, every value as sent), or the refusal.
+    pub outcome: Result<String, Refusal>,
+}
+
+impl Looked {
+    fn now(outcome: Result<String, Refusal>) -> Self {
+        Self {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            outcome,
+        }
+    }
+
+    /// About how many bytes it holds.
+    pub fn size(&self) -> usize {
+        self.time.len()
+            + match &self.outcome {
+                Ok(answer) => answer.len(),
+                Err((_, code, detail)) => code.len() + detail.len(),
+            }
+    }
+}
+
 /// What a lookup came to.
 pub(crate) enum Done {
-    /// A record to write: `ok` when it holds the vendor's answer.
-    Record { line: String, ok: bool },
+    /// A record to write.
+    Record(Record),
     /// A record of an earlier run, kept as it was.
     Kept(String),
     /// The machinery failed (the quota store, the network, the credentials, the retries or the
@@ -218,47 +280,131 @@ pub(crate) fn about_the_indicator(e: &Error) -> bool {
     }
 }
 
-/// Whether a failed record of an earlier run may come out otherwise now, and so is redone by
-/// `--retry-failed`: every failed record except a refusal of the input itself (not an
-/// indicator, against the spec's rules, or HTTP 400 or 422 from the vendor). A "not found"
-/// (the vendor may know the indicator now) and the machinery failures that versions before
-/// 0.2 wrote as records (transport, quota store, 429, 5xx, credentials) are redone.
-pub(crate) fn may_have_passed(record: &Value) -> bool {
-    if record.get("ok") == Some(&Value::Bool(true)) {
+/// Whether a failed result may come out otherwise now: every failure except a refusal of the
+/// input itself (not an indicator, against the spec's rules, or HTTP 400 or 422 from the
+/// vendor). A "not found" (the vendor may know the indicator now) and the machinery failures
+/// that versions before 0.2 wrote as records (transport, quota store, 429, 5xx, credentials)
+/// may.
+fn result_may_have_passed(result: &Value) -> bool {
+    if result.get("ok") == Some(&Value::Bool(true)) {
         return false;
     }
-    let error = record.get("error");
+    let error = result.get("error");
     let code = error.and_then(|e| e.get("code")).and_then(Value::as_str);
     let status = error.and_then(|e| e.get("status")).and_then(Value::as_u64);
     !(matches!(code, Some("indicator" | "validation")) || matches!(status, Some(400 | 422)))
 }
 
-/// The record of one lookup, one line of JSON.
-pub(crate) fn record(
-    indicator: &str,
-    outcome: Result<String, (Option<u16>, String, String)>,
-) -> String {
-    let name = serde_json::to_string(indicator).unwrap_or_else(|_| "\"\"".into());
-    match outcome {
-        Ok(body) => {
-            let body = json_text::compact(&body);
-            // An answer that is not JSON is kept as a string rather than breaking the line.
-            let result = if serde_json::from_str::<serde::de::IgnoredAny>(&body).is_ok() {
-                body
+/// Whether a record of an earlier run is redone by `--retry-failed`: one of its results failed
+/// in a way that may have passed (see [`result_may_have_passed`]).
+pub(crate) fn may_have_passed(record: &Value) -> bool {
+    record
+        .get("results")
+        .and_then(Value::as_array)
+        .is_some_and(|results| results.iter().any(result_may_have_passed))
+}
+
+/// The (provider, profile) of each result of a record, in order.
+pub(crate) type Sources<'a> = Vec<(&'a str, Option<&'a str>)>;
+
+/// What `--resume` checks a record of an earlier run by: the input line as written, and the
+/// (provider, profile) of each result; an error saying what it lacks otherwise.
+pub(crate) fn record_key(record: &Value) -> Result<(&str, Sources<'_>), String> {
+    let Some(input) = record.get("input").and_then(Value::as_str) else {
+        return Err(
+            if record.get("indicator").is_some() && record.get("results").is_none() {
+                "is a record of an earlier version of threatbind (one provider, no \"input\" and \
+             \"results\"): finish that run with that version, or start a new output"
+                    .to_owned()
             } else {
-                serde_json::to_string(&body).unwrap_or_default()
-            };
-            format!("{{\"indicator\":{name},\"ok\":true,\"result\":{result}}}")
+                "is not a record of enrich: not this input's output, or damaged".to_owned()
+            },
+        );
+    };
+    let Some(results) = record.get("results").and_then(Value::as_array) else {
+        return Err("is not a record of enrich: it has no \"results\"".to_owned());
+    };
+    let results = results
+        .iter()
+        .map(|r| {
+            (
+                r.get("provider").and_then(Value::as_str).unwrap_or(""),
+                r.get("profile").and_then(Value::as_str),
+            )
+        })
+        .collect();
+    Ok((input, results))
+}
+
+/// One input line's record: its results, one per client in the clients' order.
+pub(crate) struct Record {
+    pub line: usize,
+    pub written: String,
+    pub normal: Normal,
+    pub results: Vec<Arc<Looked>>,
+}
+
+impl Record {
+    /// Whether every result is the vendor's answer.
+    pub fn ok(&self) -> bool {
+        self.results.iter().all(|r| r.outcome.is_ok())
+    }
+
+    /// The record as one line of JSON: `line`, `input` (as written), `indicator` (normalised),
+    /// `type` (IP, DOMAIN, URL or null), `ok` (every result ok), `results` (per provider and
+    /// profile: `provider`, `profile`, `time`, `ok`, and `answer` untouched or `error`).
+    pub fn jsonl(&self, clients: &[Client]) -> String {
+        let text = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+        let mut out = format!(
+            "{{\"line\":{},\"input\":{},\"indicator\":{},\"type\":{},\"ok\":{},\"results\":[",
+            self.line,
+            text(&self.written),
+            text(&self.normal.indicator),
+            self.normal
+                .kind
+                .map_or("null".to_owned(), |k| text(k.as_str())),
+            self.ok()
+        );
+        for (i, (looked, client)) in self.results.iter().zip(clients).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!(
+                "{{\"provider\":{},\"profile\":{},\"time\":{},",
+                text(client.provider.name()),
+                client.profile.as_deref().map_or("null".to_owned(), text),
+                text(&looked.time)
+            ));
+            match &looked.outcome {
+                Ok(answer) => {
+                    out.push_str("\"ok\":true,\"answer\":");
+                    out.push_str(answer);
+                }
+                Err((status, code, detail)) => {
+                    let error = json!({"status": status, "code": code, "detail": detail});
+                    out.push_str(&format!("\"ok\":false,\"error\":{error}"));
+                }
+            }
+            out.push('}');
         }
-        Err((status, code, detail)) => {
-            let error = json!({"status": status, "code": code, "detail": detail});
-            format!("{{\"indicator\":{name},\"ok\":false,\"error\":{error}}}")
-        }
+        out.push_str("]}");
+        out
+    }
+}
+
+/// The vendor's answer as one JSON value: compacted, every number and string as sent; an
+/// answer that is not JSON is kept as a string rather than breaking the line.
+fn answer_text(body: &[u8]) -> String {
+    let body = json_text::compact(&String::from_utf8_lossy(body));
+    if serde_json::from_str::<serde::de::IgnoredAny>(&body).is_ok() {
+        body
+    } else {
+        serde_json::to_string(&body).unwrap_or_default()
     }
 }
 
 /// A refusal as a record's `status`, `code` and `detail` (secrets redacted).
-fn refusal(e: &Error) -> (Option<u16>, String, String) {
+fn refusal(e: &Error) -> Refusal {
     let redact = |t: &str| threatbind::secret::redact(t);
     match e {
         Error::Api {
@@ -280,26 +426,19 @@ fn refusal(e: &Error) -> (Option<u16>, String, String) {
     }
 }
 
-/// Looks `input` up: a record, or the failure that stops the run.
-pub(crate) async fn lookup(raw: &RawClient, provider: &Provider, input: Input) -> Done {
-    let outcome = match provider.document(&input.indicator) {
-        Err(why) => Err((
-            None,
-            "indicator".to_owned(),
-            format!("line {}: {why}", input.line),
-        )),
-        Ok(doc) => match raw.send(provider.op, &doc).await {
+/// Asks `client` about `normal` (input line `line`): what it said, or the failure of the
+/// machinery that stops the run.
+pub(crate) async fn ask(client: &Client, normal: &Normal, line: usize) -> Result<Looked, Error> {
+    let outcome = match client.provider.document(normal) {
+        Err(why) => Err((None, "indicator".to_owned(), format!("line {line}: {why}"))),
+        Ok(doc) => match client.raw.send(client.provider.op, &doc).await {
             // A body that breaks its documented type is still the vendor's answer.
-            Ok(answer) => Ok(String::from_utf8_lossy(&answer.body).into_owned()),
+            Ok(answer) => Ok(answer_text(&answer.body)),
             Err(e) if about_the_indicator(&e) => Err(refusal(&e)),
-            Err(e) => return Done::Stop(e),
+            Err(e) => return Err(e),
         },
     };
-    let ok = outcome.is_ok();
-    Done::Record {
-        line: record(&input.indicator, outcome),
-        ok,
-    }
+    Ok(Looked::now(outcome))
 }
 
 #[cfg(test)]
@@ -341,7 +480,7 @@ mod tests {
     fn the_request_is_written_where_x_enrich_says() {
         for (enrich, _) in providers() {
             let provider = Provider::new(&enrich.provider.to_ascii_uppercase(), None).unwrap();
-            let document = provider.document("8.8.8.8").unwrap();
+            let document = provider.document(&normalise("8.8.8.8")).unwrap();
             let at = |path: &str| threatbind::raw::lookup(&document, path).cloned();
             assert_eq!(at(&enrich.indicator), Some(json!("8.8.8.8")));
             if let Some(path) = &enrich.type_path {
@@ -363,7 +502,7 @@ mod tests {
                 let refused = Provider::new(&enrich.provider, Some("ANY")).err().unwrap();
                 assert!(refused.to_string().contains("applies to"), "{refused}");
             }
-            let not_detected = provider.document("not an indicator");
+            let not_detected = provider.document(&normalise("not an indicator"));
             assert_eq!(
                 not_detected.is_err(),
                 enrich.detected,
@@ -403,27 +542,51 @@ mod tests {
     }
 
     #[test]
-    fn retry_failed_redoes_all_but_refusals_of_the_input() {
-        let redo = |text: &str| may_have_passed(&serde_json::from_str(text).unwrap());
-        assert!(!redo(r#"{"indicator":"a","ok":true,"result":{}}"#));
-        assert!(!redo(
-            r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"indicator","detail":"line 3: not an IP address"}}"#
+    fn retry_failed_redoes_a_record_with_a_result_that_may_have_passed() {
+        let redo = |results: &str| {
+            may_have_passed(
+                &serde_json::from_str(&format!(
+                    r#"{{"line":1,"input":"a","indicator":"a","type":null,"ok":false,"results":[{results}]}}"#
+                ))
+                .unwrap(),
+            )
+        };
+        let answer = r#"{"provider":"p","profile":null,"time":"t","ok":true,"answer":{}}"#;
+        let failed = |status: &str, code: &str| {
+            format!(
+                r#"{{"provider":"p","profile":null,"time":"t","ok":false,"error":{{"status":{status},"code":"{code}","detail":"x"}}}}"#
+            )
+        };
+        assert!(!redo(answer));
+        assert!(!redo(&failed("null", "indicator")));
+        assert!(!redo(&failed("null", "validation")));
+        assert!(!redo(&failed("400", "400")));
+        assert!(!redo(&format!("{answer},{}", failed("422", "422"))));
+        assert!(redo(&failed("404", "404")));
+        assert!(redo(&format!("{answer},{}", failed("404", "404"))));
+        assert!(redo(&failed("503", "retries_exhausted")));
+        // A record of another shape is never redone blindly (resume refuses it first).
+        assert!(!may_have_passed(
+            &serde_json::from_str(r#"{"indicator":"a","ok":false,"error":{"status":404}}"#)
+                .unwrap()
         ));
-        assert!(!redo(
-            r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"validation","detail":"x"}}"#
-        ));
-        assert!(!redo(
-            r#"{"indicator":"a","ok":false,"error":{"status":400,"code":"400","detail":"bad"}}"#
-        ));
-        assert!(redo(
-            r#"{"indicator":"a","ok":false,"error":{"status":404,"code":"404","detail":"not found"}}"#
-        ));
-        // What versions before this one wrote for a failed quota store.
-        assert!(redo(
-            r#"{"indicator":"a","ok":false,"error":{"status":null,"code":"error","detail":"configuration: quota store: cannot use the Redis server"}}"#
-        ));
-        assert!(redo(
-            r#"{"indicator":"a","ok":false,"error":{"status":503,"code":"retries_exhausted","detail":"x"}}"#
-        ));
+    }
+
+    #[test]
+    fn resume_reads_a_records_input_and_its_providers_and_profiles() {
+        let record: Value = serde_json::from_str(
+            r#"{"line":3,"input":"a[.]b","indicator":"a.b","results":[{"provider":"p","profile":"acme"},{"provider":"q","profile":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            record_key(&record).unwrap(),
+            ("a[.]b", vec![("p", Some("acme")), ("q", None)])
+        );
+        let old: Value =
+            serde_json::from_str(r#"{"indicator":"a","ok":true,"result":{}}"#).unwrap();
+        assert!(record_key(&old).unwrap_err().contains("earlier version"));
+        assert!(record_key(&json!({"x": 1}))
+            .unwrap_err()
+            .contains("not a record"));
     }
 }
