@@ -285,7 +285,8 @@ fn mock_filters_and_sorting_read_parameters_that_exist() {
         [
             (
                 "x-mock-unknown-path",
-                "/paths/~1api~1v2~1security~1siem~1ioc-explorer/get/x-mock/filter/0/from".to_owned()
+                "/paths/~1api~1v2~1security~1siem~1ioc-explorer/get/x-mock/filter/0/from"
+                    .to_owned()
             ),
             (
                 "x-mock-unknown-path",
@@ -340,6 +341,113 @@ fn a_description_split_inside_a_flow_mapping_is_caught() {
     let f = &findings[0];
     assert_eq!((f.rule.as_str(), f.line), ("unknown-key", Some(7)));
     assert_eq!(f.path, "/components/schemas/A/which goes on");
+}
+
+/// A spec whose defects (lines 11 to 23) the standard's schema finds inside a `oneOf` (a
+/// Parameter or a Reference, a path or a query parameter, schema or content, one security scheme
+/// type or another): each is one finding, from the branch the value is meant for.
+const ONE_OF_DEFECTS: &str = "openapi: 3.0.3
+info: {title: T, version: '1'}
+tags: [{name: T}]
+paths:
+  /things/{id}:
+    get:
+      operationId: getThing
+      summary: Get
+      tags: [T]
+      parameters:
+        - {name: id, in: path, required: false, schema: {type: string}}
+        - {name: q, in: query, style: simple, schema: {type: string}}
+        - {name: r, in: query}
+        - {name: s, in: query, style: form, content: {application/json: {schema: {type: string}}}}
+        - {name: t, in: body, schema: {type: string}}
+        - {$ref: 7}
+      responses:
+        '200': {description: ok, headers: {X-A: {schema: {type: strin}}}}
+        default: {description: 3}
+components:
+  securitySchemes:
+    h: {type: http}
+    k: {type: apiKey, name: key, in: header, scheme: basic}
+";
+
+#[test]
+fn a_failed_one_of_is_one_finding_from_its_most_specific_branch() {
+    let findings = lint("o.yaml", ONE_OF_DEFECTS);
+    let got: Vec<(usize, &str, &str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.line.unwrap_or(0),
+                f.path.as_str(),
+                f.rule.as_str(),
+                f.message.as_str(),
+            )
+        })
+        .collect();
+    let want: Vec<(usize, &str, &str, &str)> = vec![
+        (
+            11,
+            "/paths/~1things~1{id}/get/parameters/0",
+            "path-parameter-not-required",
+            "path parameter \"id\" needs required: true",
+        ),
+        (
+            12,
+            "/paths/~1things~1{id}/get/parameters/1/style",
+            "bad-value",
+            "style \"simple\" is not one of form, spaceDelimited, pipeDelimited, deepObject (in a Parameter object)",
+        ),
+        (
+            13,
+            "/paths/~1things~1{id}/get/parameters/2",
+            "missing-field",
+            "a Parameter or Header object needs \"schema\" or \"content\"",
+        ),
+        (
+            14,
+            "/paths/~1things~1{id}/get/parameters/3/style",
+            "mutually-exclusive",
+            "\"style\" is not allowed here: Some properties are not allowed if content is present",
+        ),
+        (
+            15,
+            "/paths/~1things~1{id}/get/parameters/4/in",
+            "bad-value",
+            "in \"body\" is not one of path, query, header, cookie",
+        ),
+        (
+            16,
+            "/paths/~1things~1{id}/get/parameters/5/$ref",
+            "wrong-type",
+            "\"$ref\" (of a Reference object) must be a string, not a number",
+        ),
+        (
+            18,
+            "/paths/~1things~1{id}/get/responses/200/headers/X-A/schema/type",
+            "bad-value",
+            "type \"strin\" is not one of array, boolean, integer, number, object, string (in a Schema object)",
+        ),
+        (
+            19,
+            "/paths/~1things~1{id}/get/responses/default/description",
+            "wrong-type",
+            "\"description\" (of a Response object) must be a string, not a number",
+        ),
+        (
+            22,
+            "/components/securitySchemes/h",
+            "missing-field",
+            "a Security Scheme (http) object needs \"scheme\"",
+        ),
+        (
+            23,
+            "/components/securitySchemes/k/scheme",
+            "unknown-key",
+            "\"scheme\" is not a field of a Security Scheme (apiKey) object; extensions start with x-",
+        ),
+    ];
+    assert_eq!(got, want, "{}", show(&findings));
 }
 
 #[test]

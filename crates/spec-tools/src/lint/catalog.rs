@@ -10,7 +10,9 @@ use crate::report::{Rule, Severity};
 /// assert!(RULES.iter().any(|(id, _)| *id == "unknown-key"));
 /// ```
 pub const RULES: &[(&str, &str)] = &[
-    // OpenAPI 3.0.3
+    // OpenAPI 3.0.3: the structure from the OpenAPI Initiative's JSON Schema of OAS 3.0
+    // (missing-field, unknown-key, wrong-type, bad-value, openapi-version, mutually-exclusive,
+    // bad-status-code, path-parameter-not-required), the rest from the specification's prose.
     ("parse-error", "the text is not valid YAML or JSON"),
     (
         "duplicate-key",

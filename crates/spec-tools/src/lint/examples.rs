@@ -4,7 +4,7 @@
 //! local `$ref`s, OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum`).
 
 use super::project::is_json;
-use super::structure::Sites;
+use super::standard::Sites;
 use super::{child, last_segment, refs, Report};
 use serde_json::Value;
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 //! project does not define are the vendors' and are left alone.
 
 use super::project::operations;
-use super::structure::Sites;
+use super::standard::Sites;
 use super::{child, refs, Report, MAX_DEPTH};
 use serde_json::{Map, Value};
 use threatbind_model::names::{is_shell_safe, kebab};

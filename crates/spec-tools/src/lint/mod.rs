@@ -1,6 +1,7 @@
-//! The spec linter: checks an OpenAPI 3.0.3 spec as strictly as a spec validator does, then the
-//! project's own conventions and extensions (`x-rules`, `x-pagination`, ...), and reports every
-//! defect with the line it sits on.
+//! The spec linter: checks an OpenAPI 3.0.3 spec against the standard (the OpenAPI
+//! Initiative's JSON Schema of OAS 3.0, embedded, and what the specification states in prose),
+//! then the project's own conventions and extensions (`x-rules`, `x-pagination`, ...), and
+//! reports every defect with the line it sits on.
 //!
 //! ```
 //! use threatbind_spec_tools::lint::lint;
@@ -14,12 +15,12 @@ mod catalog;
 mod examples;
 mod extensions;
 mod model;
-mod openapi;
 mod parameters;
 mod project;
+mod prose;
 mod refs;
 mod schema_rules;
-mod structure;
+mod standard;
 mod x_rules;
 
 use serde::Serialize;
@@ -245,9 +246,18 @@ pub fn lint(file: &str, text: &str) -> Vec<Finding> {
     findings
 }
 
-/// Every check, in order, on a parsed document.
+/// The HTTP methods a Path Item may hold.
+pub(crate) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Every check, in order, on a parsed document: the structure from the standard's JSON Schema
+/// (which also says where the schemas, parameters and references are), then what OpenAPI
+/// states in prose, then the project's own checks.
 fn check(document: &Value, report: &mut Report) {
-    let sites = structure::check(document, report);
+    let sites = standard::check(document, report);
+    standard::check_refs(document, &sites, report);
+    prose::check(document, &sites, report);
     parameters::check(document, report);
     project::check(document, report);
     extensions::check(document, &sites, report);

@@ -1,7 +1,7 @@
 //! The parameters of each operation: no two alike, and the path's `{names}` matching its path
 //! parameters, both ways (the Path Item's parameters count for each of its operations).
 
-use super::openapi::METHODS;
+use super::METHODS;
 use super::{child, refs, Report};
 use serde_json::Value;
 

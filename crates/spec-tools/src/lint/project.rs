@@ -1,7 +1,7 @@
 //! The project's conventions for every operation (specs/README.md): a stable operationId, a
 //! declared tag, a summary, a documented error response, an example on the success answer.
 
-use super::openapi::METHODS;
+use super::METHODS;
 use super::{child, refs, Report};
 use serde_json::Value;
 
