@@ -26,6 +26,8 @@ mod spec_diff;
 mod spec_format;
 mod spec_lint;
 mod spec_tools;
+mod stix;
+mod stix_output;
 mod times;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
@@ -107,6 +109,8 @@ pub(crate) enum Output {
     Table,
     /// The body bytes as received.
     Raw,
+    /// One STIX 2.1 bundle of the indicators the answer describes (operations with `x-stix`).
+    Stix,
 }
 
 /// What every command needs from the global flags.
@@ -304,8 +308,9 @@ impl Global {
                 "csv" => Ok(Output::Csv),
                 "table" => Ok(Output::Table),
                 "raw" => Ok(Output::Raw),
+                "stix" => Ok(Output::Stix),
                 _ => Err(format!(
-                    "{t:?} is not one of json, jsonl, yaml, csv, table, raw"
+                    "{t:?} is not one of json, jsonl, yaml, csv, table, raw, stix"
                 )),
             }
         })?;
@@ -313,6 +318,12 @@ impl Global {
             output = Some(Output::Raw);
         }
         let jq = flag(m, "jq", output::Jq::compile)?;
+        if jq.is_some() && output == Some(Output::Stix) {
+            return Err(Error::config(
+                "--jq",
+                "does not apply to --output stix (the bundle is built from the vendor's answer; pipe it to jq)",
+            ));
+        }
         if jq.is_some() && output == Some(Output::Raw) {
             return Err(Error::config(
                 "--jq",
@@ -530,7 +541,7 @@ fn cli() -> Command {
         .arg(global_arg("retries", "N", format!("Retries after the first attempt (429, 5xx, connection errors); 0 for none [default {}]", defaults.retry.max_attempts.saturating_sub(1))))
         .arg(global_arg("max-response-bytes", "BYTES", format!("Largest answer accepted [default {}]", defaults.max_response_bytes)))
         .arg(global_arg("max-pages", "N", format!("Most pages an --all walk reads [default {}]", defaults.max_pages)))
-        .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise; with --all, one array of every item), jsonl (one item per line), yaml (one document; with --all, one sequence of every item), csv (RFC 4180: a header row, one row per item, nested objects as dotted columns a.b.c, arrays as their JSON; the header is every column of the items, with --all the first page's unless --columns is given), table (the same rows, aligned on a terminal, cells cut at 40 characters; tab-separated otherwise), raw (the body bytes as received, like --raw)"))
+        .arg(global_arg("output", "FORMAT", "json (the vendor's JSON, every field kept; pretty on a terminal, compact otherwise; with --all, one array of every item), jsonl (one item per line), yaml (one document; with --all, one sequence of every item), csv (RFC 4180: a header row, one row per item, nested objects as dotted columns a.b.c, arrays as their JSON; the header is every column of the items, with --all the first page's unless --columns is given), table (the same rows, aligned on a terminal, cells cut at 40 characters; tab-separated otherwise), raw (the body bytes as received, like --raw), stix (one STIX 2.1 bundle of the indicators the answer describes, with --all of every page: identity, indicators, sightings; for the operations whose spec maps them, x-stix)"))
         .arg(global_arg("jq", "PROGRAM", "A jq program (jaq) the answer goes through before it is printed: without --all it reads the answer; with --all each item (jsonl, csv, table) or the array of every item (json, yaml). Each value it outputs is printed in the --output form (strings as JSON strings); with csv and table each is a row (an array, one row per element). Checked before anything is sent; `env` is not available"))
         .arg(global_arg("columns", "A,B.C", "The columns of csv and table, in this order; dotted names reach into nested objects, and a name of an object gives its dotted columns [default: the operation's own, else every column of the items]"))
         .arg(Arg::new("dry-run").long("dry-run").global(true).help_heading(GLOBAL).action(ArgAction::SetTrue).help("Check the request and print it (method, URL, headers with credentials as ***, body) instead of sending it; no token is exchanged"))
@@ -630,6 +641,9 @@ async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {
                 format!("{api_name} {op_name} is not an operation"),
             )
         })?;
+    if global.output == Some(Output::Stix) {
+        stix_output::refuse_unmapped(op)?;
+    }
     let api = op.api;
     let (document, servers) = run::document(op, op_matches)?;
     let mut raw = connect::connect(api, global, &servers).await?;

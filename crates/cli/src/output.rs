@@ -584,7 +584,8 @@ impl<'a> Printer<'a> {
                 }
                 self.rows(rows)
             }
-            (Output::Raw, _) => Ok(()),
+            // --output stix is the bundle's (crate::stix_output), never a printer's.
+            (Output::Raw | Output::Stix, _) => Ok(()),
         }
     }
 

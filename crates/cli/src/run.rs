@@ -230,6 +230,9 @@ pub(crate) async fn execute(
     let form = global
         .output
         .unwrap_or(if all { Output::Jsonl } else { Output::Json });
+    if form == Output::Stix {
+        return stix(raw, op, doc, all).await;
+    }
     let mut printer =
         output::Printer::new(form, global.jq.as_ref(), global.columns.as_deref(), op, all);
     let items_path = output::items_path(op);
@@ -250,6 +253,28 @@ pub(crate) async fn execute(
         }
     }
     printer.finish()
+}
+
+/// `--output stix`: the answer (every page with `--all`) as one STIX 2.1 bundle.
+async fn stix(raw: &RawClient, op: &'static Operation, doc: Value, all: bool) -> Result<(), Error> {
+    let mut gather = crate::stix_output::Gather::new(op, doc.clone());
+    if op.pagination.is_none() || !all {
+        let answer = raw.send(op, &doc).await.map_err(|e| name_flags(op, e))?;
+        gather.page(&answer.body)?;
+        gather.finish()?;
+        return answer.decode_error.map_or(Ok(()), Err);
+    }
+    let pages = raw.pages(op, doc);
+    futures::pin_mut!(pages);
+    use futures::StreamExt;
+    while let Some(page) = pages.next().await {
+        let answer = page.map_err(|e| name_flags(op, e))?;
+        gather.page(&answer.body)?;
+        if let Some(e) = answer.decode_error {
+            return Err(e);
+        }
+    }
+    gather.finish()
 }
 
 /// Prints the vendor's notice for a deprecated or beta operation, from the spec's flags.

@@ -12,7 +12,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use stix::{Answer, Kind};
+use stix::pattern::Kind;
+use stix::Answer;
 use threatbind::spec::{Api, Operation};
 
 fn now() -> DateTime<Utc> {
@@ -301,20 +302,20 @@ fn a_pattern_for_each_type() {
             "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
         ),
     ] {
-        assert_eq!(stix::pattern(kind, value), expected);
-        assert_eq!(stix::detect(value), Some(kind).filter(|k| *k != Kind::UserAgent), "{value}");
+        assert_eq!(stix::pattern::pattern(kind, value), expected);
+        assert_eq!(stix::pattern::detect(value), Some(kind).filter(|k| *k != Kind::UserAgent), "{value}");
     }
-    assert_eq!(stix::detect("10.0.0.0/8"), Some(Kind::Ipv4));
-    assert_eq!(stix::detect("masscan/1.3 (https://example)"), None);
-    assert_eq!(stix::detect("not an indicator"), None);
+    assert_eq!(stix::pattern::detect("10.0.0.0/8"), Some(Kind::Ipv4));
+    assert_eq!(stix::pattern::detect("masscan/1.3 (https://example)"), None);
+    assert_eq!(stix::pattern::detect("not an indicator"), None);
 }
 
 #[test]
 fn quotes_and_backslashes_are_escaped() {
-    assert_eq!(stix::quote(r"it's"), r"'it\'s'");
-    assert_eq!(stix::quote(r"a\b"), r"'a\\b'");
+    assert_eq!(stix::pattern::quote(r"it's"), r"'it\'s'");
+    assert_eq!(stix::pattern::quote(r"a\b"), r"'a\\b'");
     assert_eq!(
-        stix::pattern(Kind::Url, r"https://evil.example/?q='\"),
+        stix::pattern::pattern(Kind::Url, r"https://evil.example/?q='\"),
         r"[url:value = 'https://evil.example/?q=\'\\']"
     );
 }
@@ -509,4 +510,143 @@ fn enrich_lookups_make_one_bundle_each_id_once() {
         b.warnings,
         ["provider no-such-provider: no operation of it maps to STIX (x-stix); its answers are not in the bundle"]
     );
+}
+
+// The command line: `--output stix`, the real binary against wiremock servers on loopback.
+
+mod cli {
+    use super::*;
+    use std::process::Output;
+    use wiremock::matchers::{any, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const NAMESHIELD_TOKEN: &str = "ns-stix-token-7f2e";
+
+    /// Runs `threatbind` with exactly `env` (plus PATH, and a quota of the run's own).
+    async fn run(env: &[(&str, String)], args: &[&str]) -> Output {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("THREATBIND_QUOTA_STORE", "process");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().await.unwrap()
+    }
+
+    fn stderr(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    /// Nameshield's threat events in two pages: e1 then e3.
+    async fn two_pages() -> MockServer {
+        let server = MockServer::start().await;
+        let page = |id: &str, domain: &str, next: bool| {
+            json!({"data": [{"id": id, "domain": domain, "date": "2026-05-01T10:00:00.000Z",
+                             "type": "DOMAIN_DETECTED", "criticality": {"level": "HIGH", "name": "High"}}],
+                   "has_next": next})
+        };
+        Mock::given(method("GET"))
+            .and(path("/cti/v2/events"))
+            .and(query_param("page", "1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page(
+                "e3",
+                "shop-example.net",
+                false,
+            )))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/cti/v2/events"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(page("e1", "examp1e.com", true)))
+            .expect(1)
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn nameshield_env(server: &MockServer) -> Vec<(&'static str, String)> {
+        vec![
+            ("NAMESHIELD_TOKEN", NAMESHIELD_TOKEN.into()),
+            ("NAMESHIELD_BASE_URL", server.uri()),
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_walk_is_one_bundle_of_every_page() {
+        let server = two_pages().await;
+        let out = run(
+            &nameshield_env(&server),
+            &["nameshield", "events", "--all", "--output", "stix"],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let bundle: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(bundle["type"], "bundle");
+        let indicators = objects(&bundle, "indicator");
+        let ids: Vec<&Value> = indicators.iter().map(|o| &o["id"]).collect();
+        // Python: uuid.uuid5(NAMESPACE, "indicator\nNameshield\ne1") and "...\ne3".
+        assert_eq!(
+            ids,
+            [
+                &json!("indicator--272c6391-3fe4-5496-bc8b-c0745ccda374"),
+                &json!("indicator--c85c4936-dc05-5082-9203-6dab772aaae0")
+            ]
+        );
+        assert_eq!(
+            indicators[0]["pattern"],
+            "[domain-name:value = 'examp1e.com']"
+        );
+        assert_eq!(indicators[0]["labels"], json!(["DOMAIN_DETECTED", "HIGH"]));
+        assert_eq!(indicators[0]["created"], "2026-05-01T10:00:00.000Z");
+        assert_eq!(objects(&bundle, "identity")[0]["name"], "Nameshield");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(NAMESHIELD_TOKEN));
+        assert!(!stderr(&out).contains(NAMESHIELD_TOKEN));
+        // What the command printed passes the validator too.
+        let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stix-cli-walk.json");
+        std::fs::write(&file, &out.stdout).unwrap();
+        let (errors, _) = validate(&[file]);
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[tokio::test]
+    async fn an_operation_without_x_stix_is_refused_before_sending() {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let env = vec![
+            ("LOG360_ONPREM_TOKEN", "onprem-stix-token".to_owned()),
+            ("LOG360_ONPREM_URL", server.uri()),
+        ];
+        let out = run(&env, &["log360-onprem", "log-sources", "--output", "stix"]).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("--output"), "{err}");
+        assert!(err.contains("stix is for the operations whose answer describes indicators (x-stix in their spec)"), "{err}");
+        assert!(err.contains("datadog ioc"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+
+    #[tokio::test]
+    async fn jq_does_not_apply_to_a_bundle() {
+        let server = two_pages().await;
+        // Nothing is asked: the mounted pages expect one request each, so reset them.
+        server.reset().await;
+        let out = run(
+            &nameshield_env(&server),
+            &["nameshield", "events", "--output", "stix", "--jq", "."],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("--jq"), "{}", stderr(&out));
+        assert!(server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty());
+    }
 }
