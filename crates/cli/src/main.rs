@@ -22,6 +22,7 @@ mod profiles;
 mod progress;
 mod run;
 mod signals;
+mod spec_check;
 mod spec_diff;
 mod spec_format;
 mod spec_lint;

@@ -11,6 +11,7 @@ pub(crate) fn command() -> Command {
         .arg_required_else_help(true)
         .subcommand(crate::spec_lint::command())
         .subcommand(crate::spec_diff::command())
+        .subcommand(crate::spec_check::command())
 }
 
 /// Runs a `spec` subcommand; each has its own documented exit codes.
@@ -18,6 +19,7 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
     match matches.subcommand() {
         Some(("lint", m)) => crate::spec_lint::run(m),
         Some(("diff", m)) => crate::spec_diff::run(m),
+        Some(("check", m)) => crate::spec_check::run(m),
         _ => ExitCode::from(2),
     }
 }

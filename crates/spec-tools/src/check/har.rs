@@ -276,6 +276,7 @@ pub fn har(source: &str, text: &str, options: &HarOptions) -> Result<Report, Che
     for (index, entry) in entries.iter().enumerate() {
         check_entry(source, index, entry, &bases, options, &mut report);
     }
+    super::locate_in(text, &mut report.findings);
     Ok(report)
 }
 
@@ -289,12 +290,7 @@ pub fn har(source: &str, text: &str, options: &HarOptions) -> Result<Report, Che
 pub fn har_file(path: impl AsRef<Path>, options: &HarOptions) -> Result<Report, CheckError> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| CheckError::Read {
-        file: name.clone(),
-        reason: super::io_reason(&e),
-    })?;
-    let text = super::read_text(file, &name, MAX_HAR_BYTES)?;
-    har(&name, &text, options)
+    har(&name, &super::read_file(path, MAX_HAR_BYTES)?, options)
 }
 
 /// Checks one entry of a capture into `report`.
@@ -344,16 +340,21 @@ fn check_entry(
         Err(methods) => {
             report.summary.undocumented += 1;
             let message = if methods.is_empty() {
-                format!("no operation of the spec has the path {path}")
+                format!(
+                    "{method} {path}: no operation of {} has this path",
+                    spec_file(base.api)
+                )
             } else {
                 format!(
-                    "{method} {path} is no operation of the spec (the path is documented for {})",
+                    "{method} {path}: no operation of {} (the path is documented for {})",
+                    spec_file(base.api),
                     methods.join(", ")
                 )
             };
             let spec_pointer = "/paths".to_owned();
             report.extend(place(vec![Finding {
                 source: source.to_owned(),
+                line: None,
                 entry: None,
                 exchange: None,
                 operation: None,

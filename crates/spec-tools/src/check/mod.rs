@@ -28,6 +28,7 @@ mod locate;
 
 pub use har::{har, har_file, HarOptions, MAX_HAR_BYTES};
 
+use crate::report::{self, Rule, Severity};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -40,22 +41,59 @@ use threatbind::spec::{resolve, Api, Operation, Violation};
 /// with [`CheckError::TooLarge`] rather than read into memory.
 pub const MAX_DOCUMENT_BYTES: u64 = 64 << 20;
 
-/// The rules of the check's own findings; the others are the validator's: a JSON Schema
-/// keyword (`maxLength`, `required`, `enum`, ...) or `x-rules:<rule id>`.
-pub const RULES: &[(&str, &str)] = &[
+/// The stable ids of the check's findings, as every output format, `--ignore` and the SARIF
+/// rules name them ([`Finding::id`]), with their severity and what they find. A finding's own
+/// [`Finding::rule`] is finer: the JSON Schema keyword or the `x-rules` id.
+pub const RULES: &[(&str, Severity, &str)] = &[
     (
-        "undocumented-operation",
-        "an exchange with a server of a spec, to a path or method no operation of it has",
+        "request-schema",
+        Severity::Error,
+        "a request breaks the schema of its operation's parameters or body",
     ),
     (
-        "undocumented-status",
-        "an answer whose status the operation does not document (no code, class or default)",
+        "request-rule",
+        Severity::Error,
+        "a request breaks one of its operation's x-rules",
+    ),
+    (
+        "response-schema",
+        Severity::Error,
+        "an answer breaks the schema documented for its status",
     ),
     (
         "not-json",
-        "an answer that is not JSON where the spec documents a JSON body for its status",
+        Severity::Error,
+        "an answer is not JSON where the spec documents a JSON body for its status",
+    ),
+    (
+        "undocumented-status",
+        Severity::Warning,
+        "an answer's status is not documented for its operation (no code, class or default)",
+    ),
+    (
+        "undocumented-operation",
+        Severity::Warning,
+        "an exchange with a server of a spec, to a path or method no operation of it has",
     ),
 ];
+
+/// [`RULES`] as the common report's catalogue (SARIF's rules, JUnit's test cases).
+///
+/// ```
+/// let rules = threatbind_spec_tools::check::rules();
+/// assert_eq!(rules.len(), 6);
+/// assert_eq!(rules[0].id, "request-schema");
+/// ```
+pub fn rules() -> Vec<Rule> {
+    RULES
+        .iter()
+        .map(|(id, severity, what)| Rule {
+            id: (*id).to_owned(),
+            severity: *severity,
+            description: (*what).to_owned(),
+        })
+        .collect()
+}
 
 /// Which half of an exchange a finding is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -82,6 +120,7 @@ impl Part {
 /// use threatbind_spec_tools::check::{Finding, Part};
 /// let f = Finding {
 ///     source: "recorded/ip.json".into(),
+///     line: Some(3),
 ///     entry: None,
 ///     exchange: None,
 ///     operation: Some("getIndicatorOfCompromise".into()),
@@ -104,6 +143,9 @@ impl Part {
 pub struct Finding {
     /// The file checked, as the caller named it (the capture, for a HAR entry).
     pub source: String,
+    /// The line of the value in the checked file (for a HAR entry, of its request or answer),
+    /// when the check read the file's text.
+    pub line: Option<usize>,
     /// The index of the entry in the capture's `log.entries` (from 0), for a HAR entry.
     pub entry: Option<usize>,
     /// The exchange of a HAR entry, `METHOD URL`, its URL without query, fragment or user.
@@ -117,7 +159,8 @@ pub struct Finding {
     /// The JSON pointer of the offending value in the request document or the answer's body
     /// (for `required` and `additionalProperties`, the missing or unexpected field itself).
     pub pointer: String,
-    /// A JSON Schema keyword, `x-rules:<rule id>`, or one of [`RULES`].
+    /// The rule broken: a JSON Schema keyword (`maxLength`, `required`, ...), `x-rules:<rule
+    /// id>`, or `undocumented-operation`, `undocumented-status`, `not-json` (see [`RULES`]).
     pub rule: String,
     /// What is wrong, in one sentence (credentials never appear in it).
     pub message: String,
@@ -161,6 +204,124 @@ impl std::fmt::Display for Finding {
             write!(f, ":{line}")?;
         }
         write!(f, ")")
+    }
+}
+
+impl Finding {
+    /// The finding's stable id (one of [`RULES`]): `request-schema`, `request-rule`,
+    /// `response-schema`, or its own rule.
+    ///
+    /// ```
+    /// # use threatbind_spec_tools::check::{Finding, Part};
+    /// # let mut f = Finding { source: "a.json".into(), line: None, entry: None, exchange: None,
+    /// #     operation: None, part: Part::Request, status: None, pointer: "/body/limit".into(),
+    /// #     rule: "maximum".into(), message: String::new(), spec_file: String::new(),
+    /// #     spec_line: None, spec_pointer: String::new() };
+    /// assert_eq!(f.id(), "request-schema");
+    /// f.rule = "x-rules:connections-required-fields".into();
+    /// assert_eq!(f.id(), "request-rule");
+    /// ```
+    pub fn id(&self) -> &str {
+        if let Some((id, _, _)) = RULES.iter().find(|(id, _, _)| *id == self.rule) {
+            return id;
+        }
+        match self.part {
+            Part::Request if self.rule.starts_with("x-rules:") => "request-rule",
+            Part::Request => "request-schema",
+            Part::Response => "response-schema",
+        }
+    }
+
+    /// The severity of its id: the undocumented ones are warnings, the rest errors.
+    pub fn severity(&self) -> Severity {
+        let id = self.id();
+        RULES
+            .iter()
+            .find(|(known, _, _)| *known == id)
+            .map_or(Severity::Error, |(_, severity, _)| *severity)
+    }
+
+    /// The JSON pointer of the value in the checked file: the pointer itself for a document;
+    /// for a HAR entry, the place of the entry that holds it (`/log/entries/1/response/content/text`).
+    ///
+    /// ```
+    /// # use threatbind_spec_tools::check::{Finding, Part};
+    /// # let mut f = Finding { source: "c.har".into(), line: None, entry: Some(1), exchange: None,
+    /// #     operation: None, part: Part::Request, status: None, pointer: "/body/limit".into(),
+    /// #     rule: "maximum".into(), message: String::new(), spec_file: String::new(),
+    /// #     spec_line: None, spec_pointer: String::new() };
+    /// assert_eq!(f.file_pointer(), "/log/entries/1/request/postData/text");
+    /// f.entry = None;
+    /// assert_eq!(f.file_pointer(), "/body/limit");
+    /// ```
+    pub fn file_pointer(&self) -> String {
+        let Some(entry) = self.entry else {
+            return self.pointer.clone();
+        };
+        let part = self.pointer.split('/').nth(1).unwrap_or("");
+        let place = match (self.part, part) {
+            (Part::Request, "body") => "request/postData/text",
+            (Part::Request, "header") => "request/headers",
+            (Part::Request, "query" | "path") => "request/url",
+            (Part::Request, _) => "request",
+            (Part::Response, _) if self.rule == "undocumented-status" => "response/status",
+            (Part::Response, _) => "response/content/text",
+        };
+        format!("/log/entries/{entry}/{place}")
+    }
+
+    /// The finding in the spec tools' common report (every output format): its [`id`](Self::id)
+    /// and severity, the checked file, line and [`file_pointer`](Self::file_pointer), the
+    /// operation, the HAR exchange as its location, and a message that says the rest
+    /// (part, status, pointer, rule, what is wrong, the spec's file and line).
+    ///
+    /// ```
+    /// # use threatbind_spec_tools::check::{Finding, Part};
+    /// # let f = Finding { source: "a.json".into(), line: Some(4), entry: None, exchange: None,
+    /// #     operation: Some("listThings".into()), part: Part::Request, status: None,
+    /// #     pointer: "/query/size".into(), rule: "maximum".into(),
+    /// #     message: "501 is greater than the maximum of 500".into(),
+    /// #     spec_file: "specs/x.yaml".into(), spec_line: Some(60), spec_pointer: String::new() };
+    /// assert_eq!(
+    ///     f.to_report().to_string(),
+    ///     "a.json:4: /query/size: request-schema: listThings request: /query/size: maximum: \
+    ///      501 is greater than the maximum of 500 (specs/x.yaml:60)"
+    /// );
+    /// ```
+    pub fn to_report(&self) -> report::Finding {
+        let mut message = String::new();
+        if let Some(operation) = &self.operation {
+            message.push_str(operation);
+            message.push(' ');
+        }
+        message.push_str(self.part.as_str());
+        if let Some(status) = self.status {
+            message.push_str(&format!(" {status}"));
+        }
+        if !self.pointer.is_empty() {
+            message.push_str(&format!(": {}", self.pointer));
+        }
+        if self.rule != self.id() {
+            message.push_str(&format!(": {}", self.rule));
+        }
+        message.push_str(&format!(": {} ({}", self.message, self.spec_file));
+        if let Some(line) = self.spec_line {
+            message.push_str(&format!(":{line}"));
+        }
+        message.push(')');
+        let location = self
+            .entry
+            .map(|entry| format!("entry {entry}: {}", self.exchange.as_deref().unwrap_or("")));
+        report::Finding::new(
+            self.id(),
+            self.severity(),
+            &self.source,
+            &self.file_pointer(),
+        )
+        .line(self.line)
+        .operation(self.operation.as_deref())
+        .location(location.as_deref())
+        .message(message)
     }
 }
 
@@ -212,6 +373,24 @@ pub struct Report {
 }
 
 impl Report {
+    /// Puts the findings in the spec tools' common `report` ([`Finding::to_report`]), with
+    /// `files` as the files looked at; `report`'s `--ignore` ids set findings aside.
+    ///
+    /// ```
+    /// use threatbind_spec_tools::{check, report};
+    /// let mut common = report::Report::new(report::Tool::Check).with_rules(check::rules());
+    /// check::Report::default().fill(&mut common, &["capture.har"]);
+    /// assert!(common.render(report::Format::Json).contains("\"findings\": []"));
+    /// ```
+    pub fn fill(&self, report: &mut report::Report, files: &[&str]) {
+        for file in files {
+            report.file(file);
+        }
+        for finding in &self.findings {
+            report.add(finding.to_report(), None);
+        }
+    }
+
     /// Adds findings (and counts them).
     pub fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
         let before = self.findings.len();
@@ -311,14 +490,21 @@ pub fn parse_json(text: &str, name: &str) -> Result<Value, CheckError> {
     })
 }
 
-/// Reads and parses a JSON file of at most `limit` bytes.
-fn read_json_file(path: &Path, limit: u64) -> Result<Value, CheckError> {
+/// Reads a text file of at most `limit` bytes (`path` names it in errors).
+///
+/// ```
+/// use threatbind_spec_tools::check::{read_file, CheckError};
+/// let error = read_file("no/such.json", 10).unwrap_err();
+/// assert_eq!(error.to_string(), "no/such.json: cannot be read: No such file or directory");
+/// ```
+pub fn read_file(path: impl AsRef<Path>, limit: u64) -> Result<String, CheckError> {
+    let path = path.as_ref();
     let name = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| CheckError::Read {
         file: name.clone(),
         reason: io_reason(&e),
     })?;
-    parse_json(&read_text(file, &name, limit)?, &name)
+    read_text(file, &name, limit)
 }
 
 /// An I/O error without the trailing ` (os error N)`.
@@ -340,9 +526,9 @@ fn io_reason(error: &std::io::Error) -> String {
 /// use threatbind::spec::Api;
 /// use threatbind_spec_tools::check;
 /// let op = Api::Log360Cloud.operation("searchVirusTotal").unwrap();
-/// let doc = json!({"header": {"account_id": "18XXXXX4"}, "body": {"indicator": "8.8.8.8"}});
+/// let doc = json!({"header": {"account_id": "18XXXXX4"}, "body": {"indicator_type": "IP"}});
 /// let findings = check::request(op, "a.json", &doc, chrono::Utc::now());
-/// assert_eq!(findings[0].pointer, "/body/indicator_type");
+/// assert_eq!(findings[0].pointer, "/body/indicator");
 /// assert_eq!(findings[0].rule, "required");
 /// assert!(findings[0].spec_line.is_some());
 /// ```
@@ -354,7 +540,29 @@ pub fn request(op: &Operation, source: &str, document: &Value, now: DateTime<Utc
     findings
 }
 
-/// [`request`] of a JSON file.
+/// [`request`] of the JSON text of a document (`source` names it), each finding with the
+/// line of its value in the text.
+///
+/// ```
+/// use threatbind::spec::Api;
+/// let op = Api::DatadogIoc.operation("getIndicatorOfCompromise").unwrap();
+/// let text = "{\"query\": {\n  \"indicator\": 7}}";
+/// let found = threatbind_spec_tools::check::request_text(op, "-", text, chrono::Utc::now()).unwrap();
+/// assert_eq!((found[0].rule.as_str(), found[0].line), ("type", Some(2)));
+/// ```
+pub fn request_text(
+    op: &Operation,
+    source: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Finding>, CheckError> {
+    let document = parse_json(text, source)?;
+    let mut findings = request(op, source, &document, now);
+    locate_in(text, &mut findings);
+    Ok(findings)
+}
+
+/// [`request`] of a JSON file (at most [`MAX_DOCUMENT_BYTES`]), each finding with its line.
 ///
 /// ```
 /// use threatbind::spec::Api;
@@ -369,8 +577,8 @@ pub fn request_file(
     now: DateTime<Utc>,
 ) -> Result<Vec<Finding>, CheckError> {
     let path = path.as_ref();
-    let document = read_json_file(path, MAX_DOCUMENT_BYTES)?;
-    Ok(request(op, &path.display().to_string(), &document, now))
+    let name = path.display().to_string();
+    request_text(op, &name, &read_file(path, MAX_DOCUMENT_BYTES)?, now)
 }
 
 /// Checks an answer's body of `op` against the schema documented for `status` (its code, else
@@ -390,7 +598,29 @@ pub fn response(op: &Operation, source: &str, status: u16, body: &Value) -> Vec<
     response_findings(op, source, status, Some(body)).0
 }
 
-/// [`response`] of a JSON file.
+/// [`response`] of the JSON text of an answer's body (`source` names it), each finding with
+/// the line of its value in the text.
+///
+/// ```
+/// use threatbind::spec::Api;
+/// let op = Api::Log360Cloud.operation("searchThreatAnalytics").unwrap();
+/// let text = "{\"data\": {\n  \"indicator\": \"8.8.8.8\",\n  \"indicator_type\": 4}}";
+/// let found = threatbind_spec_tools::check::response_text(op, "-", 200, text).unwrap();
+/// assert_eq!((found[0].pointer.as_str(), found[0].line), ("/data/indicator_type", Some(3)));
+/// ```
+pub fn response_text(
+    op: &Operation,
+    source: &str,
+    status: u16,
+    text: &str,
+) -> Result<Vec<Finding>, CheckError> {
+    let body = parse_json(text, source)?;
+    let mut findings = response(op, source, status, &body);
+    locate_in(text, &mut findings);
+    Ok(findings)
+}
+
+/// [`response`] of a JSON file (at most [`MAX_DOCUMENT_BYTES`]), each finding with its line.
 ///
 /// ```
 /// use threatbind::spec::Api;
@@ -404,8 +634,19 @@ pub fn response_file(
     path: impl AsRef<Path>,
 ) -> Result<Vec<Finding>, CheckError> {
     let path = path.as_ref();
-    let body = read_json_file(path, MAX_DOCUMENT_BYTES)?;
-    Ok(response(op, &path.display().to_string(), status, &body))
+    let name = path.display().to_string();
+    response_text(op, &name, status, &read_file(path, MAX_DOCUMENT_BYTES)?)
+}
+
+/// Sets each finding's line: of its pointer in `text` (the file it names).
+fn locate_in(text: &str, findings: &mut [Finding]) {
+    if findings.is_empty() {
+        return;
+    }
+    let at = threatbind::spec::model::Locator::new(text);
+    for finding in findings {
+        finding.line = at.line(&finding.file_pointer());
+    }
 }
 
 /// The status an answer is checked against when none is given: the operation's lowest
@@ -456,6 +697,7 @@ fn finding(
     };
     Finding {
         source: source.to_owned(),
+        line: None,
         entry: None,
         exchange: None,
         operation: Some(op.id.clone()),
@@ -503,6 +745,7 @@ fn response_findings(
         let spec_pointer = locate::child(&locate::operation(op), "responses");
         let finding = Finding {
             source: source.to_owned(),
+            line: None,
             entry: None,
             exchange: None,
             operation: Some(op.id.clone()),
@@ -538,6 +781,7 @@ fn not_json(op: &Operation, source: &str, status: u16, reason: &str) -> Finding 
     let spec_pointer = locate::response(op, status, "", "");
     Finding {
         source: source.to_owned(),
+        line: None,
         entry: None,
         exchange: None,
         operation: Some(op.id.clone()),
