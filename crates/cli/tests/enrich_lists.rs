@@ -412,10 +412,27 @@ async fn two_providers_by_two_profiles_give_four_results_per_record() {
     assert_eq!(std::fs::read_to_string(&out_file).unwrap(), first);
 }
 
+/// Answers the IoC lookup of `indicator` as Datadog does (the indicator under
+/// data.attributes.data, its score 0-100), exactly once.
+async fn datadog_answer(server: &MockServer, indicator: &str, score: u32) {
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .and(query_param("indicator", indicator))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(
+                r#"{{"data":{{"id":"{indicator}","type":"indicator","attributes":{{"data":{{"id":"ioc-{score}","indicator":"{indicator}","indicator_type":"ip_address","score":{score},"first_seen":"2024-05-01T10:00:00Z","last_seen":"2024-06-01T10:00:00Z","categories":["scanner"],"log_matches":3,"signal_matches":0}}}}}}}}"#
+            ),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn csv_has_one_row_per_input_and_result() {
     let server = MockServer::start().await;
-    ioc_once(&server, "1.2.3.4", "ip").await;
+    datadog_answer(&server, "1.2.3.4", 85).await;
     Mock::given(method("GET"))
         .and(path(IOC_PATH))
         .and(query_param("indicator", "gone.example"))
@@ -445,7 +462,7 @@ async fn csv_has_one_row_per_input_and_result() {
     };
     assert_eq!(
         without_time(lines[1]),
-        "2,1.2.3[.]4,1.2.3.4,IP,datadog-ioc,,<time>,true,,,"
+        "2,1.2.3[.]4,1.2.3.4,IP,datadog-ioc,,<time>,true,,,85"
     );
     assert_eq!(
         without_time(lines[2]),
@@ -557,36 +574,109 @@ async fn the_summary_names_the_quota_waits_of_each_provider() {
     assert!(!stderr.contains("quota waits"), "{stderr}");
 }
 
+/// The OASIS validator's verdict on a bundle file: "valid", or its errors.
+fn validate(file: &Path) -> String {
+    const VALIDATE: &str = r#"
+import sys
+try:
+    import stix2validator
+except ImportError:
+    print("MISSING")
+    sys.exit(0)
+results = stix2validator.validate_file(sys.argv[1], stix2validator.ValidationOptions(version="2.1"))
+errors = [str(getattr(e, "message", e)) for o in results.object_results for e in o.errors]
+if results.fatal:
+    errors.append(str(getattr(results.fatal, "message", results.fatal)))
+print("valid" if results.is_valid and not errors else "INVALID: " + "; ".join(errors))
+"#;
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let out = Command::new(&python)
+        .args(["-c", VALIDATE])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("{python}: {e}; `make test-setup` installs stix2-validator"));
+    let verdict = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_ne!(
+        verdict, "MISSING",
+        "the OASIS validator is missing: `make test-setup` installs it (or: {python} -m pip install stix2-validator)"
+    );
+    verdict
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn stix_is_refused_before_anything_is_sent() {
+async fn stix_is_one_valid_bundle_of_every_answer() {
     let server = MockServer::start().await;
+    datadog_answer(&server, "1.2.3.4", 85).await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
+        .and(path(IOC_PATH))
+        .and(query_param("indicator", "gone.example"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(r#"{"errors":["not found"]}"#, "application/json"),
+        )
         .mount(&server)
         .await;
     let dir = tempdir("stix");
-    let input = write(&dir, "iocs.txt", "8.8.8.8\n");
-    let out = datadog(&server.uri(), &dir, &input, &["--out-format", "stix"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("--out-format") && stderr.contains("stix"),
-        "{stderr}"
-    );
-    // csv does not resume.
+    let input = write(&dir, "iocs.txt", "1.2.3[.]4\ngone[.]example\n1.2.3.4\n");
+    let bundle_file = dir.join("bundle.json");
     let out = datadog(
         &server.uri(),
         &dir,
         &input,
         &[
             "--out-format",
-            "csv",
+            "stix",
             "--out",
-            dir.join("out.csv").to_str().unwrap(),
-            "--resume",
+            bundle_file.to_str().unwrap(),
         ],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--resume"));
+    let stderr = ok(&out);
+    assert!(stderr.contains("3 records (2 ok, 1 failed)"), "{stderr}");
+    let bundle: Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle_file).unwrap()).unwrap();
+    assert_eq!(bundle["type"], "bundle");
+    let objects = bundle["objects"].as_array().unwrap();
+    let of_type = |t: &str| -> Vec<&Value> { objects.iter().filter(|o| o["type"] == t).collect() };
+    assert_eq!(of_type("identity").len(), 1, "{bundle}");
+    assert_eq!(of_type("identity")[0]["name"], "Datadog");
+    // The two lines of 1.2.3.4 are one lookup and one indicator; the "not found" none.
+    let indicators = of_type("indicator");
+    assert_eq!(indicators.len(), 1, "{bundle}");
+    assert_eq!(indicators[0]["pattern"], "[ipv4-addr:value = '1.2.3.4']");
+    assert_eq!(indicators[0]["confidence"], 85);
+    assert_eq!(of_type("sighting").len(), 1, "log_matches 3: {bundle}");
+    assert_eq!(validate(&bundle_file), "valid");
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_and_stix_do_not_resume() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let dir = tempdir("no-resume");
+    let input = write(&dir, "iocs.txt", "8.8.8.8\n");
+    for format in ["csv", "stix"] {
+        let out = datadog(
+            &server.uri(),
+            &dir,
+            &input,
+            &[
+                "--out-format",
+                format,
+                "--out",
+                dir.join("out").to_str().unwrap(),
+                "--resume",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("--resume") && stderr.contains("jsonl"),
+            "{stderr}"
+        );
+    }
 }

@@ -84,7 +84,9 @@ pub(crate) fn command() -> Command {
              false,\"error\":{\"status\",\"code\",\"detail\"}} when the vendor refused that \
              indicator (not found, invalid for this API)]}. --out-format csv: a header row, then \
              one row per input line and result (line, input, indicator, type, provider, profile, \
-             time, ok, error, verdict, score). A failure of the machinery (the quota store, the \
+             time, ok, error, verdict, score: the vendor's score where the spec's x-stix maps \
+             one, the verdict left empty as no spec maps one); --out-format stix: one STIX 2.1 \
+             bundle of every answer. A failure of the machinery (the quota store, the \
              network, TLS, a 5xx or 429 after every retry, credentials refused, --max-time \
              spent) is never a record: the run stops taking lookups, writes those before it, \
              names the cause and exits with its code, and --resume redoes the rest. Requests \
@@ -130,7 +132,7 @@ pub(crate) fn command() -> Command {
                 .value_parser(["jsonl", "csv", "stix"])
                 .ignore_case(true)
                 .default_value("jsonl")
-                .help("jsonl: one record per input line; csv: one row per input line and result, for a spreadsheet (no --resume); stix: one STIX 2.1 bundle (not in this build yet)"),
+                .help("jsonl: one record per input line; csv: one row per input line and result, for a spreadsheet (no --resume); stix: one STIX 2.1 bundle of every answer (the vendors' identities, indicators, sightings, as each spec's x-stix maps them; deterministic ids, so a rerun updates what OpenCTI or MISP imported), written when the run ends (no --resume)"),
         )
         .arg(
             Arg::new("fail-on-error")
@@ -277,6 +279,8 @@ fn chosen_providers(m: &ArgMatches, action: Option<&str>) -> Result<Vec<Provider
 enum Format {
     Jsonl,
     Csv,
+    /// One STIX 2.1 bundle of every answer, written when the run ends.
+    Stix,
 }
 
 pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
@@ -294,12 +298,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         .as_deref()
     {
         Some("csv") => Format::Csv,
-        Some("stix") => {
-            return Err(Error::config(
-                "--out-format",
-                "stix: this build has no STIX converter yet; write jsonl (the default) or csv",
-            ))
-        }
+        Some("stix") => Format::Stix,
         _ => Format::Jsonl,
     };
     let fail_on_error = m.get_flag("fail-on-error");
@@ -426,6 +425,10 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     let started = std::time::Instant::now();
     let read_error = std::cell::RefCell::new(None);
     let dedup = dedup::Dedup::default();
+    // --out-format stix: each answer goes into the bundle as it comes (its objects, each id
+    // once, are what is held, not the answers).
+    let mut bundler =
+        (format == Format::Stix).then(|| crate::stix::Bundler::new(chrono::Utc::now()));
     let waits = waits::Waits::new(clients.len());
     let dispatches: Vec<tracing::Dispatch> =
         (0..clients.len()).map(|i| waits.dispatch(i)).collect();
@@ -485,11 +488,21 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
                         failures[i] += 1;
                     }
                 }
+                let good = record.ok();
                 let line = match format {
                     Format::Jsonl => record.jsonl(clients),
                     Format::Csv => output::csv_rows(&record, clients),
+                    Format::Stix => {
+                        if let Some(bundler) = bundler.as_mut() {
+                            add_to_bundle(bundler, &record, clients);
+                        }
+                        ok += usize::from(good);
+                        failed += usize::from(!good);
+                        progress.record(good);
+                        continue;
+                    }
                 };
-                (line, Some(record.ok()))
+                (line, Some(good))
             }
         };
         if let Err(e) = sink.write(&line) {
@@ -514,6 +527,23 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         }
     }
     progress.finish();
+    if let Some(bundler) = bundler {
+        let bundle = bundler.finish();
+        const SHOWN: usize = 20;
+        for warning in bundle.warnings.iter().take(SHOWN) {
+            note(&format!("warning: stix: {warning}"));
+        }
+        if bundle.warnings.len() > SHOWN {
+            note(&format!(
+                "warning: stix: and {} more",
+                bundle.warnings.len() - SHOWN
+            ));
+        }
+        if let Err(e) = sink.write(&bundle.bundle.to_string()) {
+            note(&format!("error: writing output: {e}"));
+            std::process::exit(crate::exit::OUTPUT.into());
+        }
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let summary = format!(
         "enrich: {} records ({ok} ok, {failed} failed) in {elapsed:.1} s ({:.1}/s){}{}",
@@ -571,6 +601,27 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     }
     note(&summary);
     Ok(())
+}
+
+/// Adds the answers of `record` to the STIX bundle: each answer with the request it answered
+/// (the indicator as sent), mapped by its operation's `x-stix` (see [`crate::stix`]).
+fn add_to_bundle(bundler: &mut crate::stix::Bundler, record: &Record, clients: &[Client]) {
+    for (looked, client) in record.results.iter().zip(clients) {
+        let Ok(answer) = &looked.outcome else {
+            continue;
+        };
+        let (Ok(body), Ok(request)) = (
+            serde_json::from_str::<serde_json::Value>(answer),
+            client.provider.document(&record.normal),
+        ) else {
+            continue;
+        };
+        bundler.add(crate::stix::Answer {
+            operation: client.provider.op,
+            request: Some(&request),
+            body: &body,
+        });
+    }
 }
 
 /// Every provider and profile asked about `input` at once (each distinct indicator once per

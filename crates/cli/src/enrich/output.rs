@@ -272,9 +272,29 @@ pub(crate) fn resume_from(
 pub(crate) const CSV_HEADER: &str =
     "line,input,indicator,type,provider,profile,time,ok,error,verdict,score";
 
+/// The vendor's score in `answer` (JSON text) where the provider's spec maps one (`x-stix`'s
+/// `confidence`: the score's path in the item at `items`), as the vendor wrote it.
+fn score(client: &Client, answer: &str) -> String {
+    let Some(stix) = &client.provider.op.stix else {
+        return String::new();
+    };
+    let Some(confidence) = &stix.confidence else {
+        return String::new();
+    };
+    let Ok(body) = serde_json::from_str::<Value>(answer) else {
+        return String::new();
+    };
+    let item = threatbind::answer::lookup(&body, &stix.items);
+    match item.and_then(|item| threatbind::answer::lookup(item, &confidence.path)) {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(text)) => text.clone(),
+        _ => String::new(),
+    }
+}
+
 /// The rows of `--out-format csv` for `record`: one per result, in the clients' order. The
-/// error column is the status (if any), the code and the detail; verdict and score are empty
-/// (no spec maps them yet).
+/// error column is the status (if any), the code and the detail; the score is the vendor's
+/// where its spec maps one (`x-stix` `confidence`); the verdict is empty (no spec maps one).
 pub(crate) fn csv_rows(record: &Record, clients: &[Client]) -> String {
     let mut rows = Vec::with_capacity(record.results.len());
     for (looked, client) in record.results.iter().zip(clients) {
@@ -302,7 +322,11 @@ pub(crate) fn csv_rows(record: &Record, clients: &[Client]) -> String {
             looked.outcome.is_ok().to_string(),
             error,
             String::new(),
-            String::new(),
+            looked
+                .outcome
+                .as_ref()
+                .map(|answer| score(client, answer))
+                .unwrap_or_default(),
         ];
         rows.push(
             fields

@@ -137,7 +137,7 @@ impl Provider {
 
     /// The request document for `normal`, or why there is none: the indicator, its detected
     /// type and the action at the request paths `x-enrich` gives.
-    fn document(&self, normal: &Normal) -> Result<Value, String> {
+    pub fn document(&self, normal: &Normal) -> Result<Value, String> {
         if self.enrich.detected && normal.kind.is_none() {
             return Err("not an IP address, a domain or a URL".to_owned());
         }
