@@ -1086,7 +1086,9 @@ mod tests {
         assert_eq!(ns_one.to_string(), "HTTP 404 [NOT_FOUND]: no event");
         let jsonapi = api_error(
             400,
-            Some(&json!({"errors": [{"status": "400", "title": "Bad Request", "detail": "invalid sort column", "source": {"parameter": "sort[column]"}}]})),
+            Some(
+                &json!({"errors": [{"status": "400", "title": "Bad Request", "detail": "invalid sort column", "source": {"parameter": "sort[column]"}}]}),
+            ),
         );
         assert_eq!(
             jsonapi.to_string(),
@@ -1094,7 +1096,9 @@ mod tests {
         );
         let jsonapi_many = api_error(
             403,
-            Some(&json!({"errors": [{"title": "Forbidden"}, {"title": "Forbidden", "detail": "no key"}, "plain"]})),
+            Some(
+                &json!({"errors": [{"title": "Forbidden"}, {"title": "Forbidden", "detail": "no key"}, "plain"]}),
+            ),
         );
         assert_eq!(
             jsonapi_many.to_string(),

@@ -51,6 +51,7 @@ impl DataSet {
     }
 
     /// Items `range`.
+    #[cfg(test)]
     pub fn slice(&self, range: std::ops::Range<usize>) -> Vec<Value> {
         range
             .filter(|i| *i < self.count)

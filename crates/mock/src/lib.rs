@@ -42,6 +42,7 @@ mod paging;
 mod plan;
 mod quota;
 mod routes;
+mod select;
 mod server;
 mod vendor;
 

@@ -5,6 +5,7 @@
 
 use super::answers::{item_of_schema, set_path};
 use super::data::{schema_key, DataSet, DataSets};
+use super::select::Select;
 use serde_json::{Map, Value};
 use threatbind::raw::lookup;
 use threatbind::spec::model::Advance as Walked;
@@ -24,13 +25,9 @@ enum Advance {
 /// Where a page's list of items goes, until [`Paging::splice`] puts the serialised items there.
 pub(crate) const ITEMS_MARK: &str = "\u{0}threatbind-mock-items\u{0}";
 
-/// The serialised `body`, its [`ITEMS_MARK`] replaced by the serialised items `range` of
-/// `data` (a JSON array); `None` if the mark is not found once.
-pub(crate) fn splice(
-    body: &[u8],
-    data: &DataSet,
-    range: std::ops::Range<usize>,
-) -> Option<Vec<u8>> {
+/// The serialised `body`, its [`ITEMS_MARK`] replaced by the serialised items at `positions`
+/// of `data` (a JSON array); `None` if the mark is not found once.
+pub(crate) fn splice(body: &[u8], data: &DataSet, positions: &[usize]) -> Option<Vec<u8>> {
     let mark = serde_json::to_vec(ITEMS_MARK).ok()?;
     let at = body
         .windows(mark.len())
@@ -42,7 +39,7 @@ pub(crate) fn splice(
     {
         return None;
     }
-    let items: Vec<_> = range.map(|i| data.rendered(i)).collect();
+    let items: Vec<_> = positions.iter().map(|i| data.rendered(*i)).collect();
     let mut out = Vec::with_capacity(body.len() + items.iter().map(|i| i.len() + 1).sum::<usize>());
     out.extend_from_slice(&body[..at]);
     out.push(b'[');
@@ -81,6 +78,8 @@ pub(crate) struct Paging {
     pub set: usize,
     /// The success example, its list emptied.
     template: Value,
+    /// The items a request keeps, and their order (`x-mock` filter and sort).
+    select: Select,
 }
 
 /// The schema of a request-document path (`query.from`, `body.offset`), references followed.
@@ -155,6 +154,23 @@ struct Facts {
     size: i64,
     count: i64,
     cursor: i64,
+}
+
+/// The deepest object of a page whose paging fields are set.
+const MAX_TELL_DEPTH: usize = 8;
+
+/// Sets the paging fields of every object of a page, at any depth (`meta.has_more`,
+/// `data.attributes.paging.offset`), the list of items aside (it is the mark here).
+fn tell_everywhere(value: &mut Value, facts: &Facts, depth: usize) {
+    if depth > MAX_TELL_DEPTH {
+        return;
+    }
+    if let Value::Object(map) = value {
+        tell(map, facts);
+        for child in map.values_mut() {
+            tell_everywhere(child, facts, depth + 1);
+        }
+    }
 }
 
 /// Sets the paging fields a container already has (same JSON type), by their usual names.
@@ -276,6 +292,11 @@ impl Paging {
             seed,
             set,
             template,
+            select: op
+                .mock
+                .as_ref()
+                .map(|m| Select::new(&m.filter, m.sort.as_ref()))
+                .unwrap_or_default(),
         })
     }
 
@@ -320,23 +341,25 @@ impl Paging {
     /// The page `document` asks for, out of `data`, at `clock` (seconds since the start); a
     /// token cursor this mock did not hand out, or that expired, is refused.
     pub fn page(&self, data: &DataSet, document: &Value, clock: u64) -> Result<Value, Violation> {
-        let (mut body, range) = self.page_parts(data, document, clock)?;
+        let (mut body, positions) = self.page_parts(data, document, clock)?;
         set_path(
             &mut body,
             &self.items.join("."),
-            Value::Array(data.slice(range)),
+            Value::Array(positions.iter().map(|i| data.item(*i)).collect()),
         );
         Ok(body)
     }
 
-    /// The page `document` asks for, its list of items left as [`ITEMS_MARK`], and the range
-    /// of items that goes there (see [`Paging::splice`]).
+    /// The page `document` asks for, its list of items left as [`ITEMS_MARK`], and the
+    /// positions in `data` of the items that go there (see [`splice`]): the items the
+    /// request's filters keep, in the order it asks for, paged.
     pub fn page_parts(
         &self,
         data: &DataSet,
         document: &Value,
         clock: u64,
-    ) -> Result<(Value, std::ops::Range<usize>), Violation> {
+    ) -> Result<(Value, Vec<usize>), Violation> {
+        let selected = self.select.positions(data, document);
         let number = |path: &str| lookup(document, path).and_then(Value::as_i64);
         let cursor = match self.advance {
             Advance::Token => match lookup(document, &self.cursor).and_then(Value::as_str) {
@@ -351,7 +374,7 @@ impl Paging {
             .and_then(number)
             .unwrap_or(self.default_size)
             .max(1);
-        let total = data.len() as i64;
+        let total = selected.as_ref().map_or(data.len(), Vec::len) as i64;
         let steps = cursor.saturating_sub(self.base).max(0);
         let (start, page) = match self.advance {
             Advance::One => (steps.saturating_mul(size), steps),
@@ -380,21 +403,9 @@ impl Paging {
         let mut body = self.template.clone();
         let path = self.items.join(".");
         set_path(&mut body, &path, Value::String(ITEMS_MARK.to_owned()));
-        // The page's own fields: at its top, in its objects (`meta`), beside the list.
-        if let Value::Object(root) = &mut body {
-            tell(root, &facts);
-            for child in root.values_mut() {
-                if let Value::Object(map) = child {
-                    tell(map, &facts);
-                }
-            }
-        }
-        if self.items.len() > 1 {
-            let parent = self.items[..self.items.len() - 1].join(".");
-            if let Some(Value::Object(map)) = lookup_mut(&mut body, &parent) {
-                tell(map, &facts);
-            }
-        }
+        // The page's own fields, wherever they are: at its top, in its objects (`meta`),
+        // beside the list, deeper (`data.attributes.paging.offset`).
+        tell_everywhere(&mut body, &facts, 0);
         if let Some(more) = &self.more {
             set_path(&mut body, more, Value::Bool(facts.more));
         }
@@ -413,7 +424,11 @@ impl Paging {
                 set_path(&mut body, path, Value::String(self.token(end, clock)));
             }
         }
-        Ok((body, range))
+        let positions = match selected {
+            Some(kept) => kept[range].to_vec(),
+            None => range.collect(),
+        };
+        Ok((body, positions))
     }
 }
 
@@ -450,12 +465,13 @@ mod splice_tests {
         let set = sets.get(0).unwrap();
         let body = serde_json::json!({"meta": {"total": 5}, "data": ITEMS_MARK});
         let bytes = serde_json::to_vec(&body).unwrap();
-        let spliced: Value = serde_json::from_slice(&splice(&bytes, set, 1..4).unwrap()).unwrap();
+        let spliced: Value =
+            serde_json::from_slice(&splice(&bytes, set, &[1, 2, 3]).unwrap()).unwrap();
         let mut expected = body.clone();
         expected["data"] = Value::Array(set.slice(1..4));
         assert_eq!(spliced, expected);
         // An empty page is an empty list.
-        let empty: Value = serde_json::from_slice(&splice(&bytes, set, 0..0).unwrap()).unwrap();
+        let empty: Value = serde_json::from_slice(&splice(&bytes, set, &[]).unwrap()).unwrap();
         assert_eq!(empty["data"], serde_json::json!([]));
     }
 
@@ -464,8 +480,8 @@ mod splice_tests {
         let sets = data();
         let set = sets.get(0).unwrap();
         let twice = serde_json::json!({"data": ITEMS_MARK, "echo": ITEMS_MARK});
-        assert!(splice(&serde_json::to_vec(&twice).unwrap(), set, 0..1).is_none());
+        assert!(splice(&serde_json::to_vec(&twice).unwrap(), set, &[0]).is_none());
         let none = serde_json::json!({"data": []});
-        assert!(splice(&serde_json::to_vec(&none).unwrap(), set, 0..1).is_none());
+        assert!(splice(&serde_json::to_vec(&none).unwrap(), set, &[0]).is_none());
     }
 }

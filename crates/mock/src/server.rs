@@ -257,11 +257,11 @@ fn answer(shared: &Shared, plan: &Plan, document: &Value) -> (u16, Bytes) {
     let mut body = match paged {
         Some((paging, data)) => match paging.page_parts(data, document, clock) {
             Err(refused) => return (400, serialized(&plan.errors.bad_request(&[refused]))),
-            Ok((mut body, range)) => {
+            Ok((mut body, positions)) => {
                 // The page without its items, then the items serialised once and kept.
                 vendor::adjust(plan.op, document, &mut body);
                 answers::normalize(plan.op, &mut body);
-                if let Some(bytes) = splice(&serialized(&body), data, range) {
+                if let Some(bytes) = splice(&serialized(&body), data, &positions) {
                     return (plan.success.0, Bytes::from(bytes));
                 }
                 match paging.page(data, document, clock) {
