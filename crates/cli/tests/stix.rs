@@ -512,6 +512,30 @@ fn enrich_lookups_make_one_bundle_each_id_once() {
     );
 }
 
+#[test]
+fn an_object_met_twice_is_kept_once_the_later_winning() {
+    let op = operation("datadog-ioc", "getIndicatorOfCompromise");
+    let seen = |last: &str| {
+        json!({"data": {"attributes": {"data": {"id": "ip_address:203.0.113.42", "indicator": "203.0.113.42",
+            "indicator_type": "ip_address", "first_seen": "2026-03-02T08:15:00Z", "last_seen": last, "log_matches": 3}}}})
+    };
+    let (old, new) = (seen("2026-04-01T00:00:00Z"), seen("2026-05-01T00:00:00Z"));
+    // In either order: neither the first nor the last kept, the later modified.
+    for order in [[&old, &new], [&new, &old]] {
+        let answers = order.map(|body| Answer {
+            operation: op,
+            request: None,
+            body,
+        });
+        let bundle = stix::bundle(answers, now()).bundle;
+        let indicators = objects(&bundle, "indicator");
+        assert_eq!(indicators.len(), 1);
+        assert_eq!(indicators[0]["modified"], "2026-05-01T00:00:00.000Z");
+        assert_eq!(objects(&bundle, "sighting").len(), 1);
+        assert_eq!(objects(&bundle, "identity").len(), 1);
+    }
+}
+
 // The command line: `--output stix`, the real binary against wiremock servers on loopback.
 
 mod cli {

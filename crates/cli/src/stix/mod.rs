@@ -17,6 +17,7 @@ use pattern::{pattern, Kind};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use threatbind::answer::lookup;
 use threatbind::spec::model::{Stix, TypeFrom};
 use threatbind::spec::{Api, Operation};
@@ -73,6 +74,8 @@ pub struct Answer<'a> {
 pub struct Bundler {
     now: String,
     objects: Vec<Value>,
+    /// The index in `objects` of each id.
+    index: HashMap<String, usize>,
     warnings: Vec<String>,
 }
 
@@ -137,6 +140,7 @@ impl Bundler {
         Bundler {
             now: stamp(now),
             objects: Vec::new(),
+            index: HashMap::new(),
             warnings: Vec::new(),
         }
     }
@@ -351,19 +355,25 @@ impl Bundler {
     /// Adds `object`; one with the id of an earlier one replaces it when it is newer (its
     /// `modified`), so a bundle holds each id once.
     fn push(&mut self, object: Value) {
-        let same = self
-            .objects
-            .iter()
-            .position(|o| o.get("id") == object.get("id"));
-        match same {
+        let id = object
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        match self.index.get(&id).copied() {
             Some(i) => {
                 let newer =
                     |o: &Value| o.get("modified").and_then(Value::as_str).map(str::to_owned);
-                if newer(&object) > newer(&self.objects[i]) {
-                    self.objects[i] = object;
+                if let Some(kept) = self.objects.get_mut(i) {
+                    if newer(&object) > newer(kept) {
+                        *kept = object;
+                    }
                 }
             }
-            None => self.objects.push(object),
+            None => {
+                self.index.insert(id, self.objects.len());
+                self.objects.push(object);
+            }
         }
     }
 
