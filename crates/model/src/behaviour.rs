@@ -279,8 +279,10 @@ impl Reader {
         for (i, filter) in mock.filter.iter().enumerate() {
             let at = pointer_child(&pointer_child(&here, "filter"), &i.to_string());
             if !is_request_path(&filter.from) {
-                self.problems
-                    .push((at.clone(), format!("{:?} {NOT_A_REQUEST_PATH}", filter.from)));
+                self.problems.push((
+                    at.clone(),
+                    format!("{:?} {NOT_A_REQUEST_PATH}", filter.from),
+                ));
             }
             if filter.matching == FilterMatch::Equals && filter.field.is_none() {
                 self.problems.push((
@@ -298,8 +300,10 @@ impl Reader {
                 }
             }
             if sort.fields.is_empty() {
-                self.problems
-                    .push((at, "sort needs fields (each column's item field)".to_owned()));
+                self.problems.push((
+                    at,
+                    "sort needs fields (each column's item field)".to_owned(),
+                ));
             }
         }
         if (!mock.filter.is_empty() || mock.sort.is_some()) && op.get("x-pagination").is_none() {
@@ -482,7 +486,10 @@ paths:
         let bad = LIST
             .replace("{from: query.state, field: state,", "{from: state,")
             .replace("fields: {score: attributes.score}", "fields: {}")
-            .replace("      x-pagination: {cursor: query.offset, items: data, advance: items}\n", "");
+            .replace(
+                "      x-pagination: {cursor: query.offset, items: data, advance: items}\n",
+                "",
+            );
         let problems = read("t.yaml", &bad).unwrap_err().to_string();
         for expected in [
             "/paths/~1things/get/x-mock/filter/0: \"state\" is not a request path",

@@ -890,7 +890,10 @@ paths:
         let model = read("t.yaml", &with).unwrap();
         assert_eq!(
             model.operations["listThings"].notes,
-            Notes(vec!["the page says so".to_owned(), "FACTS.md too".to_owned()])
+            Notes(vec![
+                "the page says so".to_owned(),
+                "FACTS.md too".to_owned()
+            ])
         );
         assert_eq!(model.operations["getThing"].notes, Notes(Vec::new()));
         let bad = with
@@ -901,8 +904,17 @@ paths:
         let problems = read("t.yaml", &bad).unwrap_err().to_string();
         let lines: Vec<&str> = problems.lines().collect();
         assert_eq!(lines.len(), 5, "{problems}");
-        assert!(problems.contains("/servers/0/variables/site/x-notes: x-notes is a string or a list of strings"), "{problems}");
-        assert!(problems.contains("/paths/~1other/get/x-notes: x-notes is a string or a list of strings"), "{problems}");
+        assert!(
+            problems.contains(
+                "/servers/0/variables/site/x-notes: x-notes is a string or a list of strings"
+            ),
+            "{problems}"
+        );
+        assert!(
+            problems
+                .contains("/paths/~1other/get/x-notes: x-notes is a string or a list of strings"),
+            "{problems}"
+        );
         assert!(problems.contains("t.yaml:23: /paths/~1things~1{id}/get/parameters/0/x-notes: x-notes is a string or a list of strings"), "{problems}");
         assert!(problems.contains("/paths/~1things~1{id}/get/parameters/0/schema/x-notes: x-notes is a string or a list of strings"), "{problems}");
         assert!(problems.contains("/paths/~1other/get/responses/200/x-notes: x-notes is read on operations, parameters, schemas and server variables only"), "{problems}");
