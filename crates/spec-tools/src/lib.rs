@@ -15,5 +15,6 @@
 
 pub mod check;
 pub mod diff;
+pub mod fixtures;
 pub mod lint;
 pub mod report;
