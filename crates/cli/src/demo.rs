@@ -214,11 +214,11 @@ fn verdict(record: &Value) -> String {
     // The demo asks one provider: the record's first result.
     let result = &record["results"][0];
     if result["ok"] != true {
-        return format!(
-            "error {}: {}",
-            result["error"]["status"],
-            result["error"]["detail"].as_str().unwrap_or("")
-        );
+        let detail = result["error"]["detail"].as_str().unwrap_or("");
+        return match result["error"]["status"].as_u64() {
+            Some(status) => format!("error {status}: {detail}"),
+            None => format!("error: {detail}"),
+        };
     }
     let data = &result["answer"]["data"];
     let kind = data["indicator_type"].as_str().unwrap_or("?");
@@ -271,6 +271,41 @@ async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
             verdict(&record)
         );
     }
+    // The same run as STIX 2.1, for OpenCTI or MISP.
+    let bundle = out_dir.join("enrich.stix.json");
+    let args = [
+        "enrich".into(),
+        "--provider".into(),
+        provider.into(),
+        "--input".into(),
+        input.display().to_string(),
+        "--out".into(),
+        bundle.display().to_string(),
+        "--out-format".into(),
+        "stix".into(),
+    ];
+    println!(
+        "\nthreatbind enrich --provider {provider} --input examples/indicators.txt --out-format stix --out {}",
+        bundle.strip_prefix(repository()).unwrap_or(&bundle).display()
+    );
+    let matches = enrich::command()
+        .try_get_matches_from(args)
+        .map_err(|e| Error::config("demo", e.to_string()))?;
+    enrich::run(&matches, &global).await?;
+    let text = std::fs::read_to_string(&bundle)
+        .map_err(|e| Error::config("demo", format!("{}: {e}", bundle.display())))?;
+    let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
+    for object in parsed["objects"].as_array().into_iter().flatten() {
+        *kinds
+            .entry(object["type"].as_str().unwrap_or("?"))
+            .or_default() += 1;
+    }
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    println!(
+        "  one STIX 2.1 bundle: {} (import it into OpenCTI or MISP)",
+        kinds.join(", ")
+    );
     Ok(())
 }
 

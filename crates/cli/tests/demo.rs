@@ -56,5 +56,24 @@ fn the_demo_calls_every_operation_of_every_api_and_enriches_the_examples() {
         );
     }
     assert!(stdout.contains("237 typed events"), "{stdout}");
+    // It ends by writing the enrich run as one STIX 2.1 bundle: an identity for the vendor and
+    // an indicator per indicator of the list that the vendor answered for.
+    let bundle: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/demo/enrich.stix.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(bundle["type"], "bundle");
+    let objects = bundle["objects"].as_array().unwrap();
+    let count = |kind: &str| objects.iter().filter(|o| o["type"] == kind).count();
+    assert_eq!(count("identity"), 1, "{bundle}");
+    assert_eq!(count("indicator"), 5, "{bundle}");
+    assert!(
+        stdout.contains("one STIX 2.1 bundle: 1 identity, "),
+        "{stdout}"
+    );
     assert!(stdout.contains("0 refused by its quota"), "{stdout}");
 }
