@@ -24,6 +24,7 @@ mod run;
 mod signals;
 mod spec_check;
 mod spec_diff;
+mod spec_fixtures;
 mod spec_format;
 mod spec_lint;
 mod spec_tools;

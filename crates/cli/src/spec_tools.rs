@@ -12,6 +12,7 @@ pub(crate) fn command() -> Command {
         .subcommand(crate::spec_lint::command())
         .subcommand(crate::spec_diff::command())
         .subcommand(crate::spec_check::command())
+        .subcommand(crate::spec_fixtures::command())
 }
 
 /// Runs a `spec` subcommand; each has its own documented exit codes.
@@ -20,6 +21,7 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
         Some(("lint", m)) => crate::spec_lint::run(m),
         Some(("diff", m)) => crate::spec_diff::run(m),
         Some(("check", m)) => crate::spec_check::run(m),
+        Some(("fixtures", m)) => crate::spec_fixtures::run(m),
         _ => ExitCode::from(2),
     }
 }

@@ -1,0 +1,92 @@
+//! `threatbind spec fixtures --scaffold`: with the real binary, the files it writes and skips,
+//! and its usage errors (the scaffold itself is tested in crates/spec-tools/tests/fixtures.rs).
+
+use std::process::Output;
+
+fn threatbind(args: &[&str]) -> Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_threatbind"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn scaffold_writes_then_skips_and_names_each_file() {
+    let dir = std::env::temp_dir().join(format!("threatbind-cli-scaffold-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let shown = dir.display().to_string();
+    let args = [
+        "spec",
+        "fixtures",
+        "--scaffold",
+        "getIndicatorOfCompromise",
+        "--dir",
+        &shown,
+    ];
+    let first = threatbind(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let out = text(&first.stdout);
+    for name in [
+        "request.example.json",
+        "response.200.example.json",
+        "invalid-request.query-indicator.minLength.json",
+        "invalid-request.query-indicator.type.json",
+    ] {
+        assert!(
+            out.contains(&format!("wrote {}\n", dir.join(name).display())),
+            "{name} not written:\n{out}"
+        );
+        assert!(dir.join(name).is_file());
+    }
+    // Every invalid file is refused by the validator as named: nothing to check by hand.
+    assert!(
+        !text(&first.stderr).contains("check by hand"),
+        "{}",
+        text(&first.stderr)
+    );
+    std::fs::write(dir.join("request.example.json"), "{}\n").unwrap();
+    let second = threatbind(&args);
+    assert_eq!(second.status.code(), Some(0));
+    let out = text(&second.stdout);
+    assert!(!out.contains("wrote "), "{out}");
+    assert!(out.contains(&format!(
+        "skipped {} (it exists)\n",
+        dir.join("request.example.json").display()
+    )));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("request.example.json")).unwrap(),
+        "{}\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unknown_operation_or_api_is_a_usage_error_naming_the_flag() {
+    let out = threatbind(&[
+        "spec",
+        "fixtures",
+        "--scaffold",
+        "noSuchOperation",
+        "--dir",
+        "unused",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--scaffold: no spec has an operation \"noSuchOperation\""));
+    let out = threatbind(&[
+        "spec",
+        "fixtures",
+        "--scaffold",
+        "getIndicatorOfCompromise",
+        "--api",
+        "nope",
+        "--dir",
+        "unused",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--api: no spec is named \"nope\""));
+    assert!(!std::path::Path::new("unused").exists());
+}
