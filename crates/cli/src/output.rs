@@ -370,13 +370,29 @@ fn align(rows: &[Vec<String>]) -> Vec<String> {
         .collect()
 }
 
-/// One CSV record (RFC 4180 quoting) without its line end.
-fn csv_record(cells: &[String]) -> Result<String, Error> {
+/// `cell` as a spreadsheet should show it: a text that a spreadsheet would run as a formula
+/// (first character `=`, `+`, `-`, `@`, tab or carriage return, and not a number) gets a leading
+/// `'`, as OWASP advises for CSV files; indicators and answers come from outside and are opened
+/// in Excel, LibreOffice or Google Sheets.
+pub(crate) fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.trim().parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// One CSV record (RFC 4180 quoting, formulas defused by [`spreadsheet_safe`]) without its
+/// line end.
+pub(crate) fn csv_record(cells: &[String]) -> Result<String, Error> {
+    let cells: Vec<std::borrow::Cow<'_, str>> = cells.iter().map(|c| spreadsheet_safe(c)).collect();
+    let cells = &cells;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
     writer
-        .write_record(cells)
+        .write_record(cells.iter().map(|c| c.as_bytes()))
         .map_err(|e| Error::Decode(format!("a CSV row cannot be written: {e}")))?;
     let bytes = writer
         .into_inner()
@@ -803,6 +819,25 @@ mod tests {
             Err(r#"the answer has no "data.results""#.to_owned())
         );
         assert_eq!(items_at(val(r#"{"a": 1}"#), "").map(|l| l.len()), Ok(1));
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_defused_and_numbers_kept() {
+        let row = [
+            "=HYPERLINK(\"http://evil.example\")",
+            "+1+cmd|' /C calc'!A0",
+            "-2",
+            "-1.5e3",
+            "@SUM(A1)",
+            "\tx",
+            "8.8.8.8",
+            "a=b",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            csv_record(&row).unwrap(),
+            "\"'=HYPERLINK(\"\"http://evil.example\"\")\",'+1+cmd|' /C calc'!A0,-2,-1.5e3,'@SUM(A1),'\tx,8.8.8.8,a=b"
+        );
     }
 
     #[test]

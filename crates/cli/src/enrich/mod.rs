@@ -491,7 +491,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
                 let good = record.ok();
                 let line = match format {
                     Format::Jsonl => record.jsonl(clients),
-                    Format::Csv => output::csv_rows(&record, clients),
+                    Format::Csv => output::csv_rows(&record, clients)?,
                     Format::Stix => {
                         if let Some(bundler) = bundler.as_mut() {
                             add_to_bundle(bundler, &record, clients);

@@ -295,7 +295,7 @@ fn score(client: &Client, answer: &str) -> String {
 /// The rows of `--out-format csv` for `record`: one per result, in the clients' order. The
 /// error column is the status (if any), the code and the detail; the score is the vendor's
 /// where its spec maps one (`x-stix` `confidence`); the verdict is empty (no spec maps one).
-pub(crate) fn csv_rows(record: &Record, clients: &[Client]) -> String {
+pub(crate) fn csv_rows(record: &Record, clients: &[Client]) -> Result<String, Error> {
     let mut rows = Vec::with_capacity(record.results.len());
     for (looked, client) in record.results.iter().zip(clients) {
         let error = match &looked.outcome {
@@ -328,24 +328,9 @@ pub(crate) fn csv_rows(record: &Record, clients: &[Client]) -> String {
                 .map(|answer| score(client, answer))
                 .unwrap_or_default(),
         ];
-        rows.push(
-            fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
+        rows.push(crate::output::csv_record(&fields)?);
     }
-    rows.join("\n")
-}
-
-/// One RFC 4180 field: quoted when it holds a comma, a quote or a line break, quotes doubled.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
+    Ok(rows.join("\n"))
 }
 
 /// The records of the file at `path`, lazily, one line each (newline included).
