@@ -16,7 +16,8 @@ range, length or pattern; changed type or format), or that a client decoding the
 would break on (removed status, field or header; new value of a closed enum; a field whose
 generated type gains or loses its Option; widened range or length), and changed auth.
 Not breaking: additions that are optional, widened request ranges, new request enum values,
-changed defaults, deprecations. Descriptions and examples are not compared.
+changed defaults, deprecations. Information: descriptions, summaries and x-notes added,
+removed or changed (*-description-changed, ...). Examples are not compared.
 
 --against REV FILE compares FILE with its version at the git revision REV (git show REV:FILE),
 without a temporary file. Each change has a stable id (its kind) and a severity: breaking,

@@ -127,7 +127,14 @@ fn deprecating_an_operation_is_not_breaking() {
 }
 
 #[test]
-fn descriptions_summaries_and_examples_are_not_compared() {
+fn descriptions_summaries_and_notes_are_information_and_examples_are_not_compared() {
+    let change = |kind: &str, location: &str, pointer: &str, detail: &str| Change {
+        kind: kind.into(),
+        location: location.into(),
+        pointer: pointer.into(),
+        breaking: false,
+        detail: detail.into(),
+    };
     assert_eq!(
         changes(&[
             ("summary: Get an event", "summary: Fetch one event"),
@@ -137,9 +144,43 @@ fn descriptions_summaries_and_examples_are_not_compared() {
             ),
             ("example: {id: \"1\"}", "example: {id: \"2\"}"),
             ("description: page size", "description: events per page"),
+            (
+                "variables:\n      site: {default",
+                "variables:\n      site: {x-notes: the docs list a gov site the page denies, default",
+            ),
         ]),
-        vec![]
+        vec![
+            change(
+                "operation-description-changed",
+                GET,
+                "/paths/~1events~1{id}/get/description",
+                "changed"
+            ),
+            change(
+                "operation-summary-changed",
+                GET,
+                "/paths/~1events~1{id}/get/summary",
+                "changed"
+            ),
+            change(
+                "parameter-description-changed",
+                "GET /events/{id} (getEvent): query parameter size",
+                "/paths/~1events~1{id}/get/parameters/1/description",
+                "changed"
+            ),
+            change(
+                "server-variable-notes-changed",
+                "servers/0/variables/site",
+                "/servers/0/variables/site/x-notes",
+                "added"
+            ),
+        ]
     );
+    // They are information, never breaking nor a failure of --fail-on breaking.
+    use threatbind_spec_tools::diff::severity;
+    use threatbind_spec_tools::report::Severity;
+    let all = changes(&[("summary: Get an event", "summary: Fetch one event")]);
+    assert_eq!(severity(&all[0]), Severity::Info);
 }
 
 // --- parameters -----------------------------------------------------------------------------

@@ -29,8 +29,10 @@
 //!
 //! Not breaking (reported with `breaking: false`): new operations, optional parameters and
 //! fields, servers, sites, statuses and headers; widened request ranges and lengths; new request
-//! enum values; changed defaults; deprecations. Descriptions, summaries, examples and
-//! extensions other than `x-open-enums` are not compared.
+//! enum values; changed defaults; deprecations. Descriptions, summaries and `x-notes` that were
+//! added, removed or changed are listed as information (`<place>-description-changed`,
+//! `<place>-summary-changed`, `<place>-notes-changed`); examples and extensions other than
+//! `x-open-enums` are not compared.
 //!
 //! When the specs are too large or too deeply nested to walk in full, one `diff-incomplete`
 //! change (breaking, to be safe) says so.
@@ -49,6 +51,7 @@ mod load;
 mod messages;
 mod open_enums;
 mod parameters;
+mod prose;
 mod report;
 mod schema;
 mod security;
@@ -110,5 +113,6 @@ pub fn diff(old: &Value, new: &Value) -> Vec<Change> {
     security::root(&mut cx);
     walk::paths(&mut cx);
     open_enums::compare(&mut cx);
+    prose::compare(&mut cx);
     cx.finish()
 }

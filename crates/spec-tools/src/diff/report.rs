@@ -6,10 +6,10 @@ use crate::report::{spec_ignores, Finding, Report, Severity};
 use serde_json::Value;
 use threatbind_model::Locator;
 
-/// The kinds that change no behaviour (descriptions, summaries, notes): reported with severity
-/// [`Severity::Info`] unless they are breaking. A kind ending in `description-changed` is one
-/// too.
-pub const INFO_KINDS: &[&str] = &["summary-changed", "notes-changed"];
+/// The kinds that change no behaviour (descriptions, summaries, notes), by the end of their
+/// name (`operation-summary-changed`, `server-variable-description-changed`): reported with
+/// severity [`Severity::Info`] unless they are breaking.
+pub const INFO_KINDS: &[&str] = &["description-changed", "summary-changed", "notes-changed"];
 
 /// The severity of a change: breaking, information (see [`INFO_KINDS`]) or non-breaking.
 ///
@@ -32,9 +32,7 @@ pub const INFO_KINDS: &[&str] = &["summary-changed", "notes-changed"];
 pub fn severity(change: &Change) -> Severity {
     if change.breaking {
         Severity::Breaking
-    } else if INFO_KINDS.contains(&change.kind.as_str())
-        || change.kind.ends_with("description-changed")
-    {
+    } else if INFO_KINDS.iter().any(|end| change.kind.ends_with(end)) {
         Severity::Info
     } else {
         Severity::NonBreaking
