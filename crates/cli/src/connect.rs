@@ -27,15 +27,10 @@ pub(crate) async fn connect_as(
     servers: &[(String, String)],
 ) -> Result<RawClient, Error> {
     if let (None, Some(profile)) = (&global.vars, profile) {
+        profile.owns(api)?;
         profile.run_commands(api).await?;
     }
-    // Global::var, with `profile`.
-    let var = |name: &str| match &global.vars {
-        Some(vars) => vars.get(name).cloned(),
-        None => profile
-            .and_then(|p| p.get(name))
-            .or_else(|| std::env::var(name).ok()),
-    };
+    let var = |name: &str| global.var_as(name, profile);
     let settings = global.settings.clone();
     let base_url = global.base_url.clone();
     if api == Api::Log360Cloud {

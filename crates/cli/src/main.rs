@@ -212,11 +212,18 @@ impl Global {
 
     /// A variable: from `vars` when set, else from the profile, else the process environment.
     pub(crate) fn var(&self, name: &str) -> Option<String> {
+        self.var_as(name, self.profile.as_ref())
+    }
+
+    /// [`Global::var`] with `profile` in place of the chosen one (enrich: one per tenant).
+    pub(crate) fn var_as(
+        &self,
+        name: &str,
+        profile: Option<&profiles::Profile>,
+    ) -> Option<String> {
         match &self.vars {
             Some(vars) => vars.get(name).cloned(),
-            None => self
-                .profile
-                .as_ref()
+            None => profile
                 .and_then(|p| p.get(name))
                 .or_else(|| std::env::var(name).ok()),
         }

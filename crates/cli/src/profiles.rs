@@ -91,8 +91,20 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::config(&place, format!("cannot be read: {e}"))),
         };
-        let written: Written = toml::from_str(&text)
-            .map_err(|e| Error::config(&place, format!("is not a valid config file: {e}")))?;
+        // toml's own message quotes the line, which may hold a secret: the line, the column
+        // and what is wrong only.
+        let written: Written = toml::from_str(&text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |span| {
+                let before = text.get(..span.start).unwrap_or("");
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(" at line {line}, column {column}")
+            });
+            Error::config(
+                &place,
+                format!("is not a valid config file{at}: {}", e.message().trim()),
+            )
+        })?;
         let mut profiles = BTreeMap::new();
         let mut inline_secret = None;
         let mut command = None;
@@ -270,6 +282,40 @@ impl Profile {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// Refuses to mix tenants within one API: when this profile configures `api` (sets any of
+    /// its variables), a variable of `api` that the profile leaves unset may not come from the
+    /// environment (another tenant's key left exported in the shell would go along with this
+    /// tenant's site). A profile that sets none of `api`'s variables leaves it to the
+    /// environment.
+    pub(crate) fn owns(&self, api: Api) -> Result<(), Error> {
+        let env = api.env();
+        let variables = env.variables();
+        if !variables
+            .iter()
+            .any(|v| self.settings.contains_key(&v.name))
+        {
+            return Ok(());
+        }
+        for v in variables {
+            if self.settings.contains_key(&v.name) {
+                continue;
+            }
+            if std::env::var_os(&v.name).is_some_and(|value| !value.is_empty()) {
+                return Err(Error::config(
+                    &v.name,
+                    format!(
+                        "is set by the environment, and profile {:?} ({}) configures this API \
+                         without it; add it to the profile or unset it (tenants never mix \
+                         silently)",
+                        self.name,
+                        self.file.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The profile's value of `variable`: written in the file, or printed by its command once

@@ -330,14 +330,29 @@ async fn unknown_variables_missing_profiles_and_files_are_named() {
     );
 
     let (_, file) = config("not-toml", "[profiles.acme\nDD_SITE = 1\n", 0o600);
+    let path = file.to_str().unwrap();
+    let out = run(&[("THREATBIND_CONFIG", path)], &["profiles"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a valid config file at line 1"),
+        "{}",
+        stderr(&out)
+    );
+    // A secret on a line toml cannot read is not quoted back (toml's own message would).
+    let (_, file) = config(
+        "broken-secret",
+        "[profiles.acme]\nDD_API_KEY = \"unterminated-secret\n",
+        0o600,
+    );
     let out = run(
         &[("THREATBIND_CONFIG", file.to_str().unwrap())],
         &["profiles"],
     )
     .await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at line 2"), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("is not a valid config file"),
+        !stderr(&out).contains("unterminated-secret"),
         "{}",
         stderr(&out)
     );
@@ -353,4 +368,44 @@ async fn help_names_the_profile_variables() {
             && help.contains("THREATBIND_CONFIG"),
         "{help}"
     );
+}
+
+#[tokio::test]
+async fn a_profile_that_configures_an_api_takes_none_of_its_variables_from_the_environment() {
+    let silent = datadog("never", "never", 0).await;
+    let text = format!(
+        "[profiles.acme]\nDD_API_KEY_COMMAND = \"echo acme-key\"\nDD_BASE_URL = \"{}\"\n",
+        silent.uri()
+    );
+    let (_, file) = config("partial", &text, 0o600);
+    let file = file.to_str().unwrap();
+    let mut args = vec!["--profile", "acme"];
+    args.extend(LOOKUP);
+    // Another tenant's application key left in the shell would go along with acme's key.
+    let out = run(
+        &[
+            ("THREATBIND_CONFIG", file),
+            ("DD_APP_KEY", "globex-app-key"),
+        ],
+        &args,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("DD_APP_KEY: is set by the environment, and profile \"acme\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("globex-app-key"));
+    // An API the profile does not configure still reads the environment.
+    let out = run(
+        &[
+            ("THREATBIND_CONFIG", file),
+            ("NAMESHIELD_TOKEN", "ns-token"),
+            ("NAMESHIELD_BASE_URL", silent.uri().as_str()),
+        ],
+        &["--profile", "acme", "nameshield", "events", "--dry-run"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
