@@ -238,24 +238,32 @@ async fn three_lines_of_one_indicator_are_one_lookup_and_three_records() {
     server.verify().await;
 }
 
-/// A config file with profiles acme and globex: each tenant's Datadog keys and Log360 account.
-fn profiles(dir: &Path) -> PathBuf {
+/// A config file with profiles acme and globex: each tenant's Datadog keys and Log360 account,
+/// both at the loopback servers `datadog` and `log360` (a profile that configures an API takes
+/// all of its variables, the servers included, from the profile).
+fn profiles(dir: &Path, datadog: &str, log360: &str) -> PathBuf {
     let file = dir.join("config.toml");
     std::fs::write(
         &file,
-        r#"
+        format!(
+            r#"
 [profiles.acme]
 DD_API_KEY = "acme-dd-api"
 DD_APP_KEY = "acme-dd-app"
+DD_BASE_URL = "{datadog}"
 LOG360_ACCOUNT_ID = "1001"
 LOG360_ACCESS_TOKEN = "1000.acme-token"
+LOG360_BASE_URL = "{log360}"
 
 [profiles.globex]
 DD_API_KEY = "globex-dd-api"
 DD_APP_KEY = "globex-dd-app"
+DD_BASE_URL = "{datadog}"
 LOG360_ACCOUNT_ID = "2002"
 LOG360_ACCESS_TOKEN = "1000.globex-token"
-"#,
+LOG360_BASE_URL = "{log360}"
+"#
+        ),
     )
     .unwrap();
     #[cfg(unix)]
@@ -300,7 +308,7 @@ async fn two_providers_by_two_profiles_give_four_results_per_record() {
             .await;
     }
     let dir = tempdir("tenants");
-    let config = profiles(&dir);
+    let config = profiles(&dir, &datadog.uri(), &log360.uri());
     let input = write(&dir, "iocs.txt", "8.8.8.8\nevil[.]example\n");
     let out = threatbind(
         &dir,
@@ -313,8 +321,6 @@ async fn two_providers_by_two_profiles_give_four_results_per_record() {
         ],
     )
     .env("THREATBIND_CONFIG", &config)
-    .env("DD_BASE_URL", datadog.uri())
-    .env("LOG360_BASE_URL", log360.uri())
     .output()
     .unwrap();
     let stderr = ok(&out);
@@ -399,8 +405,6 @@ async fn two_providers_by_two_profiles_give_four_results_per_record() {
         ],
     )
     .env("THREATBIND_CONFIG", &config)
-    .env("DD_BASE_URL", datadog.uri())
-    .env("LOG360_BASE_URL", log360.uri())
     .output()
     .unwrap();
     let stderr = String::from_utf8_lossy(&resumed.stderr);
