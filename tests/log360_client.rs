@@ -640,6 +640,37 @@ fn refreshing(base: &str, accounts: &str) -> Log360Client {
         .unwrap()
 }
 
+/// Only a refusal of the credentials is `Error::Auth`: Zoho failing (5xx), an answer that is
+/// no token answer, are not (the CLI tells "rotate the key" from "the vendor failed").
+#[tokio::test]
+async fn a_zoho_outage_or_a_malformed_token_answer_is_not_a_refusal() {
+    for (status, body, expected) in [
+        (503u16, r#"{"error":"busy"}"#, "api 503"),
+        (500, "<html>oops</html>", "api 500"),
+        (200, r#"{"token_type":"Bearer"}"#, "decode"),
+        (200, "not json", "decode"),
+    ] {
+        let accounts = MockServer::start().await;
+        Mock::given(path("/oauth/v2/token"))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(body, "application/json"))
+            .mount(&accounts)
+            .await;
+        let c = refreshing(&accounts.uri(), &accounts.uri());
+        let err = virustotal(&c, "8.8.8.8").await.unwrap_err();
+        let class = match &err {
+            Error::Api { status, .. } => format!("api {status}"),
+            Error::RetriesExhausted { last, .. } => match last.as_ref() {
+                Error::Api { status, .. } => format!("api {status}"),
+                other => format!("{other:?}"),
+            },
+            Error::Decode(_) => "decode".to_owned(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(class, expected, "{status} {body}: {err}");
+        assert!(!format!("{err} {err:?}").contains("refresh-secret"));
+    }
+}
+
 #[tokio::test]
 async fn a_failed_refresh_is_an_auth_error_without_secrets() {
     let accounts = MockServer::start().await;
@@ -1121,6 +1152,7 @@ async fn the_zoho_exchange_limit_from_the_spec_is_kept() {
     }
     let (attempt, err) = refused.expect("the exchange after the limit is refused");
     assert_eq!(attempt, limit, "{err}");
-    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    // A spent budget (exit 5 in the CLI), not credentials refused.
+    assert!(matches!(err, Error::Budget(_)), "{err:?}");
     assert!(err.to_string().contains("x-token-limits"), "{err}");
 }

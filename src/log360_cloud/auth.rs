@@ -346,7 +346,8 @@ impl ZohoAuthorizer {
                 Ok(permit) => Some(permit),
                 Err(wait) => {
                     let limit = limiter.limit();
-                    return Err(Error::Auth(format!(
+                    // A budget, not a refusal of the credentials.
+                    return Err(Error::Budget(format!(
                         "not refreshing the Zoho access token: Zoho issues at most {} per refresh \
                          token per {} s (x-token-limits) and they are spent; the next in {} s",
                         limit.requests,
@@ -395,14 +396,29 @@ impl ZohoAuthorizer {
             });
         }
         let url = &self.token_url;
+        // Only a refusal is `Error::Auth` (the CLI's "credentials refused"): an answer that
+        // could not be read is the network's, a 5xx Zoho's own failure, an answer without a
+        // token or an error one that breaks the exchange's form.
         let bytes = read_bounded(response, 1 << 20).await.map_err(|e| {
-            Error::Auth(format!(
-                "POST {url}: token refresh failed: HTTP {status}: {e}"
+            Error::Transport(format!(
+                "POST {url}: the token exchange's answer (HTTP {status}) could not be read: {e}"
             ))
         })?;
-        let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
-            Error::Auth(format!(
-                "POST {url}: token refresh failed: HTTP {status}, unreadable answer"
+        let parsed: Option<TokenAnswer> = serde_json::from_slice(&bytes).ok();
+        if status.is_server_error() {
+            return Err(Error::Api {
+                status: status.as_u16(),
+                code: None,
+                title: Some("the Zoho token exchange failed".into()),
+                detail: parsed
+                    .and_then(|a| a.error)
+                    .map(|e| crate::secret::redact(&e)),
+                request: format!("POST {url}"),
+            });
+        }
+        let answer = parsed.ok_or_else(|| {
+            Error::Decode(format!(
+                "POST {url}: the token exchange answered HTTP {status} with no JSON token answer"
             ))
         })?;
         let value = match (answer.access_token, answer.error) {
@@ -410,11 +426,20 @@ impl ZohoAuthorizer {
                 crate::secret::check_header_value("the access token Zoho issued", &token)?;
                 Secret::new(token)
             }
-            (_, error) => {
+            (_, Some(error)) => {
                 return Err(Error::Auth(crate::secret::redact(&format!(
-                    "POST {url}: token refresh failed: HTTP {status}: {}",
-                    error.unwrap_or_else(|| "no access_token in the answer".into())
+                    "POST {url}: token refresh failed: HTTP {status}: {error}"
                 ))))
+            }
+            (_, None) if status.is_success() => {
+                return Err(Error::Decode(format!(
+                    "POST {url}: the token exchange answered HTTP {status} without an access_token"
+                )))
+            }
+            (_, None) => {
+                return Err(Error::Auth(format!(
+                    "POST {url}: token refresh failed: HTTP {status}"
+                )))
             }
         };
         let seconds = match answer.expires_in {
@@ -475,10 +500,14 @@ impl Authorizer for ZohoAuthorizer {
     fn authorize<'a>(&'a self, request: &'a mut reqwest::Request) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             let token = self.token().await?;
-            let mut value =
-                HeaderValue::from_str(&format!("{} {}", names().scheme, token.expose())).map_err(
-                    |_| Error::Auth("the access token has characters a header cannot carry".into()),
-                )?;
+            let mut value = HeaderValue::from_str(&format!(
+                "{} {}",
+                names().scheme,
+                token.expose()
+            ))
+            .map_err(|_| {
+                Error::Decode("the access token has characters a header cannot carry".into())
+            })?;
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
             Ok(())
