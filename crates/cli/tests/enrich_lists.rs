@@ -684,3 +684,41 @@ async fn csv_and_stix_do_not_resume() {
         );
     }
 }
+
+/// A run stopped before the end of the list (here by refused credentials) writes no STIX
+/// bundle: a bundle of part of the list would import into OpenCTI or MISP as if it were whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stopped_run_writes_no_stix_bundle() {
+    let server = MockServer::start().await;
+    datadog_answer(&server, "1.2.3.4", 85).await;
+    Mock::given(method("GET"))
+        .and(path(IOC_PATH))
+        .and(query_param("indicator", "5.6.7.8"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(r#"{"errors":["Unauthorized"]}"#, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempdir("stix-stopped");
+    let input = write(&dir, "iocs.txt", "1.2.3.4\n5.6.7.8\n");
+    let bundle_file = dir.join("bundle.json");
+    let out = datadog(
+        &server.uri(),
+        &dir,
+        &input,
+        &[
+            "--concurrency",
+            "1",
+            "--out-format",
+            "stix",
+            "--out",
+            bundle_file.to_str().unwrap(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("no STIX bundle written"), "{stderr}");
+    let written = std::fs::read_to_string(&bundle_file).unwrap_or_default();
+    assert!(!written.contains("bundle"), "{written}");
+}

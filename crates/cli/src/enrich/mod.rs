@@ -527,7 +527,13 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
         }
     }
     progress.finish();
-    if let Some(bundler) = bundler {
+    // A bundle of part of the list would import into OpenCTI or MISP as if it were whole: a
+    // run stopped by a failure, a signal or an unreadable input writes none (and says so).
+    let whole = stopped.is_none() && stops.first().is_none() && read_error.borrow().is_none();
+    if let (Some(_), false) = (&bundler, whole) {
+        note("enrich: no STIX bundle written: the run did not cover every input (a bundle of part of the list would import as if it were whole)");
+    }
+    if let Some(bundler) = bundler.filter(|_| whole) {
         let bundle = bundler.finish();
         const SHOWN: usize = 20;
         for warning in bundle.warnings.iter().take(SHOWN) {
