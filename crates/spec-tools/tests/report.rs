@@ -533,3 +533,47 @@ fn assumed_since_keeps_only_new_inferences() {
     assert_eq!(all.findings()[0].severity, Severity::Info);
     assert!(!all.fails(FailOn::Warning));
 }
+
+/// 100 000 (`MAX_FINDINGS`) findings of `id` and `severity` in `t.yaml`.
+fn fill(report: &mut Report, id: &str, severity: Severity) {
+    for i in 0..100_000 {
+        report.add(Finding::new(id, severity, "t.yaml", &format!("/{i}")), None);
+    }
+}
+
+#[test]
+fn ignored_findings_never_take_the_place_of_a_reported_one() {
+    // A capture with many accepted findings, then one error: the error is reported and fails.
+    let mut report = Report::new(Tool::Check).ignoring(["noisy"]);
+    fill(&mut report, "noisy", Severity::Warning);
+    report.add(
+        Finding::new("response-schema", Severity::Error, "t.har", "/x"),
+        None,
+    );
+    report.add(
+        Finding::new("noisy", Severity::Warning, "t.yaml", "/y"),
+        None,
+    );
+    assert_eq!(report.findings().len(), 1);
+    assert_eq!(report.findings()[0].id, "response-schema");
+    assert!(report.fails(FailOn::Error));
+    // The ignored finding past the bound is counted, not kept.
+    assert_eq!(report.summary().ignored, 100_001);
+    assert_eq!(report.ignored().len(), 100_000);
+}
+
+#[test]
+fn a_finding_past_the_bound_still_fails_the_run() {
+    let mut report = Report::new(Tool::Check);
+    fill(&mut report, "w", Severity::Warning);
+    report.add(Finding::new("e", Severity::Error, "t.yaml", "/e"), None);
+    assert_eq!(report.findings().len(), 100_000);
+    assert_eq!(report.dropped(), 1);
+    assert!(report.fails(FailOn::Error));
+    assert!(report.summary_line().ends_with("; 1 more not kept"));
+    // Below the threshold, a dropped finding fails nothing.
+    let mut info = Report::new(Tool::Check);
+    fill(&mut info, "w", Severity::Warning);
+    info.add(Finding::new("i", Severity::Info, "t.yaml", "/i"), None);
+    assert!(!info.fails(FailOn::Error));
+}

@@ -441,8 +441,10 @@ impl Summary {
     }
 }
 
-/// The most findings a report keeps (a bound on memory for a pathological input); past it,
-/// findings are counted as dropped in the text summary.
+/// The most findings a report keeps, and apart from them the most ignored findings it keeps (a
+/// bound on memory for a pathological input). Past it, findings are counted as not kept in the
+/// text summary and still fail the run when their severity crosses the threshold; ignored
+/// findings past it are counted as ignored without being kept.
 pub const MAX_FINDINGS: usize = 100_000;
 
 /// The findings of one run of a tool, those set aside, and the files looked at.
@@ -455,7 +457,12 @@ pub struct Report {
     ignore_ids: BTreeSet<String>,
     rules: Vec<Rule>,
     fail_on: FailOn,
+    /// Findings (not ignored) past [`MAX_FINDINGS`], counted, not kept.
     dropped: usize,
+    /// The severities of those findings, for [`Report::fails`].
+    dropped_severities: BTreeSet<Severity>,
+    /// Ignored findings past [`MAX_FINDINGS`], counted, not kept.
+    ignored_dropped: usize,
 }
 
 impl Report {
@@ -475,6 +482,8 @@ impl Report {
             rules,
             fail_on: tool.default_fail_on(),
             dropped: 0,
+            dropped_severities: BTreeSet::new(),
+            ignored_dropped: 0,
         }
     }
 
@@ -519,12 +528,15 @@ impl Report {
         } else {
             None
         };
-        if self.findings.len() + self.ignored.len() >= MAX_FINDINGS {
-            self.dropped += 1;
-            return;
-        }
+        // Each list has its own bound: ignored findings never take the place of a reported one,
+        // and one past the bound is counted (its severity kept for `fails`), not lost.
         match by {
+            Some(_) if self.ignored.len() >= MAX_FINDINGS => self.ignored_dropped += 1,
             Some(by) => self.ignored.push((finding, by)),
+            None if self.findings.len() >= MAX_FINDINGS => {
+                self.dropped += 1;
+                self.dropped_severities.insert(finding.severity);
+            }
             None => self.findings.push(finding),
         }
     }
@@ -558,7 +570,7 @@ impl Report {
     pub fn summary(&self) -> Summary {
         let mut s = Summary {
             findings: self.findings.len(),
-            ignored: self.ignored.len(),
+            ignored: self.ignored.len() + self.ignored_dropped,
             files: self.files.len(),
             ..Summary::default()
         };
@@ -574,9 +586,16 @@ impl Report {
         s
     }
 
-    /// Whether a finding crosses `fail_on` (ignored findings never do).
+    /// Whether a finding crosses `fail_on` (ignored findings never do), those past
+    /// [`MAX_FINDINGS`] included.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.severity))
+            || self.dropped_severities.iter().any(|s| fail_on.fails(*s))
+    }
+
+    /// Findings (not ignored) past [`MAX_FINDINGS`]: counted, not kept.
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     /// The report in `format`.
