@@ -216,11 +216,7 @@ impl Global {
     }
 
     /// [`Global::var`] with `profile` in place of the chosen one (enrich: one per tenant).
-    pub(crate) fn var_as(
-        &self,
-        name: &str,
-        profile: Option<&profiles::Profile>,
-    ) -> Option<String> {
+    pub(crate) fn var_as(&self, name: &str, profile: Option<&profiles::Profile>) -> Option<String> {
         match &self.vars {
             Some(vars) => vars.get(name).cloned(),
             None => profile
