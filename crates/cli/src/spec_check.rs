@@ -21,7 +21,8 @@ startedDateTime (files: --now, else the present).
 
 Each finding names the file (or the capture, #entry, method and URL without its query), the
 operation, the JSON pointer of the value, the rule (a JSON Schema keyword, x-rules:<id>,
-undocumented-operation, undocumented-status or not-json), and the spec's file and line.
+undocumented-operation, undocumented-status, not-json or open-enum-new-value), and the spec's
+file and line.
 Credentials (the headers of the specs' security schemes, Authorization, Cookie) are never shown.
 
 Text output: one finding per line on stdout (FILE:LINE: JSON-POINTER: ID: MESSAGE, the line
@@ -30,7 +31,9 @@ followed by a summary on stderr. --format json is one document (findings and sum
 everything holds).
 
 Finding ids (severity): request-schema, request-rule, response-schema, not-json (error);
-undocumented-status, undocumented-operation (warning). --ignore ID sets one aside (counted).
+undocumented-status, undocumented-operation, open-enum-new-value (warning: an answer's string
+that an enum named in the spec's x-open-enums does not list; the library decodes it as an
+unknown value). --ignore ID sets one aside (counted).
 
 Exit codes: 0 nothing at or above --fail-on; 1 a finding at or above it; 2 a usage error: an
 unknown or ambiguous operation, a file that cannot be read, is not JSON or not a HAR capture

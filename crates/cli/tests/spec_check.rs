@@ -197,7 +197,7 @@ fn a_har_capture_is_checked_and_no_format_shows_a_credential() {
     assert_eq!(
         got,
         [
-            "tests/har/capture.har:113: /log/entries/1/response/content/text: response-schema",
+            "tests/har/capture.har:113: /log/entries/1/response/content/text: open-enum-new-value",
             "tests/har/capture.har:113: /log/entries/1/response/content/text: response-schema",
             "tests/har/capture.har:153: /log/entries/2/request/postData/text: request-rule",
             "tests/har/capture.har:186: /log/entries/3/request: undocumented-operation",
@@ -244,11 +244,12 @@ fn ignore_and_fail_on_decide_the_exit() {
     let base = ["spec", "check", "--har", "tests/har/capture.har"];
     let ignoring = ["--ignore", "response-schema", "--ignore", "request-rule"];
     let args: Vec<&str> = base.iter().chain(&ignoring).copied().collect();
-    // What is left, undocumented-operation, is a warning: it fails by default...
+    // What is left, undocumented-operation and a new value of an open enum (x-open-enums),
+    // are warnings: they fail by default...
     let out = threatbind(&args, "");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(
-        text(&out.stderr).contains("1 finding in 1 file: 0 errors, 1 warning, 0 info; 3 ignored"),
+        text(&out.stderr).contains("2 findings in 1 file: 0 errors, 2 warnings, 0 info; 2 ignored"),
         "{}",
         text(&out.stderr)
     );

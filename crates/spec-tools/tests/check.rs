@@ -200,13 +200,14 @@ fn a_har_capture_is_checked_entry_by_entry() {
     assert_eq!(
         got,
         [
-            // The bad answer: an enum value that is the API key echoed, and a score over 100.
+            // The bad answer: a value of an open enum that is the API key echoed (a warning),
+            // and a score over 100.
             (
                 Some(1),
                 Some("getIndicatorOfCompromise"),
                 Part::Response,
                 "/data/attributes/data/m_signal",
-                "enum"
+                "open-enum-new-value"
             ),
             (
                 Some(1),
@@ -397,5 +398,77 @@ fn a_file_that_is_no_capture_is_an_error_naming_it() {
     assert_eq!(
         error.to_string(),
         "tests/har/none.har: cannot be read: No such file or directory"
+    );
+}
+
+#[test]
+fn a_new_value_of_an_open_enum_is_a_warning_not_an_error() {
+    // Datadog's spec lists IoCScoreEffect and IoCTriageState in x-open-enums: the library
+    // decodes a value they do not list as an unknown one.
+    let op = Api::DatadogIoc
+        .operation("getIndicatorOfCompromise")
+        .unwrap();
+    let mut answer = read("tests/recorded/ioc/203.0.113.42.json");
+    let ioc = answer.pointer_mut("/data/attributes/data").unwrap();
+    ioc["m_signal"] = json!("DOUBLE_SCORE");
+    ioc["triage_state"] = json!("escalated");
+    ioc["score"] = json!(101);
+    let found = check::response(op, "answer.json", 200, &answer);
+    let got: Vec<(&str, &str, &str, &str)> = found
+        .iter()
+        .map(|f| {
+            (
+                f.pointer.as_str(),
+                f.rule.as_str(),
+                f.id(),
+                f.severity().as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "/data/attributes/data/m_signal",
+                "open-enum-new-value",
+                "open-enum-new-value",
+                "warning"
+            ),
+            (
+                "/data/attributes/data/score",
+                "maximum",
+                "response-schema",
+                "error"
+            ),
+            (
+                "/data/attributes/data/triage_state",
+                "open-enum-new-value",
+                "open-enum-new-value",
+                "warning"
+            ),
+        ]
+    );
+    assert_eq!(
+        found[0].spec_pointer,
+        "/components/schemas/IoCScoreEffect/enum"
+    );
+    assert!(found[0].message.ends_with(
+        "; IoCScoreEffect is open (x-open-enums), so the library decodes it as an unknown value"
+    ));
+    // A value that is no string does not decode: it stays an error, beside its `type`.
+    let ioc = answer.pointer_mut("/data/attributes/data").unwrap();
+    ioc["max_trust_score"] = json!(5);
+    let found = check::response(op, "answer.json", 200, &answer);
+    let got: Vec<(&str, &str, &str)> = found
+        .iter()
+        .filter(|f| f.pointer == "/data/attributes/data/max_trust_score")
+        .map(|f| (f.rule.as_str(), f.id(), f.severity().as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("type", "response-schema", "error"),
+            ("enum", "response-schema", "error")
+        ]
     );
 }

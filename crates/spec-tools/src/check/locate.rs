@@ -212,6 +212,22 @@ pub(crate) fn response(op: &Operation, status: u16, pointer: &str, rule: &str) -
     }
 }
 
+/// The name of the schema listed in the spec's root `x-open-enums` whose `enum` is at
+/// `spec_pointer` (`/components/schemas/<name>/enum`, where a finding's `$ref`s lead), if any.
+pub(crate) fn open_enum(api: Api, spec_pointer: &str) -> Option<String> {
+    let path = segments(spec_pointer);
+    let [components, schemas, name, keyword] = path.as_slice() else {
+        return None;
+    };
+    if components != "components" || schemas != "schemas" || keyword != "enum" {
+        return None;
+    }
+    let open = api.document().get("x-open-enums")?.as_array()?;
+    open.iter()
+        .any(|n| n.as_str() == Some(name.as_str()))
+        .then(|| name.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,11 @@
 //! checking (`threatbind::spec`, the one that guards every request the clients send), so a
 //! recorded exchange is judged exactly as the client would judge it.
 //!
+//! Tolerant reading: a string an answer carries for an enum the spec lists in its root
+//! `x-open-enums` (e.g. Datadog's `IoCScoreEffect`), but whose `enum` does not list, is decoded by
+//! the library as an unknown value, so it is no `response-schema` error but an
+//! `open-enum-new-value` warning (the spec lags behind the API; `--fail-on error` lets it pass).
+//!
 //! Every [`Finding`] names where it was found (the file, or the capture and its entry), the
 //! operation, the JSON pointer of the value, the rule, and the spec's file and line.
 //!
@@ -66,6 +71,12 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "an answer is not JSON where the spec documents a JSON body for its status",
     ),
     (
+        "open-enum-new-value",
+        Severity::Warning,
+        "an answer carries a value the spec does not list for an enum it names in x-open-enums \
+         (the library decodes it as an unknown value: tolerated, but worth documenting)",
+    ),
+    (
         "undocumented-status",
         Severity::Warning,
         "an answer's status is not documented for its operation (no code, class or default)",
@@ -81,7 +92,7 @@ pub const RULES: &[(&str, Severity, &str)] = &[
 ///
 /// ```
 /// let rules = threatbind_spec_tools::check::rules();
-/// assert_eq!(rules.len(), 6);
+/// assert_eq!(rules.len(), 7);
 /// assert_eq!(rules[0].id, "request-schema");
 /// ```
 pub fn rules() -> Vec<Rule> {
@@ -160,7 +171,8 @@ pub struct Finding {
     /// (for `required` and `additionalProperties`, the missing or unexpected field itself).
     pub pointer: String,
     /// The rule broken: a JSON Schema keyword (`maxLength`, `required`, ...), `x-rules:<rule
-    /// id>`, or `undocumented-operation`, `undocumented-status`, `not-json` (see [`RULES`]).
+    /// id>`, or `undocumented-operation`, `undocumented-status`, `not-json`,
+    /// `open-enum-new-value` (see [`RULES`]).
     pub rule: String,
     /// What is wrong, in one sentence (credentials never appear in it).
     pub message: String,
@@ -232,7 +244,8 @@ impl Finding {
         }
     }
 
-    /// The severity of its id: the undocumented ones are warnings, the rest errors.
+    /// The severity of its id: the undocumented ones and `open-enum-new-value` are warnings,
+    /// the rest errors.
     pub fn severity(&self) -> Severity {
         let id = self.id();
         RULES
@@ -770,10 +783,34 @@ fn response_findings(
         Ok(()) => Vec::new(),
         Err(violations) => violations
             .iter()
-            .map(|v| finding(op, source, Part::Response, Some(status), v))
+            .map(|v| {
+                open_enum(
+                    finding(op, source, Part::Response, Some(status), v),
+                    op.api,
+                    body,
+                )
+            })
             .collect(),
     };
     (found, false)
+}
+
+/// An `enum` finding of an answer whose schema the spec lists in `x-open-enums` becomes
+/// `open-enum-new-value` (a warning) when the value is a string: the library's types decode a
+/// string not listed as an unknown value, so the answer is read, only the spec lags behind the
+/// API. Any other value (a number) fails to decode, and stays an error.
+fn open_enum(mut finding: Finding, api: Api, body: &Value) -> Finding {
+    if finding.rule != "enum" || !body.pointer(&finding.pointer).is_some_and(Value::is_string) {
+        return finding;
+    }
+    if let Some(name) = locate::open_enum(api, &finding.spec_pointer) {
+        finding.rule = "open-enum-new-value".to_owned();
+        finding.message = format!(
+            "{}; {name} is open (x-open-enums), so the library decodes it as an unknown value",
+            finding.message
+        );
+    }
+    finding
 }
 
 /// The finding of an answer that is not JSON where its status documents a JSON body.
