@@ -4,6 +4,12 @@
 //!
 //! Values keep the vendor's key order (jaq's values are ordered maps): csv and table columns
 //! come in the order they first appear.
+//!
+//! Nothing is collected without bound: csv and table rows are printed as they come. When neither
+//! `--columns` nor the spec names the columns, the header is every column of the first rows: the
+//! first answer's (or page's) items, or with `--jq` the program's outputs on the first answer (or
+//! page), at most [`SETTLE_ROWS`] of them; a column that appears only later is left out (said
+//! once on stderr). An aligned table (on a terminal) is aligned in blocks of [`TABLE_BLOCK`] rows.
 
 use crate::{emit, note, Output};
 use jaq_core::data::JustLut;
@@ -19,6 +25,13 @@ const MAX_CELL: usize = 40;
 /// Deepest nesting flattened to dotted columns or written as YAML; deeper values are written as
 /// their compact JSON text.
 const MAX_DEPTH: usize = 64;
+/// Rows of csv or table that settle the columns (when nothing names them) before any is
+/// printed; later rows are printed as they come, so a `--jq` program without end prints in
+/// bounded memory.
+pub(crate) const SETTLE_ROWS: usize = 1000;
+/// Rows of an aligned table (on a terminal) kept to measure the widths: each block of this many
+/// rows is aligned on its own and printed.
+const TABLE_BLOCK: usize = 1000;
 /// The column of an item that is not an object (a string that a `--jq` program output).
 const VALUE_COLUMN: &str = "value";
 
@@ -411,6 +424,8 @@ pub(crate) struct Printer<'a> {
     jq: Option<&'a Jq>,
     /// An `--all` walk (else one answer).
     all: bool,
+    /// An `--all` walk, as given (`all` is cleared to print a program's outputs of a walk).
+    walk: bool,
     /// Pretty JSON and an aligned table (stdout is a terminal).
     terminal: bool,
     /// The columns of csv and table: `--columns`, the spec's, or the first rows'.
@@ -426,8 +441,12 @@ pub(crate) struct Printer<'a> {
     buffered: Vec<Val>,
     /// A `--all --output json` array was opened.
     open: bool,
-    /// Why the last answer held no items.
+    /// Why the last answer (or page) held no items: said when nothing was printed.
     why_empty: Option<String>,
+    /// A `--jq` program ran on at least one input (then an empty output is the program's).
+    ran: bool,
+    /// Rows of csv or table that wait for the columns to be settled (at most [`SETTLE_ROWS`]).
+    pending: Vec<Vec<(String, String)>>,
     /// Where the items of the answers are (said when there are none).
     items_path: String,
     /// The columns were settled by the first rows.
@@ -455,6 +474,7 @@ impl<'a> Printer<'a> {
             form,
             jq,
             all,
+            walk: all,
             terminal: crate::stdout_is_terminal(),
             fixed: columns.is_some(),
             columns,
@@ -464,6 +484,8 @@ impl<'a> Printer<'a> {
             buffered: Vec::new(),
             open: false,
             why_empty: None,
+            ran: false,
+            pending: Vec::new(),
             items_path: String::new(),
             settled: false,
             left_out_said: false,
@@ -552,7 +574,7 @@ impl<'a> Printer<'a> {
                 }
             }
             (Output::Json | Output::Yaml, true) => {
-                for item in items(doc).unwrap_or_default() {
+                for item in self.items_or_why(items(doc)) {
                     if self.jq.is_some() {
                         self.buffered.push(item);
                     } else {
@@ -562,46 +584,86 @@ impl<'a> Printer<'a> {
                 Ok(())
             }
             (Output::Jsonl, true) => {
-                for item in items(doc).unwrap_or_default() {
+                for item in self.items_or_why(items(doc)) {
                     match self.jq {
-                        Some(jq) => jq.run(item, |v| self.value(&v))?,
+                        Some(jq) => {
+                            self.ran = true;
+                            jq.run(item, |v| self.value(&v))?
+                        }
                         None => self.value(&item)?,
                     }
                 }
                 Ok(())
             }
             (Output::Csv | Output::Table, _) => {
-                let mut rows = Vec::new();
-                let spread = |v: Val, rows: &mut Vec<Vec<(String, String)>>| match v {
-                    Val::Arr(list) => rows.extend(list.iter().map(flatten)),
-                    other => rows.push(flatten(&other)),
-                };
+                // A program's outputs are printed as they come (after the first rows settle the
+                // columns): a program may output without end.
                 match (self.jq, self.all) {
-                    (Some(jq), false) => {
-                        if let Some(doc) = doc {
-                            jq.run(doc, |v| {
-                                spread(v, &mut rows);
-                                Ok(())
-                            })?;
+                    (Some(jq), false) => match doc {
+                        Some(doc) => {
+                            self.ran = true;
+                            jq.run(doc, |v| self.spread(v))?;
                         }
-                    }
-                    (Some(jq), true) => {
-                        for item in items(doc).unwrap_or_default() {
-                            jq.run(item, |v| {
-                                spread(v, &mut rows);
-                                Ok(())
-                            })?;
-                        }
-                    }
-                    (None, _) => match items(doc) {
-                        Ok(list) => rows.extend(list.iter().map(flatten)),
-                        Err(why) => self.why_empty = Some(why),
+                        None => self.why_empty = Some("the answer is empty".to_owned()),
                     },
+                    (Some(jq), true) => {
+                        for item in self.items_or_why(items(doc)) {
+                            self.ran = true;
+                            jq.run(item, |v| self.spread(v))?;
+                        }
+                    }
+                    (None, _) => {
+                        let list = self.items_or_why(items(doc));
+                        self.pending.extend(list.iter().map(flatten));
+                    }
                 }
+                // The end of the first answer (or page) settles the columns.
+                let rows = std::mem::take(&mut self.pending);
                 self.rows(rows)
             }
             // --output stix is the bundle's (crate::stix_output), never a printer's.
             (Output::Raw | Output::Stix, _) => Ok(()),
+        }
+    }
+
+    /// The items of a page, or none with the reason kept for [`Self::finish`].
+    fn items_or_why(&mut self, items: Result<Vec<Val>, String>) -> Vec<Val> {
+        match items {
+            Ok(list) => list,
+            Err(why) => {
+                self.why_empty = Some(why);
+                Vec::new()
+            }
+        }
+    }
+
+    /// One output of a `--jq` program as csv or table rows (an array: one row per element):
+    /// kept while the columns are not settled (at most [`SETTLE_ROWS`] rows), else printed.
+    fn spread(&mut self, v: Val) -> Result<(), Error> {
+        match v {
+            Val::Arr(list) => self.pending.extend(list.iter().map(flatten)),
+            other => self.pending.push(flatten(&other)),
+        }
+        if self.settled || self.pending.len() >= SETTLE_ROWS {
+            let rows = std::mem::take(&mut self.pending);
+            self.rows(rows)?;
+        }
+        Ok(())
+    }
+
+    /// Why nothing was printed, for the note of [`Self::finish`].
+    fn why_none(&self) -> String {
+        if self.jq.is_some() && self.ran {
+            "the --jq program output nothing".to_owned()
+        } else if self.walk {
+            match &self.why_empty {
+                Some(why) => format!("no page's {:?} held any (the last: {why})", self.items_path),
+                None => format!("no page's {:?} held any", self.items_path),
+            }
+        } else {
+            self.why_empty
+                .clone()
+                .unwrap_or_else(|| "the answer held none".to_owned())
         }
     }
 
@@ -708,6 +770,11 @@ impl<'a> Printer<'a> {
             Output::Table if self.terminal => {
                 self.table
                     .push(cells.iter().map(|c| aligned_cell(c)).collect());
+                if self.table.len() >= TABLE_BLOCK {
+                    for line in align(&std::mem::take(&mut self.table)) {
+                        emit(&line);
+                    }
+                }
             }
             _ => emit(
                 &cells
@@ -721,11 +788,14 @@ impl<'a> Printer<'a> {
     }
 
     /// Ends the output: closes a json array, writes what waited for the last page, and says on
-    /// stderr when a csv or table had no items.
+    /// stderr why a csv or table had no items, or a walk (yaml, jsonl, a program's json) printed
+    /// nothing while a page lacked its items.
     pub(crate) fn finish(mut self) -> Result<(), Error> {
         match self.form {
             Output::Json | Output::Yaml if self.all => {
                 if let Some(jq) = self.jq {
+                    // On no item at all, the missing items are the reason, not the program.
+                    self.ran = !self.buffered.is_empty();
                     let array = Val::Arr(jaq_json::Rc::new(std::mem::take(&mut self.buffered)));
                     self.all = false;
                     jq.run(array, |v| self.value(&v))?;
@@ -739,18 +809,12 @@ impl<'a> Printer<'a> {
                 }
             }
             Output::Csv | Output::Table => {
+                // Rows that waited for the columns (a program's first outputs).
+                let rows = std::mem::take(&mut self.pending);
+                self.rows(rows)?;
                 if self.count == 0 {
                     self.header()?;
-                    let why = if self.jq.is_some() {
-                        "the --jq program output nothing".to_owned()
-                    } else if self.all {
-                        format!("no page's {:?} held any", self.items_path)
-                    } else {
-                        self.why_empty
-                            .clone()
-                            .unwrap_or_else(|| "the answer held none".to_owned())
-                    };
-                    note(&format!("note: no items: {why}"));
+                    note(&format!("note: no items: {}", self.why_none()));
                 }
                 if !self.table.is_empty() {
                     for line in align(&self.table) {
@@ -759,6 +823,12 @@ impl<'a> Printer<'a> {
                 }
             }
             _ => {}
+        }
+        if self.count == 0
+            && self.why_empty.is_some()
+            && matches!(self.form, Output::Json | Output::Yaml | Output::Jsonl)
+        {
+            note(&format!("note: no items: {}", self.why_none()));
         }
         Ok(())
     }

@@ -479,3 +479,126 @@ async fn the_help_of_output_lists_every_form() {
     }
     assert!(help.contains("--jq <PROGRAM>") && help.contains("--columns <A,B.C>"));
 }
+
+/// Review finding 1: with csv and table, a program's rows are printed as they come (after the
+/// first 1000 settle the columns), never collected to the end: a program that outputs 1500 rows
+/// and then fails has printed them all before its error.
+#[tokio::test]
+async fn csv_and_table_print_a_programs_rows_as_they_come() {
+    for (form, header, row) in [("csv", "a", "1"), ("table", "a", "1")] {
+        let server = log_sources(DEVICES).await;
+        let env = onprem_env(&server);
+        let out = run(
+            &refs(&env),
+            &[
+                "log360-onprem",
+                "log-sources",
+                "--output",
+                form,
+                "--jq",
+                r#"limit(1500; repeat({a: 1})), error("stop")"#,
+            ],
+        )
+        .await;
+        assert_eq!(out.status.code(), Some(2), "{form}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--jq"), "{}", stderr(&out));
+        let text = stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1501, "{form}");
+        assert_eq!(lines[0], header);
+        assert!(lines[1..].iter().all(|l| *l == row), "{form}");
+    }
+}
+
+/// Review finding 1: a program without end (`repeat`) prints its rows until stdout closes, as
+/// `| head -3` does; the CLI then exits 0.
+#[tokio::test]
+async fn a_csv_program_without_end_prints_until_stdout_closes() {
+    use tokio::io::AsyncBufReadExt;
+    let server = log_sources(DEVICES).await;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("THREATBIND_QUOTA_STORE", "process")
+        .env("LOG360_ONPREM_TOKEN", ONPREM_TOKEN)
+        .env("LOG360_ONPREM_URL", server.uri())
+        .args([
+            "log360-onprem",
+            "log-sources",
+            "--output",
+            "csv",
+            "--jq",
+            "repeat({a: 1})",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let mut first = Vec::new();
+    for _ in 0..3 {
+        first.push(lines.next_line().await.unwrap().unwrap());
+    }
+    drop(lines);
+    assert_eq!(first, ["a", "1", "1"]);
+    assert_eq!(child.wait().await.unwrap().code(), Some(0));
+}
+
+/// Review finding 2: a walk whose page lacks its items says so, with yaml, jsonl and csv
+/// through a program too (not "the --jq program output nothing": it never ran).
+#[tokio::test]
+async fn a_walk_without_items_says_why_in_every_form() {
+    for args in [
+        &["--output", "csv", "--jq", "{id}"][..],
+        &["--output", "table", "--jq", "{id}"][..],
+        &["--output", "jsonl", "--jq", "{id}"][..],
+        &["--output", "yaml"][..],
+        &["--output", "yaml", "--jq", ".[]"][..],
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/cti/v2/events"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"{"data": [], "current_page": 0, "has_next": false}"#,
+                "application/json",
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let env = nameshield_env(&server);
+        let mut all = vec!["nameshield", "events", "--all"];
+        all.extend_from_slice(args);
+        let out = run(&refs(&env), &all).await;
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(
+                r#"note: no items: no page's "data" held any (the last: the answer's "data" is empty)"#
+            ),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("output nothing"), "{args:?}");
+    }
+    // A program that ran and output nothing is named.
+    let server = two_pages().await;
+    let env = nameshield_env(&server);
+    let out = run(
+        &refs(&env),
+        &[
+            "nameshield",
+            "events",
+            "--all",
+            "--output",
+            "csv",
+            "--jq",
+            "empty",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("note: no items: the --jq program output nothing"),
+        "{}",
+        stderr(&out)
+    );
+}
