@@ -4,7 +4,6 @@
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use std::ffi::OsString;
 use std::process::ExitCode;
-use threatbind::spec::{Api, Operation};
 use threatbind_spec_tools::check::{self, HarOptions, Report};
 use threatbind_spec_tools::report::{self, FailOn, Tool};
 
@@ -166,7 +165,11 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
     let Some(id) = matches.get_one::<String>("operation") else {
         return usage("give --operation OPERATION_ID with --request or --response and FILEs, or --har CAPTURE.har");
     };
-    let op = match operation(id, matches.get_one::<String>("api").map(String::as_str)) {
+    let op = match crate::spec_format::find_operation(
+        "--operation",
+        id,
+        matches.get_one::<String>("api").map(String::as_str),
+    ) {
         Ok(op) => op,
         Err(message) => return usage(&message),
     };
@@ -337,51 +340,4 @@ fn finish(
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// The operation `id` of every compiled spec (of `api` only, when given): a usage error names
-/// the flag when there is none, or more than one.
-fn operation(id: &str, api: Option<&str>) -> Result<&'static Operation, String> {
-    if let Some(stem) = api {
-        let Some(api) = Api::ALL.iter().find(|a| a.stem() == stem) else {
-            let stems: Vec<&str> = Api::ALL.iter().map(|a| a.stem()).collect();
-            return Err(format!(
-                "--api: no spec is named {stem:?} (one of: {})",
-                stems.join(", ")
-            ));
-        };
-        return api.operation(id).ok_or_else(|| {
-            format!(
-                "--operation: specs/{} has no operation {id:?}",
-                api.file_name()
-            )
-        });
-    }
-    let found: Vec<&'static Operation> = Api::ALL.iter().filter_map(|a| a.operation(id)).collect();
-    match found.as_slice() {
-        [op] => Ok(op),
-        [] => {
-            let near: Vec<String> = Api::ALL
-                .iter()
-                .flat_map(|a| a.operations())
-                .filter(|op| op.id.eq_ignore_ascii_case(id) || op.cli.name.as_deref() == Some(id))
-                .map(|op| op.id.clone())
-                .collect();
-            let hint = if near.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", near.join(" or "))
-            };
-            Err(format!(
-                "--operation: no spec has the operation {id:?}{hint}"
-            ))
-        }
-        many => {
-            let stems: Vec<&str> = many.iter().map(|op| op.api.stem()).collect();
-            Err(format!(
-                "--operation: {id:?} is an operation of {}: add --api with one of them",
-                stems.join(" and ")
-            ))
-        }
-    }
 }

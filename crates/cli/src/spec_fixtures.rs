@@ -4,7 +4,6 @@
 use clap::{Arg, ArgMatches, Command};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use threatbind::spec::{Api, Operation};
 use threatbind_spec_tools::fixtures::{scaffold, write, Target};
 
 const AFTER_HELP: &str = "\
@@ -52,44 +51,13 @@ pub(crate) fn command() -> Command {
         )
 }
 
-/// The operation `id`, in the spec named `api` or in the only spec that has it.
-fn operation(id: &str, api: Option<&str>) -> Result<&'static Operation, String> {
-    let apis: Vec<Api> = match api {
-        Some(stem) => match Api::ALL.iter().find(|a| a.stem() == stem) {
-            Some(a) => vec![*a],
-            None => {
-                let stems: Vec<&str> = Api::ALL.iter().map(|a| a.stem()).collect();
-                return Err(format!(
-                    "--api: no spec is named {stem:?} (one of: {})",
-                    stems.join(", ")
-                ));
-            }
-        },
-        None => Api::ALL.to_vec(),
-    };
-    let found: Vec<&'static Operation> = apis.iter().filter_map(|a| a.operation(id)).collect();
-    match found.as_slice() {
-        [op] => Ok(op),
-        [] => Err(format!(
-            "--scaffold: no spec has an operation {id:?} (operationIds are listed by each command's --help)"
-        )),
-        several => {
-            let stems: Vec<&str> = several.iter().map(|op| op.api.stem()).collect();
-            Err(format!(
-                "--scaffold: {id:?} is in {}: name one with --api",
-                stems.join(" and ")
-            ))
-        }
-    }
-}
-
 /// Runs `spec fixtures`.
 pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
     let id = matches
         .get_one::<String>("scaffold")
         .map_or("", String::as_str);
     let api = matches.get_one::<String>("api").map(String::as_str);
-    let op = match operation(id, api) {
+    let op = match crate::spec_format::find_operation("--scaffold", id, api) {
         Ok(op) => op,
         Err(e) => {
             eprintln!("threatbind spec fixtures: {e}");

@@ -1,10 +1,12 @@
 //! What the spec tools share: the `--format`, `--fail-on` and `--ignore` flags, writing a
-//! report, and reading a spec as it was at a git revision.
+//! report, reading a spec as it was at a git revision, and finding an operation by its
+//! operationId and `--api`.
 
 use clap::{Arg, ArgAction, ArgMatches};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use threatbind::spec::{Api, Operation};
 use threatbind_spec_tools::report::{FailOn, Format};
 
 /// The largest spec read, from a file or from git (a guard against reading a device or a huge
@@ -163,4 +165,60 @@ pub(crate) fn git_show(flag: &str, rev: &str, path: &Path) -> Result<String, Str
             path.display()
         )
     })
+}
+
+/// The operation `id` (given with `flag`, e.g. `--operation`) of every compiled spec, or of
+/// the spec whose stem is `api` (`--api`) only. A usage error names the flag: an unknown
+/// `--api` (with the stems), an unknown operation (with the operationIds it may have meant: the
+/// same but for case, or the operation whose CLI command has that name), an operationId of more
+/// than one spec (with their stems, to pick one with `--api`).
+pub(crate) fn find_operation(
+    flag: &str,
+    id: &str,
+    api: Option<&str>,
+) -> Result<&'static Operation, String> {
+    let apis: Vec<Api> = match api {
+        Some(stem) => match Api::ALL.iter().find(|a| a.stem() == stem) {
+            Some(a) => vec![*a],
+            None => {
+                let stems: Vec<&str> = Api::ALL.iter().map(|a| a.stem()).collect();
+                return Err(format!(
+                    "--api: no spec is named {stem:?} (one of: {})",
+                    stems.join(", ")
+                ));
+            }
+        },
+        None => Api::ALL.to_vec(),
+    };
+    let found: Vec<&'static Operation> = apis.iter().filter_map(|a| a.operation(id)).collect();
+    match found.as_slice() {
+        [op] => Ok(op),
+        [] => {
+            let near: Vec<String> = apis
+                .iter()
+                .flat_map(|a| a.operations())
+                .filter(|op| op.id.eq_ignore_ascii_case(id) || op.cli.name.as_deref() == Some(id))
+                .map(|op| op.id.clone())
+                .collect();
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(" or "))
+            };
+            match api.and(apis.first()) {
+                Some(one) => Err(format!(
+                    "{flag}: specs/{} has no operation {id:?}{hint}",
+                    one.file_name()
+                )),
+                None => Err(format!("{flag}: no spec has the operation {id:?}{hint}")),
+            }
+        }
+        many => {
+            let stems: Vec<&str> = many.iter().map(|op| op.api.stem()).collect();
+            Err(format!(
+                "{flag}: {id:?} is an operation of {}: add --api with one of them",
+                stems.join(" and ")
+            ))
+        }
+    }
 }

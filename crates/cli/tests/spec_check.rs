@@ -272,11 +272,17 @@ fn ignore_and_fail_on_decide_the_exit() {
 
 #[test]
 fn usage_errors_exit_2_and_name_the_flag_or_the_file() {
-    let cases: [(&[&str], &str, &str); 6] = [
+    let cases: [(&[&str], &str, &str); 7] = [
         (
             &["--operation", "noSuchOperation", "--request", "a.json"],
             "",
             "--operation: no spec has the operation \"noSuchOperation\"",
+        ),
+        (
+            &["--operation", "searchthreatanalytics", "--request", "a.json"],
+            "",
+            "--operation: no spec has the operation \"searchthreatanalytics\" \
+             (did you mean searchThreatAnalytics?)",
         ),
         (
             &["--operation", "listJobs", "--request", "a.json"],

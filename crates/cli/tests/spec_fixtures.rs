@@ -75,7 +75,10 @@ fn an_unknown_operation_or_api_is_a_usage_error_naming_the_flag() {
         "unused",
     ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--scaffold: no spec has an operation \"noSuchOperation\""));
+    assert_eq!(
+        text(&out.stderr),
+        "threatbind spec fixtures: --scaffold: no spec has the operation \"noSuchOperation\"\n"
+    );
     let out = threatbind(&[
         "spec",
         "fixtures",
@@ -88,5 +91,43 @@ fn an_unknown_operation_or_api_is_a_usage_error_naming_the_flag() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--api: no spec is named \"nope\""));
+    assert!(!std::path::Path::new("unused").exists());
+}
+
+#[test]
+fn a_near_or_ambiguous_operation_is_named_as_spec_check_names_it() {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--scaffold", "getindicatorofcompromise"],
+            "--scaffold: no spec has the operation \"getindicatorofcompromise\" \
+             (did you mean getIndicatorOfCompromise?)",
+        ),
+        (
+            &[
+                "--scaffold",
+                "getindicatorofcompromise",
+                "--api",
+                "datadog-ioc",
+            ],
+            "--scaffold: specs/datadog-ioc.yaml has no operation \"getindicatorofcompromise\" \
+             (did you mean getIndicatorOfCompromise?)",
+        ),
+        (
+            &["--scaffold", "listJobs"],
+            "--scaffold: \"listJobs\" is an operation of log360-onprem-v1 and \
+             log360-onprem-v2: add --api with one of them",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all = vec!["spec", "fixtures", "--dir", "unused"];
+        all.extend_from_slice(args);
+        let out = threatbind(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("threatbind spec fixtures: {message}\n"),
+            "{args:?}"
+        );
+    }
     assert!(!std::path::Path::new("unused").exists());
 }
