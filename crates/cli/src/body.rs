@@ -11,6 +11,10 @@ use threatbind::Error;
 /// The flag's name (`--body`).
 const FLAG: &str = "body";
 
+/// The largest `--body` read, in bytes (16 MiB): a larger file or stdin is refused (exit 2)
+/// after reading one byte more, never read whole into memory.
+pub(crate) const MAX_BODY: u64 = 16 * 1024 * 1024;
+
 /// The `--body` flag of an operation with a request body.
 pub(crate) fn arg() -> Arg {
     Arg::new(FLAG)
@@ -22,27 +26,36 @@ pub(crate) fn arg() -> Arg {
 }
 
 /// The JSON of `--body`, when the command has the flag and it was given. A file (or stdin)
-/// that cannot be read, or that is not JSON, is a configuration error naming `--body` and the
-/// path, or the parse error with its line and column.
+/// that cannot be read, is larger than [`MAX_BODY`], or is not JSON, is a configuration error
+/// naming `--body` and the path, the limit, or the parse error with its line and column.
 fn read(matches: &ArgMatches) -> Result<Option<Value>, Error> {
     // Commands without a request body have no `--body`: nothing to read.
     let Ok(Some(given)) = matches.try_get_one::<OsString>(FLAG) else {
         return Ok(None);
     };
     let bad = |problem: String| Error::config("--body", problem);
-    let (shown, bytes) = if given == "-" {
-        let mut bytes = Vec::new();
+    // At most one byte more than the limit is read: enough to know it is passed.
+    let mut bytes = Vec::new();
+    let shown = if given == "-" {
         std::io::stdin()
             .lock()
+            .take(MAX_BODY + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("stdin cannot be read: {e}")))?;
-        ("stdin".to_owned(), bytes)
+        "stdin".to_owned()
     } else {
         let path = std::path::Path::new(given);
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| bad(format!("{shown} cannot be read: {e}")))?;
-        (shown, bytes)
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_BODY + 1).read_to_end(&mut bytes))
+            .map_err(|e| bad(format!("{shown} cannot be read: {e}")))?;
+        shown
     };
+    if bytes.len() as u64 > MAX_BODY {
+        return Err(bad(format!(
+            "{shown} is larger than 16 MiB ({MAX_BODY} bytes), the most a request body may be"
+        )));
+    }
     serde_json::from_slice(&bytes)
         .map(Some)
         .map_err(|e| bad(format!("{shown} is not JSON: {e}")))

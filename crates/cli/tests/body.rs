@@ -213,3 +213,46 @@ async fn an_operation_without_a_body_has_no_body_flag() {
         stderr(&out)
     );
 }
+
+/// Review finding 3: `--body` reads at most 16 MiB (16777216 bytes). A body of exactly that
+/// size is sent; one byte more, from a file or stdin, is refused with exit 2 naming `--body`
+/// and the limit, nothing sent.
+#[tokio::test]
+async fn a_body_larger_than_16_mib_is_refused_naming_the_flag_and_the_limit() {
+    const LIMIT: usize = 16_777_216;
+    let json = r#"{"indicator": "8.8.8.8", "indicator_type": "IP", "action": "INFO"}"#;
+    // The JSON padded with trailing spaces (still JSON) to `size` bytes.
+    let padded = |size: usize| format!("{json}{}", " ".repeat(size - json.len()));
+
+    let server =
+        expecting(json!({"indicator": "8.8.8.8", "indicator_type": "IP", "action": "INFO"})).await;
+    let at_limit = file("at-limit", &padded(LIMIT));
+    let out = analytics(&server, &["--body", &at_limit], b"").await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let server = silent().await;
+    let over = file("over-limit", &padded(LIMIT + 1));
+    let out = analytics(&server, &["--body", &over], b"").await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "--body: {over} is larger than 16 MiB (16777216 bytes), the most a request body may be"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = analytics(&server, &["--body", "-"], padded(LIMIT + 1).as_bytes()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "--body: stdin is larger than 16 MiB (16777216 bytes), the most a request body may be"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    for name in ["at-limit", "over-limit"] {
+        let _ = std::fs::remove_file(
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("body-{name}.json")),
+        );
+    }
+}
