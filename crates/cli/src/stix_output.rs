@@ -1,7 +1,7 @@
 //! `--output stix`: the answers of one command (every page with `--all`) as one STIX 2.1 bundle
 //! ([`crate::stix`]), for the operations whose spec maps their answer (`x-stix`).
 
-use crate::{derive, emit, note};
+use crate::{derive, emit};
 use serde_json::Value;
 use threatbind::spec::{Api, Operation};
 use threatbind::Error;
@@ -67,9 +67,11 @@ impl<'a> Gather<'a> {
             body,
         });
         let bundle = crate::stix::bundle(answers, chrono::Utc::now());
-        for warning in &bundle.warnings {
-            note(&format!("warning: --output stix: {warning}"));
-        }
+        crate::stix::warn(
+            "warning: --output stix: ",
+            &bundle.warnings,
+            crate::stix::WARNINGS_SHOWN,
+        );
         let text = if crate::stdout_is_terminal() {
             serde_json::to_string_pretty(&bundle.bundle)
         } else {

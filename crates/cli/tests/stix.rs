@@ -476,17 +476,32 @@ fn items_without_an_indicator_are_named_not_guessed() {
 
 #[test]
 fn enrich_lookups_make_one_bundle_each_id_once() {
+    // As enrich adds them: each provider's operation, the request document of the indicator
+    // as sent (its `x-enrich` puts it at body.indicator), the vendor's answer.
+    let provider = |name: &str| {
+        Api::ALL
+            .iter()
+            .flat_map(|api| api.operations())
+            .find(|op| op.enrich.as_ref().is_some_and(|e| e.provider == name))
+            .unwrap()
+    };
     let ip = json!({"data": {"virus_total_info": {}}});
     let ta = json!({"data": {"indicator": "example.com", "indicator_type": "URL"}});
-    let b = stix::bundle_of_lookups(
-        [
-            ("log360-virustotal", "8.8.8.8", &ip),
-            ("log360-threat-analytics", "example.com", &ta),
-            ("log360-virustotal", "8.8.8.8", &ip),
-            ("no-such-provider", "8.8.8.8", &ip),
-        ],
-        now(),
-    );
+    let ip_sent = json!({"body": {"indicator": "8.8.8.8"}});
+    let ta_sent = json!({"body": {"indicator": "example.com"}});
+    let mut bundler = stix::Bundler::new(now());
+    for (name, request, body) in [
+        ("log360-virustotal", &ip_sent, &ip),
+        ("log360-threat-analytics", &ta_sent, &ta),
+        ("log360-virustotal", &ip_sent, &ip),
+    ] {
+        bundler.add(Answer {
+            operation: provider(name),
+            request: Some(request),
+            body,
+        });
+    }
+    let b = bundler.finish();
     let names: Vec<&Value> = objects(&b.bundle, "identity")
         .iter()
         .map(|o| &o["name"])
@@ -506,9 +521,26 @@ fn enrich_lookups_make_one_bundle_each_id_once() {
             &json!("[domain-name:value = 'example.com']")
         ]
     );
+    assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+}
+
+/// Review finding 4: a bundle's warnings are printed 20 at most, the rest counted.
+#[test]
+fn warnings_are_capped_and_the_rest_counted() {
+    assert_eq!(stix::WARNINGS_SHOWN, 20);
+    let warnings: Vec<String> = (1..=23).map(|i| format!("item {i}")).collect();
+    let lines = stix::warning_lines("warning: stix: ", &warnings, 20);
+    assert_eq!(lines.len(), 21);
+    assert_eq!(lines[0], "warning: stix: item 1");
+    assert_eq!(lines[19], "warning: stix: item 20");
+    assert_eq!(lines[20], "warning: stix: and 3 more");
     assert_eq!(
-        b.warnings,
-        ["provider no-such-provider: no operation of it maps to STIX (x-stix); its answers are not in the bundle"]
+        stix::warning_lines("w: ", &warnings[..2], 20),
+        ["w: item 1", "w: item 2"]
+    );
+    assert_eq!(
+        stix::warning_lines("w: ", &warnings[..3], 2),
+        ["w: item 1", "w: item 2", "w: and 1 more"]
     );
 }
 
@@ -653,6 +685,40 @@ mod cli {
         assert!(err.contains("stix is for the operations whose answer describes indicators (x-stix in their spec)"), "{err}");
         assert!(err.contains("datadog ioc"), "{err}");
         assert!(out.stdout.is_empty());
+    }
+
+    /// Review finding 4: `--output stix` prints at most 20 of the converter's warnings (one per
+    /// item it could not map), then how many more.
+    #[tokio::test]
+    async fn the_warnings_of_a_bundle_are_capped_at_20() {
+        // Datadog's list of indicators: a value of a type it does not state (detected), which
+        // is no indicator, is a warning each.
+        let server = MockServer::start().await;
+        let items: Vec<Value> = (1..=25)
+            .map(|i| json!({"id": format!("x:{i}"), "indicator": format!("not an indicator {i}"), "indicator_type": "other"}))
+            .collect();
+        Mock::given(method("GET"))
+            .and(path("/api/v2/security/siem/ioc-explorer"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"data": {"type": "ioc_explorer", "id": "1", "attributes": {"data": items}}}),
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let env = vec![
+            ("DD_API_KEY", "dd-stix-api-key".to_owned()),
+            ("DD_APP_KEY", "dd-stix-app-key".to_owned()),
+            ("DD_BASE_URL", server.uri()),
+        ];
+        let out = run(&env, &["datadog", "iocs", "--output", "stix"]).await;
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let err = stderr(&out);
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.starts_with("warning: --output stix: "))
+            .collect();
+        assert_eq!(warnings.len(), 21, "{err}");
+        assert_eq!(warnings[20], "warning: --output stix: and 5 more");
     }
 
     #[tokio::test]

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use threatbind::answer::lookup;
 use threatbind::spec::model::{Stix, TypeFrom};
-use threatbind::spec::{Api, Operation};
+use threatbind::spec::Operation;
 use uuid::Uuid;
 
 /// The namespace of every id threatbind gives a STIX object (UUIDv5).
@@ -46,15 +46,33 @@ fn stamp(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-// enrich's STIX output calls this and bundle_of_lookups (issue 24, its part).
-#[allow(dead_code)]
-/// The operation of an enrich provider (`x-enrich`'s `provider`), if it maps to STIX.
-pub fn provider_operation(provider: &str) -> Option<&'static Operation> {
-    Api::ALL
+/// The most warnings of a bundle [`warn`] prints (the rest are counted in one line).
+pub const WARNINGS_SHOWN: usize = 20;
+
+/// The lines [`warn`] prints for `warnings`: at most `cap`, each after `prefix`, then
+/// `<prefix>and N more` when some were left out: warnings `a`, `b`, `c` with a cap of 2 are
+/// `<prefix>a`, `<prefix>b`, `<prefix>and 1 more`.
+pub fn warning_lines(prefix: &str, warnings: &[String], cap: usize) -> Vec<String> {
+    let mut lines: Vec<String> = warnings
         .iter()
-        .flat_map(|api| api.operations())
-        .find(|op| op.enrich.as_ref().is_some_and(|e| e.provider == provider))
-        .filter(|op| op.stix.is_some())
+        .take(cap)
+        .map(|w| format!("{prefix}{w}"))
+        .collect();
+    if warnings.len() > cap {
+        lines.push(format!("{prefix}and {} more", warnings.len() - cap));
+    }
+    lines
+}
+
+/// Prints the warnings of a bundle on stderr, at most `cap` of them ([`warning_lines`]): a
+/// converter may warn about every item of an answer (up to 100,000).
+pub fn warn(prefix: &str, warnings: &[String], cap: usize) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    for line in warning_lines(prefix, warnings, cap) {
+        // A stderr that cannot be written is not worth a panic.
+        let _ = writeln!(err, "{line}");
+    }
 }
 
 /// One answer to convert: the operation, its request document (`{"body": .., "query": ..}`,
@@ -394,8 +412,7 @@ impl Bundler {
     }
 }
 
-/// One bundle of many answers, at `now` (enrich's STIX output calls this with each
-/// provider's answers).
+/// One bundle of many answers, at `now` (`--output stix` calls this with the pages of a walk).
 pub fn bundle<'a>(answers: impl IntoIterator<Item = Answer<'a>>, now: DateTime<Utc>) -> Bundle {
     let mut bundler = Bundler::new(now);
     for answer in answers {
@@ -404,64 +421,9 @@ pub fn bundle<'a>(answers: impl IntoIterator<Item = Answer<'a>>, now: DateTime<U
     bundler.finish()
 }
 
-#[allow(dead_code)]
-/// One bundle of enrich's results: (provider, indicator as sent, the vendor's answer) each.
-/// The indicator is written at the request path of the provider's `x-enrich`, for answers that
-/// do not repeat it. A provider that is not one, or whose operation has no `x-stix`, is a
-/// warning of the bundle.
-pub fn bundle_of_lookups<'a>(
-    lookups: impl IntoIterator<Item = (&'a str, &'a str, &'a Value)>,
-    now: DateTime<Utc>,
-) -> Bundle {
-    let mut bundler = Bundler::new(now);
-    let mut unknown = Vec::new();
-    for (provider, indicator, body) in lookups {
-        let Some(operation) = provider_operation(provider) else {
-            if !unknown.contains(&provider) {
-                unknown.push(provider);
-            }
-            continue;
-        };
-        let request = operation
-            .enrich
-            .as_ref()
-            .map(|e| request_with(&e.indicator, indicator));
-        bundler.add(Answer {
-            operation,
-            request: request.as_ref(),
-            body,
-        });
-    }
-    let mut bundle = bundler.finish();
-    bundle.warnings.extend(unknown.into_iter().map(|p| {
-        format!("provider {p}: no operation of it maps to STIX (x-stix); its answers are not in the bundle")
-    }));
-    bundle
-}
-
-#[allow(dead_code)]
-/// A request document holding `value` at the dotted `path` (`body.indicator`).
-fn request_with(path: &str, value: &str) -> Value {
-    let mut document = json!(value);
-    for key in path.rsplit('.') {
-        let mut map = Map::new();
-        map.insert(key.to_owned(), document);
-        document = Value::Object(map);
-    }
-    document
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_request_document_holds_the_value_at_its_path() {
-        assert_eq!(
-            request_with("body.indicator", "8.8.8.8"),
-            json!({"body": {"indicator": "8.8.8.8"}})
-        );
-    }
 
     #[test]
     fn template_values_are_percent_encoded() {
