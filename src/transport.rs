@@ -814,7 +814,7 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
                     };
                 }
             }
-            let messages: Vec<String> = items
+            let mut messages: Vec<String> = items
                 .iter()
                 .take(MAX_ERRORS_SHOWN)
                 .filter_map(|i| match i {
@@ -835,6 +835,11 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
                     }
                 })
                 .collect();
+            // Those left out are counted, never silently dropped.
+            let more = items.len().saturating_sub(MAX_ERRORS_SHOWN);
+            if more > 0 {
+                messages.push(format!("and {more} more"));
+            }
             detail = (!messages.is_empty()).then(|| messages.join("; "));
         }
     }
@@ -847,7 +852,7 @@ pub(crate) fn api_error(status: u16, body: Option<&Value>) -> Error {
     }
 }
 
-/// The most errors of one answer shown (the rest are left out of the message).
+/// The most errors of one answer shown (the rest are counted: `and N more`).
 const MAX_ERRORS_SHOWN: usize = 20;
 
 /// A JSON:API error's `detail`, with what its `source` names (`parameter sort[column]`,
@@ -1105,5 +1110,20 @@ mod tests {
             "HTTP 403: Forbidden; Forbidden: no key; plain"
         );
         assert_eq!(api_error(502, None).to_string(), "HTTP 502");
+    }
+
+    /// Review finding 5: errors past the 20 shown are counted, not dropped silently.
+    #[test]
+    fn errors_past_the_twentieth_are_counted() {
+        let errors: Vec<String> = (1..=23).map(|i| format!("e{i}")).collect();
+        let error = api_error(400, Some(&json!({ "errors": errors })));
+        assert_eq!(
+            error.to_string(),
+            "HTTP 400: e1; e2; e3; e4; e5; e6; e7; e8; e9; e10; e11; e12; e13; e14; e15; e16; \
+             e17; e18; e19; e20; and 3 more"
+        );
+        let twenty: Vec<String> = (1..=20).map(|i| format!("e{i}")).collect();
+        let error = api_error(400, Some(&json!({ "errors": twenty })));
+        assert!(error.to_string().ends_with("; e20"), "{error}");
     }
 }
