@@ -20,8 +20,9 @@ checked here against the library's validator, and any it does not refuse as name
 Existing files are never overwritten: each skipped one is named. Rename the files after what
 they hold (request.domain.json) and replace the placeholder values with real ones.
 
-Exit codes: 0 written (or all skipped); 1 a file could not be written; 2 a usage error (an
-unknown or ambiguous operationId, an unknown --api).";
+Exit codes: 0 written (or all skipped); 2 a usage error (an unknown or ambiguous operationId,
+an unknown --api) or a file that could not be written (as spec lint, diff and check, whose 1
+means findings).";
 
 /// The `fixtures` subcommand.
 pub(crate) fn command() -> Command {
@@ -79,13 +80,19 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
         let verdict = if file.name.starts_with("request.") {
             op.validate_request(&file.value, now)
                 .err()
-                .map(|v| format!("refused ({})", v[0]))
+                .map(|v| match v.first() {
+                    Some(first) => format!("refused ({first})"),
+                    None => "refused".to_owned(),
+                })
         } else {
             file.expect().and_then(|(path, rule)| {
                 match op.validate_request(&file.value["document"], now) {
                     Ok(()) => Some("accepted: make its value break the rule".to_owned()),
                     Err(v) if v.iter().any(|v| v.pointer() == path && v.rule == rule) => None,
-                    Err(v) => Some(format!("refused for another reason ({})", v[0])),
+                    Err(v) => Some(match v.first() {
+                        Some(first) => format!("refused for another reason ({first})"),
+                        None => "refused for another reason".to_owned(),
+                    }),
                 }
             })
         };
@@ -96,11 +103,12 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
     let done = match write(&dir, &made) {
         Ok(done) => done,
         Err(e) => {
+            // 2, as lint, diff and check answer an error of theirs (1 is for findings).
             eprintln!(
                 "threatbind spec fixtures: cannot write into {}: {e}",
                 dir.display()
             );
-            return ExitCode::from(1);
+            return ExitCode::from(2);
         }
     };
     for path in &done.written {

@@ -131,3 +131,41 @@ fn a_near_or_ambiguous_operation_is_named_as_spec_check_names_it() {
     }
     assert!(!std::path::Path::new("unused").exists());
 }
+
+#[test]
+fn a_folder_that_cannot_be_written_is_exit_2() {
+    // --dir under a regular file: no folder can be made there.
+    let file =
+        std::env::temp_dir().join(format!("threatbind-cli-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, "a file\n").unwrap();
+    let dir = file.join("fixtures");
+    let shown = dir.display().to_string();
+    let out = threatbind(&[
+        "spec",
+        "fixtures",
+        "--scaffold",
+        "getIndicatorOfCompromise",
+        "--dir",
+        &shown,
+    ]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "threatbind spec fixtures: cannot write into {shown}: "
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).is_empty(), "{}", text(&out.stdout));
+}
+
+#[test]
+fn the_help_gives_the_exit_codes() {
+    let out = threatbind(&["spec", "fixtures", "--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains(
+        "Exit codes: 0 written (or all skipped); 2 a usage error (an unknown or ambiguous operationId,\n\
+         an unknown --api) or a file that could not be written"
+    ));
+}
