@@ -356,7 +356,7 @@ impl Global {
             // enrich takes several (--profile acme,globex) and connects with each itself.
             profile: match m.subcommand_name() {
                 Some("enrich") => None,
-                _ => profiles::chosen(flag(m, "profile", |t| Ok(t.to_owned()))?)?,
+                _ => profiles::chosen(flag(m, "profile", |t| Ok(t.to_owned()))?, "--profile")?,
             },
         })
     }

@@ -210,13 +210,26 @@ impl std::fmt::Debug for Profile {
     }
 }
 
-/// The profile `--profile` (else `THREATBIND_PROFILE`) names, checked against the environment;
-/// `None` when neither names one.
-pub(crate) fn chosen(flag: Option<String>) -> Result<Option<Profile>, Error> {
-    let (name, by) = match flag {
-        Some(name) => (name, "--profile"),
-        None => match std::env::var("THREATBIND_PROFILE") {
-            Ok(name) if !name.is_empty() => (name, "THREATBIND_PROFILE"),
+/// What named the profiles of a command: `--profile` when given on its command line, else
+/// `THREATBIND_PROFILE` (for enrich, whose list of names may come from either).
+pub(crate) fn by(matches: &clap::ArgMatches) -> &'static str {
+    match matches.value_source("profile") {
+        Some(clap::parser::ValueSource::CommandLine) => "--profile",
+        _ => ENV,
+    }
+}
+
+/// The variable that names the profile when `--profile` does not.
+const ENV: &str = "THREATBIND_PROFILE";
+
+/// The profile `name` (else the one `THREATBIND_PROFILE` names), checked against the
+/// environment; `None` when neither names one. `by` is what gave `name` (`--profile`, or
+/// `THREATBIND_PROFILE` for a name of that variable's list): the errors name it.
+pub(crate) fn chosen(name: Option<String>, by: &'static str) -> Result<Option<Profile>, Error> {
+    let (name, by) = match name {
+        Some(name) => (name, by),
+        None => match std::env::var(ENV) {
+            Ok(name) if !name.is_empty() => (name, ENV),
             _ => return Ok(None),
         },
     };

@@ -722,3 +722,42 @@ async fn a_stopped_run_writes_no_stix_bundle() {
     let written = std::fs::read_to_string(&bundle_file).unwrap_or_default();
     assert!(!written.contains("bundle"), "{written}");
 }
+
+/// Review finding 6: a profile of enrich's list that is not in the config file is named with
+/// what gave the list: THREATBIND_PROFILE when the variable did, --profile when the flag did.
+#[test]
+fn a_missing_profile_is_named_with_the_flag_or_variable_that_gave_it() {
+    let dir = tempdir("missing-profile");
+    let config = profiles(&dir, "http://127.0.0.1:9", "http://127.0.0.1:9");
+    let input = write(&dir, "iocs.txt", "8.8.8.8\n");
+    let args = [
+        "--provider",
+        "datadog-ioc",
+        "--input",
+        input.to_str().unwrap(),
+    ];
+    let out = threatbind(&dir, &[], &args)
+        .env("THREATBIND_CONFIG", &config)
+        .env("THREATBIND_PROFILE", "acme,initech")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("THREATBIND_PROFILE: there is no profile \"initech\" in"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--profile"), "{stderr}");
+
+    let out = threatbind(&dir, &["--profile", "acme,initech"], &args)
+        .env("THREATBIND_CONFIG", &config)
+        .env("THREATBIND_PROFILE", "globex")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--profile: there is no profile \"initech\" in"),
+        "{stderr}"
+    );
+}

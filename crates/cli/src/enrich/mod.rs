@@ -341,7 +341,7 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     // client per provider and profile, each with its account's quota.
     let mut profiles: Vec<Option<crate::profiles::Profile>> = Vec::new();
     for name in profile_names(m)? {
-        profiles.push(crate::profiles::chosen(Some(name))?);
+        profiles.push(crate::profiles::chosen(Some(name), crate::profiles::by(m))?);
     }
     if profiles.is_empty() {
         profiles.push(None);
