@@ -6,6 +6,8 @@ use clap::{Arg, ArgAction, ArgMatches};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 use threatbind::spec::{Api, Operation};
 use threatbind_spec_tools::report::{FailOn, Format};
 
@@ -99,10 +101,30 @@ pub(crate) fn write_out(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// How long `git show` may run before it is stopped (a repository on a hung network mount, a
+/// lock held by another git).
+pub(crate) const GIT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The most of git's stderr kept for its reason (the rest is read and dropped).
+const MAX_REASON_BYTES: u64 = 64 * 1024;
+
 /// The text of `path` as it is at the git revision `rev` (`git show REV:./FILE`, run in the
 /// file's folder, so a path relative to the current folder works anywhere in a repository).
-/// Errors name `flag`, the revision and git's own reason.
+/// Errors name `flag`, the revision and git's own reason; a file larger than [`MAX_BYTES`] and
+/// a git that runs longer than [`GIT_TIMEOUT`] are stopped and said so.
 pub(crate) fn git_show(flag: &str, rev: &str, path: &Path) -> Result<String, String> {
+    git_show_bounded(flag, rev, path, MAX_BYTES, GIT_TIMEOUT, "git")
+}
+
+/// [`git_show`] with its bounds and program given (the tests use small ones).
+fn git_show_bounded(
+    flag: &str,
+    rev: &str,
+    path: &Path,
+    max_bytes: u64,
+    timeout: Duration,
+    git: &str,
+) -> Result<String, String> {
     if rev.is_empty() || rev.starts_with('-') || rev.contains(':') {
         return Err(format!(
             "{flag} {rev:?}: not a git revision (a commit, branch or tag, e.g. HEAD or main~1)"
@@ -116,54 +138,151 @@ pub(crate) fn git_show(flag: &str, rev: &str, path: &Path) -> Result<String, Str
         _ => Path::new("."),
     };
     let object = format!("{rev}:./{}", name.to_string_lossy());
-    let mut child = Command::new("git")
+    let mut command = Command::new(git);
+    command
         .arg("-C")
         .arg(dir)
-        .args(["show", "--no-textconv", &object])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("{flag} {rev}: cannot run git: {e}"))?;
-    let mut bytes = Vec::new();
-    let mut reason = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .map(|out| out.take(MAX_BYTES + 1).read_to_end(&mut bytes));
-    if bytes.len() as u64 > MAX_BYTES {
-        // Not read to its end: git would wait on a full pipe.
-        let _ = child.kill();
+        .args(["show", "--no-textconv", &object]);
+    let ran = match run_bounded(command, max_bytes, timeout) {
+        Ok(ran) => ran,
+        Err(Bounded::Spawn(e)) => return Err(format!("{flag} {rev}: cannot run git: {e}")),
+        Err(Bounded::Wait(e)) => return Err(format!("{flag} {rev}: git did not finish: {e}")),
+        Err(Bounded::TimedOut) => {
+            return Err(format!(
+            "{flag} {rev}: git show {object} (in {}) did not finish within {} s, and was stopped",
+            dir.display(),
+            timeout.as_secs_f64()
+        ))
+        }
+    };
+    // The size first: git is stopped when its output is too large, so it did not succeed.
+    if ran.too_large {
+        return Err(format!(
+            "{flag} {rev}: {} is larger than {} at that revision",
+            path.display(),
+            size(max_bytes)
+        ));
     }
-    if let Some(err) = child.stderr.take() {
-        let _ = err.take(64 * 1024).read_to_end(&mut reason);
-    }
-    let status = child
-        .wait()
-        .map_err(|e| format!("{flag} {rev}: git did not finish: {e}"))?;
-    if !status.success() {
-        let reason = String::from_utf8_lossy(&reason);
+    if !ran.status.success() {
+        let reason = String::from_utf8_lossy(&ran.stderr);
         let reason = reason.lines().next().unwrap_or("no reason given").trim();
         return Err(format!(
             "{flag} {rev}: git show {object} (in {}) failed: {reason}",
             dir.display()
         ));
     }
-    if let Some(Err(e)) = read {
+    if let Err(e) = ran.read {
         return Err(format!("{flag} {rev}: reading git's output: {e}"));
     }
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(format!(
-            "{flag} {rev}: {} is larger than {} MiB at that revision",
-            path.display(),
-            MAX_BYTES / (1024 * 1024)
-        ));
-    }
-    String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(ran.stdout).map_err(|_| {
         format!(
             "{flag} {rev}: {} is not UTF-8 text at that revision",
             path.display()
         )
+    })
+}
+
+/// `64 MiB`, or a count of bytes when not a whole number of MiB.
+fn size(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// What a bounded run of a command gave.
+struct Ran {
+    status: std::process::ExitStatus,
+    /// At most `max_bytes` + 1 bytes of its stdout.
+    stdout: Vec<u8>,
+    /// Whether its stdout was larger than `max_bytes` (it was then stopped).
+    too_large: bool,
+    /// How reading its stdout ended.
+    read: std::io::Result<()>,
+    /// The start of its stderr.
+    stderr: Vec<u8>,
+}
+
+/// Why a bounded run gave nothing.
+enum Bounded {
+    Spawn(std::io::Error),
+    Wait(std::io::Error),
+    TimedOut,
+}
+
+/// Runs `command` (stdin closed), keeping at most `max_bytes` + 1 bytes of its stdout and
+/// stopping it as soon as it writes more, or when it runs longer than `timeout`. Its stdout and
+/// stderr are read by threads of their own, so neither pipe can fill and hold it up.
+fn run_bounded(mut command: Command, max_bytes: u64, timeout: Duration) -> Result<Ran, Bounded> {
+    let deadline = Instant::now() + timeout;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Bounded::Spawn)?;
+    let (sender, stdout_read) = mpsc::channel();
+    if let Some(out) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let read = out.take(max_bytes + 1).read_to_end(&mut bytes).map(drop);
+            let _ = sender.send((bytes, read));
+        });
+    } else {
+        let _ = sender.send((Vec::new(), Ok(())));
+    }
+    let (err_sender, stderr_read) = mpsc::channel();
+    if let Some(mut err) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let _ = (&mut err).take(MAX_REASON_BYTES).read_to_end(&mut kept);
+            let _ = std::io::copy(&mut err, &mut std::io::sink());
+            let _ = err_sender.send(kept);
+        });
+    }
+    let stop = |child: &mut std::process::Child| {
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    // stdout: to its end, or past the bound, or the deadline.
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let (stdout, read) = match stdout_read.recv_timeout(remaining) {
+        Ok(got) => got,
+        Err(_) => {
+            stop(&mut child);
+            return Err(Bounded::TimedOut);
+        }
+    };
+    let too_large = stdout.len() as u64 > max_bytes;
+    if too_large {
+        stop(&mut child);
+    }
+    // The exit: polled until the deadline (stdout is closed, so it is near).
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                stop(&mut child);
+                return Err(Bounded::TimedOut);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => {
+                stop(&mut child);
+                return Err(Bounded::Wait(e));
+            }
+        }
+    };
+    // Its stderr, unless something it started still holds the pipe past the deadline.
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let stderr = stderr_read.recv_timeout(remaining).unwrap_or_default();
+    Ok(Ran {
+        status,
+        stdout,
+        too_large,
+        read,
+        stderr,
     })
 }
 
@@ -220,5 +339,92 @@ pub(crate) fn find_operation(
                 stems.join(" and ")
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A new folder of the system's temporary one, for this test alone.
+    fn folder(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("threatbind-git-show-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn a_file_too_large_at_the_revision_is_named_as_such() {
+        let dir = folder("large");
+        git(&dir, &["init", "-q"]);
+        // 1 MiB: more than a pipe holds, so git is stopped while it writes.
+        std::fs::write(dir.join("big.yaml"), "a".repeat(1024 * 1024)).unwrap();
+        std::fs::write(dir.join("small.yaml"), "openapi: 3.0.3\n").unwrap();
+        git(&dir, &["add", "big.yaml", "small.yaml"]);
+        git(&dir, &["commit", "-q", "-m", "two files"]);
+        let big = dir.join("big.yaml");
+        let got = git_show_bounded("--against", "HEAD", &big, 1024, GIT_TIMEOUT, "git");
+        assert_eq!(
+            got,
+            Err(format!(
+                "--against HEAD: {} is larger than 1024 bytes at that revision",
+                big.display()
+            ))
+        );
+        // Within the bound, the text; an unknown revision, git's reason.
+        let small = dir.join("small.yaml");
+        let got = git_show_bounded("--against", "HEAD", &small, 1024, GIT_TIMEOUT, "git");
+        assert_eq!(got, Ok("openapi: 3.0.3\n".to_owned()));
+        let got = git_show("--against", "nope", &small).unwrap_err();
+        assert!(
+            got.starts_with(&format!(
+                "--against nope: git show nope:./small.yaml (in {}) failed: fatal:",
+                dir.display()
+            )),
+            "{got}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_git_that_does_not_finish_is_stopped_and_named() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = folder("slow");
+        // A stand-in for a git that hangs (a lock, a hung mount).
+        let slow = dir.join("slow-git");
+        std::fs::write(&slow, "#!/bin/sh\nexec sleep 600\n").unwrap();
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let spec = dir.join("a.yaml");
+        let got = git_show_bounded(
+            "--since",
+            "HEAD",
+            &spec,
+            MAX_BYTES,
+            Duration::from_millis(200),
+            &slow.display().to_string(),
+        );
+        assert_eq!(
+            got,
+            Err(format!(
+                "--since HEAD: git show HEAD:./a.yaml (in {}) did not finish within 0.2 s, and was stopped",
+                dir.display()
+            ))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
