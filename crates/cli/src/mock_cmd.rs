@@ -117,8 +117,11 @@ pub(crate) fn command() -> Command {
                 .long("items")
                 .value_name("N")
                 .default_value("237")
-                .value_parser(clap::value_parser!(u64).range(0..=1_000_000))
-                .help("Items in the data set of each paginated operation"),
+                .value_parser(clap::value_parser!(u64).range(0..=threatbind_mock::MAX_ITEMS as u64))
+                .help(format!(
+                    "Items in the data set of each paginated operation (at most {})",
+                    threatbind_mock::MAX_ITEMS
+                )),
         )
         .arg(
             Arg::new("quiet")

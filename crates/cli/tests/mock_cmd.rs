@@ -118,5 +118,15 @@ fn help_and_exit_codes() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen")); // More items than a data set may hold: refused before the address is tried, naming --items.
+    let out = threatbind()
+        .args(["mock", "--items", "100001", "--port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("invalid value '100001' for '--items <N>': 100001 is not in 0..=100000"),
+        "{stderr}"
+    );
 }

@@ -64,6 +64,15 @@ use threatbind::spec::{Api, Operation};
 /// ```
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// The most items a data set may hold ([`Options::items`], `--items`): a filtered or sorted
+/// list is chosen from every item of its data set on each request, so this bounds the work of
+/// one request; [`serve`] refuses more rather than answer from a part of the data set.
+///
+/// ```
+/// assert_eq!(threatbind_mock::MAX_ITEMS, 100_000);
+/// ```
+pub const MAX_ITEMS: usize = 100_000;
+
 /// How the mock behaves beyond the specs.
 ///
 /// ```
@@ -89,7 +98,7 @@ pub struct Options {
     pub latency: Duration,
     /// Seeds the data sets and the faults: one seed, one data set and one fault sequence.
     pub seed: u64,
-    /// Items in the data set of each paginated operation.
+    /// Items in the data set of each paginated operation (at most [`MAX_ITEMS`]).
     pub items: usize,
 }
 
@@ -277,7 +286,8 @@ impl Drop for MockHandle {
 
 /// Starts the mock on `addr` (port 0: a free port) and returns once it listens. Every spec
 /// is read and every answer prepared here, not per request. Fails with [`Error::Config`] when
-/// an option is out of range, two APIs map to the same route, or the address cannot be bound.
+/// an option is out of range (`items` above [`MAX_ITEMS`] included), two APIs map to the same
+/// route, or the address cannot be bound.
 /// Needs a Tokio runtime.
 ///
 /// ```
@@ -304,6 +314,15 @@ pub async fn serve(addr: SocketAddr, options: Options) -> Result<MockHandle> {
         return Err(Error::config(
             "rate_limit",
             "needs at least 1 request per a positive period",
+        ));
+    }
+    if options.items > MAX_ITEMS {
+        return Err(Error::config(
+            "items",
+            format!(
+                "{} is more than {MAX_ITEMS}, the most items a data set may hold",
+                options.items
+            ),
         ));
     }
     let (router, plans, sets) = plan::build(&options).map_err(|e| Error::config("specs", e))?;

@@ -11,9 +11,6 @@ use std::cmp::Ordering;
 use threatbind::raw::lookup;
 use threatbind::spec::model::{Filter, FilterMatch, Sort};
 
-/// The most items a filtered or sorted list is chosen from (a larger data set is cut there).
-pub(crate) const MAX_SELECTED: usize = 100_000;
-
 /// The most terms of a search that are read (the rest are ignored).
 const MAX_TERMS: usize = 32;
 
@@ -58,7 +55,9 @@ impl Select {
         if filters.is_empty() && order.is_none() {
             return None;
         }
-        let mut kept: Vec<(usize, Value)> = (0..data.len().min(MAX_SELECTED))
+        // Every item: `serve` bounds a data set by `MAX_ITEMS`, so the total a page reports is
+        // the count of all the items kept, never of a part.
+        let mut kept: Vec<(usize, Value)> = (0..data.len())
             .map(|i| (i, data.item(i)))
             .filter(|(_, item)| filters.iter().all(|(f, v)| keeps(f, v, item)))
             .collect();

@@ -137,3 +137,21 @@ async fn a_value_outside_the_spec_is_refused_not_filtered() {
     assert_eq!(status, 400, "{body}");
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_data_set_larger_than_a_list_is_chosen_from_is_refused_at_start() {
+    // Filters and sorting choose from every item, so a larger data set is refused rather than
+    // answered with the total of a part of it.
+    let too_many = Options {
+        items: 100_001,
+        ..Options::default()
+    };
+    let refused = serve("127.0.0.1:0".parse().unwrap(), too_many).await.err();
+    assert_eq!(
+        refused.map(|e| e.to_string()),
+        Some(
+            "configuration: items: 100001 is more than 100000, the most items a data set may hold"
+                .to_owned()
+        )
+    );
+}
