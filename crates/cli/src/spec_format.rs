@@ -185,7 +185,7 @@ fn git_show_bounded(
 /// `64 MiB`, or a count of bytes when not a whole number of MiB.
 fn size(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes % MIB == 0 {
+    if bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
