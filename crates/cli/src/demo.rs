@@ -229,6 +229,42 @@ fn verdict(record: &Value) -> String {
     format!("{kind:<6} data: {}", keys.join(", "))
 }
 
+/// Runs `threatbind enrich --provider PROVIDER --input INPUT --out OUT EXTRA...` (shown as the
+/// user would type it) and gives what it wrote.
+async fn enrich_into(
+    global: &Global,
+    provider: &str,
+    input: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> Result<String, Error> {
+    let mut args: Vec<String> = ["enrich", "--provider", provider, "--input"]
+        .map(str::to_owned)
+        .to_vec();
+    args.push(input.display().to_string());
+    args.push("--out".into());
+    args.push(out.display().to_string());
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let shown = |p: &Path| {
+        p.strip_prefix(repository())
+            .unwrap_or(p)
+            .display()
+            .to_string()
+    };
+    println!(
+        "\nthreatbind enrich --provider {provider} --input {} --out {}{}",
+        shown(input),
+        shown(out),
+        extra.iter().map(|a| format!(" {a}")).collect::<String>()
+    );
+    let matches = enrich::command()
+        .try_get_matches_from(args)
+        .map_err(|e| Error::config("demo", e.to_string()))?;
+    enrich::run(&matches, global).await?;
+    std::fs::read_to_string(out)
+        .map_err(|e| Error::config("demo", format!("{}: {e}", out.display())))
+}
+
 /// `enrich` of the example indicators with the demo's provider (`x-enrich.demo`), then its
 /// records.
 async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
@@ -240,29 +276,9 @@ async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
     let out_dir = repository().join("target/demo");
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| Error::config("demo", format!("{}: {e}", out_dir.display())))?;
-    let out = out_dir.join("enrich.jsonl");
-    let args = [
-        "enrich".into(),
-        "--provider".into(),
-        provider.into(),
-        "--concurrency".into(),
-        "4".into(),
-        "--input".into(),
-        input.display().to_string(),
-        "--out".into(),
-        out.display().to_string(),
-    ];
-    println!(
-        "\nthreatbind enrich --provider {provider} --input examples/indicators.txt --out {}",
-        out.strip_prefix(repository()).unwrap_or(&out).display()
-    );
-    let matches = enrich::command()
-        .try_get_matches_from(args)
-        .map_err(|e| Error::config("demo", e.to_string()))?;
     let global = demo_global(global, base_url, api);
-    enrich::run(&matches, &global).await?;
-    let text = std::fs::read_to_string(&out)
-        .map_err(|e| Error::config("demo", format!("{}: {e}", out.display())))?;
+    let out = out_dir.join("enrich.jsonl");
+    let text = enrich_into(&global, provider, &input, &out, &["--concurrency", "4"]).await?;
     for line in text.lines() {
         let record: Value = serde_json::from_str(line).unwrap_or(Value::Null);
         println!(
@@ -273,27 +289,14 @@ async fn enrich_examples(global: &Global, base_url: &str) -> Result<(), Error> {
     }
     // The same run as STIX 2.1, for OpenCTI or MISP.
     let bundle = out_dir.join("enrich.stix.json");
-    let args = [
-        "enrich".into(),
-        "--provider".into(),
-        provider.into(),
-        "--input".into(),
-        input.display().to_string(),
-        "--out".into(),
-        bundle.display().to_string(),
-        "--out-format".into(),
-        "stix".into(),
-    ];
-    println!(
-        "\nthreatbind enrich --provider {provider} --input examples/indicators.txt --out-format stix --out {}",
-        bundle.strip_prefix(repository()).unwrap_or(&bundle).display()
-    );
-    let matches = enrich::command()
-        .try_get_matches_from(args)
-        .map_err(|e| Error::config("demo", e.to_string()))?;
-    enrich::run(&matches, &global).await?;
-    let text = std::fs::read_to_string(&bundle)
-        .map_err(|e| Error::config("demo", format!("{}: {e}", bundle.display())))?;
+    let text = enrich_into(
+        &global,
+        provider,
+        &input,
+        &bundle,
+        &["--out-format", "stix"],
+    )
+    .await?;
     let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
     for object in parsed["objects"].as_array().into_iter().flatten() {
