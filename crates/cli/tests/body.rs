@@ -2,42 +2,15 @@
 //! request's body, flags set fields inside it, and what breaks the spec or is not JSON is
 //! refused with exit 2, nothing sent.
 
+mod support;
+
 use serde_json::json;
-use std::process::{Output, Stdio};
+use std::process::Output;
+use support::{refs, run_with_stdin, stderr, stdout};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const ROUTE: &str = "/api/v2/threat/search/advanced-threat-analytics";
-
-/// Runs `threatbind` with exactly `env` (plus PATH) and `args`, `stdin` on its standard input.
-async fn run(env: &[(&str, &str)], args: &[&str], stdin: &[u8]) -> Output {
-    use tokio::io::AsyncWriteExt;
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).await.unwrap();
-    drop(input);
-    child.wait_with_output().await.unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn env(server: &MockServer) -> Vec<(&'static str, String)> {
     vec![
@@ -51,10 +24,9 @@ fn env(server: &MockServer) -> Vec<(&'static str, String)> {
 /// `threatbind log360 threat-analytics ARGS` against `server`, with `stdin`.
 async fn analytics(server: &MockServer, args: &[&str], stdin: &[u8]) -> Output {
     let env = env(server);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut all = vec!["log360", "threat-analytics"];
     all.extend_from_slice(args);
-    run(&env, &all, stdin).await
+    run_with_stdin(&refs(&env), &all, stdin).await
 }
 
 /// A file of this test run holding `text`.
@@ -204,8 +176,7 @@ async fn a_body_that_breaks_the_spec_is_refused_naming_the_field() {
 async fn an_operation_without_a_body_has_no_body_flag() {
     let server = silent().await;
     let env = env(&server);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let out = run(&env, &["log360", "whoami", "--body", "-"], b"{}").await;
+    let out = run_with_stdin(&refs(&env), &["log360", "whoami", "--body", "-"], b"{}").await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("unexpected argument '--body'"),

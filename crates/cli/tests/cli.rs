@@ -2,32 +2,14 @@
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use serde_json::{json, Value};
-use std::process::Output;
+use support::{refs, run, stderr, stdout};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "1000.cli-secret-token";
-
-/// Runs `threatbind` with exactly `env` (plus PATH) and `args`.
-async fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.args(args).output().await.unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn log360_env(server: &MockServer) -> Vec<(&'static str, String)> {
     vec![
@@ -35,10 +17,6 @@ fn log360_env(server: &MockServer) -> Vec<(&'static str, String)> {
         ("LOG360_ACCESS_TOKEN", SECRET.into()),
         ("LOG360_BASE_URL", format!("{}/api/v2", server.uri())),
     ]
-}
-
-fn env_refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 #[tokio::test]
@@ -55,7 +33,7 @@ async fn log360_threat_analytics_prints_the_typed_answer() {
         .await;
     let env = log360_env(&server);
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &[
             "-v",
             "log360",
@@ -189,7 +167,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
         ),
     ];
     for (args, expected) in cases {
-        let out = run(&env_refs(&env), args).await;
+        let out = run(&refs(&env), args).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(expected),
@@ -199,7 +177,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
     }
     // Enum flags list the spec's values.
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &[
             "log360",
             "threat-analytics",
@@ -220,7 +198,7 @@ async fn invalid_input_exits_2_naming_the_field_and_sends_nothing() {
         stderr(&out)
     );
     // Missing flags are usage errors, also 2.
-    let out = run(&env_refs(&env), &["log360", "virustotal"]).await;
+    let out = run(&refs(&env), &["log360", "virustotal"]).await;
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -273,7 +251,7 @@ async fn api_errors_exit_3_with_status_code_and_detail() {
         .await;
     let env = log360_env(&server);
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &[
             "log360",
             "risk-profile",
@@ -323,7 +301,7 @@ async fn transport_errors_exit_4_and_exhausted_rate_limits_exit_5() {
         .await;
     let env = log360_env(&server);
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &["log360", "virustotal", "--indicator", "8.8.8.8"],
     )
     .await;
@@ -353,7 +331,7 @@ async fn all_prints_one_item_per_line_across_pages() {
     }
     let env = log360_env(&server);
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &["log360", "detection-rules", "--limit", "2", "--all"],
     )
     .await;
@@ -381,7 +359,7 @@ async fn base_url_flag_overrides_the_environment() {
     let env = log360_env(&server);
     let custom = format!("{}/custom", server.uri());
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &[
             "--base-url",
             &custom,
@@ -396,7 +374,7 @@ async fn base_url_flag_overrides_the_environment() {
     .await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &[
             "--rate-limit",
             "five",
@@ -693,7 +671,7 @@ async fn ranges_dates_indicator_types_and_empty_values_are_checked_before_sendin
         ),
     ];
     for (args, expected) in cases {
-        let out = run(&env_refs(&env), &args).await;
+        let out = run(&refs(&env), &args).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(expected),
@@ -715,7 +693,7 @@ async fn output_is_what_the_vendor_said() {
         .await;
     let env = log360_env(&server);
     let args = ["log360", "detection-rules"];
-    let out = run(&env_refs(&env), &args).await;
+    let out = run(&refs(&env), &args).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Not a terminal: the body without insignificant whitespace, otherwise unchanged.
     let compact = stdout(&out).trim_end().to_owned();
@@ -726,11 +704,11 @@ async fn output_is_what_the_vendor_said() {
     assert!(compact.contains(r#""tags":[],"updated":"2026-01-01T00:00:00.000Z","weight":1.50,"new_field":{"z":1,"a":2}"#), "{compact}");
     assert!(compact.ends_with(r#""zz_unknown":null}"#), "{compact}");
     // --raw: the bytes as received.
-    let out = run(&env_refs(&env), &["--raw", "log360", "detection-rules"]).await;
+    let out = run(&refs(&env), &["--raw", "log360", "detection-rules"]).await;
     assert_eq!(stdout(&out), format!("{body}\n"));
     // jsonl: one item per line, as sent.
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &["--output", "jsonl", "log360", "detection-rules"],
     )
     .await;
@@ -740,7 +718,7 @@ async fn output_is_what_the_vendor_said() {
     assert!(lines[0].contains(r#""weight":1.50"#), "{}", lines[0]);
     // table: the spec's columns.
     let out = run(
-        &env_refs(&env),
+        &refs(&env),
         &["--output", "table", "log360", "detection-rules"],
     )
     .await;
@@ -762,7 +740,7 @@ async fn an_answer_that_breaks_its_type_is_printed_and_exits_6() {
         .mount(&server)
         .await;
     let env = log360_env(&server);
-    let out = run(&env_refs(&env), &["log360", "detection-rules"]).await;
+    let out = run(&refs(&env), &["log360", "detection-rules"]).await;
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     assert!(stdout(&out).contains("no id"), "printed anyway");
     let err = stderr(&out);
@@ -1090,7 +1068,7 @@ async fn whoami_needs_no_account_id_and_the_others_name_it() {
         .into_iter()
         .filter(|(k, _)| *k != "LOG360_ACCOUNT_ID")
         .collect();
-    let out = run(&env_refs(&env), &["log360", "whoami"]).await;
+    let out = run(&refs(&env), &["log360", "whoami"]).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).trim(),
@@ -1099,7 +1077,7 @@ async fn whoami_needs_no_account_id_and_the_others_name_it() {
     let requests = server.received_requests().await.unwrap();
     assert!(requests[0].headers.get("account_id").is_none());
 
-    let out = run(&env_refs(&env), &["log360", "detection-rules"]).await;
+    let out = run(&refs(&env), &["log360", "detection-rules"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("LOG360_ACCOUNT_ID"),
@@ -1419,7 +1397,7 @@ async fn refused_credentials_exit_7() {
             .await;
         let env = log360_env(&server);
         let out = run(
-            &env_refs(&env),
+            &refs(&env),
             &[
                 "log360",
                 "risk-profile",

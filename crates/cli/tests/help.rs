@@ -2,27 +2,10 @@
 //! `x-notes`), and an example line with real values that passes the request's own checks
 //! (`--dry-run`: checked and printed, never sent).
 
-use std::process::Output;
+mod support;
+
+use support::{run, stderr, stdout};
 use threatbind::spec::Api;
-
-/// Runs `threatbind` with exactly `env` (plus PATH) and `args`.
-async fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.args(args).output().await.unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Dummy credentials for every API, and servers on loopback (a dry run sends nothing anyway).
 const ENV: &[(&str, &str)] = &[

@@ -1,21 +1,17 @@
 //! `threatbind mock`: the command serving every API offline (the mock itself is tested in
 //! crates/mock).
 
+mod support;
+
 use serde_json::Value;
 use std::collections::HashSet;
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use support::blocking_command as threatbind;
 
 /// The bearer token the mock takes for Nameshield (its spec's example).
 const NAMESHIELD_TOKEN: &str = "6f1c3c1e-1111-4000-8000-000000000042";
-
-fn threatbind() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd
-}
 
 /// Kills the mock when the test ends, passed or not.
 struct Child(std::process::Child);

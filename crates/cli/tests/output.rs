@@ -1,8 +1,11 @@
 //! What the CLI prints, for a pipeline: `--jq`, `--output yaml|csv|table`, `--columns`, and an
 //! answer without items said on stderr. The real binary against wiremock servers on loopback.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::process::Output;
+use support::{refs, stderr, stdout};
 use wiremock::matchers::{any, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -11,22 +14,7 @@ const NAMESHIELD_TOKEN: &str = "ns-output-token-42";
 
 /// Runs `threatbind` with exactly `env` (plus PATH, and a quota of the run's own) and `args`.
 async fn run(env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("THREATBIND_QUOTA_STORE", "process");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.args(args).output().await.unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    support::run_own_quota(env, args).await
 }
 
 /// Two log sources, as the vendor might spell them: keys in this order, a name holding a
@@ -64,10 +52,6 @@ fn onprem_env(server: &MockServer) -> Vec<(&'static str, String)> {
         ("LOG360_ONPREM_TOKEN", ONPREM_TOKEN.into()),
         ("LOG360_ONPREM_URL", server.uri()),
     ]
-}
-
-fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 /// Nameshield's threat events in two pages: e1 and e2, then e3.
@@ -516,10 +500,8 @@ async fn csv_and_table_print_a_programs_rows_as_they_come() {
 async fn a_csv_program_without_end_prints_until_stdout_closes() {
     use tokio::io::AsyncBufReadExt;
     let server = log_sources(DEVICES).await;
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("THREATBIND_QUOTA_STORE", "process")
+    let mut cmd = support::command();
+    cmd.env("THREATBIND_QUOTA_STORE", "process")
         .env("LOG360_ONPREM_TOKEN", ONPREM_TOKEN)
         .env("LOG360_ONPREM_URL", server.uri())
         .args([

@@ -4,6 +4,7 @@
 
 #[path = "../../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use serde_json::{json, Value};
 use std::ffi::OsString;
@@ -11,6 +12,7 @@ use std::process::{Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{blocking_command as binary, text};
 use wiremock::matchers::{any, header, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -18,13 +20,6 @@ const TOKEN: &str = "1000.safety-secret-token";
 const DD_API: &str = "dd-api-key-0123456789abcdef";
 const DD_APP: &str = "dd-app-key-0123456789abcdef";
 const NS_TOKEN: &str = "3f2c4f5e-1b7a-4d2e-9c1a-5e6f7a8b9c0d";
-
-fn binary() -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd
-}
 
 /// Runs `threatbind` with exactly `env` (plus PATH) and `args`.
 fn run(env: &[(&str, String)], args: &[&str]) -> Output {
@@ -40,10 +35,6 @@ async fn run_async(env: Vec<(&'static str, String)>, args: Vec<String>) -> Outpu
     })
     .await
     .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Asserts the run's exit code and gives its stderr.

@@ -2,9 +2,11 @@
 //! the project's fixtures and the capture crates/spec-tools/tests/har/capture.har (the check
 //! itself is tested in crates/spec-tools).
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
+use support::text;
 use threatbind::spec::Api;
 
 /// The spec tools' folder: the paths below are relative to it, as a user would type them.
@@ -16,25 +18,7 @@ const FIXTURES: &str = "../../tests/fixtures/log360-cloud/searchThreatAnalytics"
 
 /// Runs the binary in the spec tools' folder with `stdin` as its input.
 fn threatbind(args: &[&str], stdin: &str) -> Output {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_threatbind"))
-        .current_dir(root())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::run_blocking(Some(root()), args, Some(stdin))
 }
 
 /// The line (1-based) of `spec` whose text, trimmed, is `line`: the oracle of the spec lines.

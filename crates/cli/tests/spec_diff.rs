@@ -3,12 +3,13 @@
 
 #[path = "../../spec-tools/tests/diff/base.rs"]
 mod base;
+mod support;
 
 use base::{edited, BASE};
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+use support::{stderr as err, stdout as out};
 
 fn file(name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("threatbind-diff-{}", std::process::id()));
@@ -18,36 +19,11 @@ fn file(name: &str, text: &str) -> PathBuf {
     path
 }
 
+/// `threatbind spec diff ARGS`.
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_threatbind"));
-    cmd.arg("spec")
-        .arg("diff")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = cmd.spawn().unwrap();
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    let mut all = vec!["spec", "diff"];
+    all.extend_from_slice(args);
+    support::run_blocking(None, &all, stdin)
 }
 
 fn path_str(p: &Path) -> &str {

@@ -1,17 +1,13 @@
 //! `threatbind spec fixtures --scaffold`: with the real binary, the files it writes and skips,
 //! and its usage errors (the scaffold itself is tested in crates/spec-tools/tests/fixtures.rs).
 
+mod support;
+
 use std::process::Output;
+use support::text;
 
 fn threatbind(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_threatbind"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::run_blocking(None, args, None)
 }
 
 #[test]

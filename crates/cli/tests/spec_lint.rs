@@ -1,8 +1,11 @@
 //! `threatbind spec lint`: its output and exit codes, on the small broken specs of
 //! crates/spec-tools/tests/lint/ (the linter itself is tested in crates/spec-tools).
 
+mod support;
+
 use std::path::Path;
 use std::process::Output;
+use support::text;
 use threatbind::spec::Api;
 use threatbind_spec_tools::lint::lint;
 
@@ -12,15 +15,7 @@ fn root() -> &'static Path {
 }
 
 fn threatbind(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_threatbind"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    support::run_blocking(Some(root()), args, None)
 }
 
 #[test]

@@ -5,26 +5,16 @@
 
 #[path = "../../spec-tools/tests/diff/base.rs"]
 mod base;
+mod support;
 
 use base::{edited, BASE};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::{stderr as err, stdout as out};
 
 fn threatbind(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_threatbind"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    support::run_blocking(Some(dir), args, None)
 }
 
 /// An empty folder of this test process.

@@ -7,6 +7,7 @@
 #[allow(dead_code)]
 #[path = "../src/stix/mod.rs"]
 mod stix;
+mod support;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -578,20 +579,11 @@ mod cli {
 
     const NAMESHIELD_TOKEN: &str = "ns-stix-token-7f2e";
 
+    use crate::support::stderr;
+
     /// Runs `threatbind` with exactly `env` (plus PATH, and a quota of the run's own).
     async fn run(env: &[(&str, String)], args: &[&str]) -> Output {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_threatbind"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("THREATBIND_QUOTA_STORE", "process");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.args(args).output().await.unwrap()
-    }
-
-    fn stderr(o: &Output) -> String {
-        String::from_utf8_lossy(&o.stderr).into_owned()
+        crate::support::run_own_quota(&crate::support::refs(env), args).await
     }
 
     /// Nameshield's threat events in two pages: e1 then e3.
