@@ -857,19 +857,7 @@ fn credential_headers() -> &'static [String] {
                     names.push(name.to_ascii_lowercase());
                 }
             }
-            let schemes = api
-                .document()
-                .pointer("/components/securitySchemes")
-                .and_then(Value::as_object);
-            for scheme in schemes.into_iter().flatten().map(|(_, s)| s) {
-                let scheme = resolve(api.document(), scheme);
-                let text = |key: &str| scheme.get(key).and_then(Value::as_str);
-                if text("type") == Some("apiKey") && text("in") == Some("header") {
-                    if let Some(name) = text("name") {
-                        names.push(name.to_ascii_lowercase());
-                    }
-                }
-            }
+            names.extend(api_key_names(*api, "header").map(str::to_ascii_lowercase));
         }
         names.sort();
         names.dedup();
@@ -883,22 +871,31 @@ fn credential_queries() -> &'static [String] {
     NAMES.get_or_init(|| {
         let mut names = Vec::new();
         for api in Api::ALL {
-            let schemes = api
-                .document()
-                .pointer("/components/securitySchemes")
-                .and_then(Value::as_object);
-            for scheme in schemes.into_iter().flatten().map(|(_, s)| s) {
-                let scheme = resolve(api.document(), scheme);
-                let text = |key: &str| scheme.get(key).and_then(Value::as_str);
-                if text("type") == Some("apiKey") && text("in") == Some("query") {
-                    if let Some(name) = text("name") {
-                        names.push(name.to_owned());
-                    }
-                }
-            }
+            names.extend(api_key_names(*api, "query").map(str::to_owned));
         }
         names
     })
+}
+
+/// The names of `api`'s `apiKey` security schemes sent `place` (`in: header` or `in: query`),
+/// as the spec spells them.
+fn api_key_names(api: Api, place: &'static str) -> impl Iterator<Item = &'static str> {
+    let schemes = api
+        .document()
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object);
+    schemes
+        .into_iter()
+        .flatten()
+        .map(move |(_, scheme)| resolve(api.document(), scheme))
+        .filter_map(move |scheme| {
+            let text = |key: &str| scheme.get(key).and_then(Value::as_str);
+            if text("type") == Some("apiKey") && text("in") == Some(place) {
+                text("name")
+            } else {
+                None
+            }
+        })
 }
 
 /// Whether `name` is a header that carries credentials.
