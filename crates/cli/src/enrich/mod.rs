@@ -659,16 +659,21 @@ async fn lookup_all(
     })
 }
 
-/// The progress bar's words after the failure count: failures per provider and profile, and
-/// the clients waiting for their quota ("log360-threat-analytics acme: next slot in 42 s").
-fn detail(clients: &[Client], failures: &[usize], waits: &waits::Waits) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let failed: Vec<String> = failures
+/// "LABEL COUNT" of each provider and profile with failed results, in the clients' order.
+fn failed_per_client(clients: &[Client], failures: &[usize]) -> Vec<String> {
+    failures
         .iter()
         .enumerate()
         .filter(|(_, n)| **n > 0)
         .filter_map(|(i, n)| Some(format!("{} {n}", clients.get(i)?.label())))
-        .collect();
+        .collect()
+}
+
+/// The progress bar's words after the failure count: failures per provider and profile, and
+/// the clients waiting for their quota ("log360-threat-analytics acme: next slot in 42 s").
+fn detail(clients: &[Client], failures: &[usize], waits: &waits::Waits) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let failed = failed_per_client(clients, failures);
     if !failed.is_empty() {
         parts.push(format!("({})", failed.join(", ")));
     }
@@ -693,12 +698,7 @@ fn summary_tail(
     shared: u64,
 ) -> String {
     let mut tail = String::new();
-    let failed: Vec<String> = failures
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0)
-        .filter_map(|(i, n)| Some(format!("{} {n}", clients.get(i)?.label())))
-        .collect();
+    let failed = failed_per_client(clients, failures);
     if !failed.is_empty() {
         tail.push_str(&format!("; failed results: {}", failed.join(", ")));
     }
