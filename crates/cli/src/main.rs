@@ -618,8 +618,8 @@ const EXIT_CODES: &str = "\
 Exit codes: 0 ok; 1 output could not be written; 2 invalid input or configuration, nothing
 sent; 3 API error (redirects included); 4 transport, timeout or answer too large; 5 rate limit,
 retry or page budget exhausted; 6 an answer that breaks the documented type (printed anyway);
-7 credentials refused (HTTP 401 or 403, or the token exchange refused them); 8 enrich
---fail-on-error: every input has a record, and some record holds a failure.";
+7 credentials refused (HTTP 401 or 403, or the token exchange refused them); 8 every input
+has a record and some record holds a failure (enrich with --fail-on-error).";
 
 /// Finds the operation a command line names and runs it.
 async fn dispatch(matches: &ArgMatches, global: &Global) -> Result<(), Error> {

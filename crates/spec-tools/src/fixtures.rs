@@ -11,7 +11,7 @@
 //!   parameter or body field, with the `expect` (pointer and rule) the contract tests check;
 //! - `invalid-request.x-rules.<rule id>.json`: the same for each `x-rules` entry.
 //!
-//! Existing files are never overwritten ([`write`] says which it skipped).
+//! Existing files are never overwritten ([`write()`] says which it skipped).
 //!
 //! ```
 //! use threatbind::spec::Api;
@@ -169,7 +169,7 @@ fn responses(target: &Target<'_>, out: &mut Scaffold) {
     }
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Written {
     /// The files created.
