@@ -443,3 +443,50 @@ async fn disable_device_joins_repeated_names() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at-most-10-devices"));
 }
+
+/// The V1 search's cursor is walked too (`x-pagination` on searchLogsV1): `--all` prints one
+/// line per hit of every page, and the second request sends the first answer's cursor.
+#[tokio::test]
+async fn v1_search_all_walks_the_hits_of_every_page() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/RestAPI/v1/search"))
+        .and(body_partial_json(json!({"cursor": "page-2"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(
+                json!({"hits": {"hits": [{"n": 3}], "hits_count_in_current_page": 1}}),
+            ),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/RestAPI/v1/search"))
+        .and(|r: &Request| {
+            serde_json::from_slice::<Value>(&r.body)
+                .map(|b| b.get("cursor").is_none())
+                .unwrap_or(false)
+        })
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "hits": {"hits": [{"n": 1}, {"n": 2}], "hits_count_in_current_page": 2},
+            "cursor": "page-2"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let out = run(
+        &server,
+        &["log360-onprem", "search-v1", "--query", "*", "--all"],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n"
+    );
+}
