@@ -66,10 +66,17 @@ fn crate_copy(name: &str) -> PathBuf {
     ] {
         let path = copy.join(manifest);
         let text = std::fs::read_to_string(&path).unwrap();
-        let text = text.replace(
-            &format!("version = \"{}\" }}", env!("CARGO_PKG_VERSION")),
-            "version = \"0.0.0-copy\" }",
-        );
+        // The workspace's own crates, however their dependency is written (`version = "..." }`
+        // or `version = "...", default-features = false }`).
+        let text = text
+            .replace(
+                &format!("version = \"{}\" }}", env!("CARGO_PKG_VERSION")),
+                "version = \"0.0.0-copy\" }",
+            )
+            .replace(
+                &format!("version = \"{}\",", env!("CARGO_PKG_VERSION")),
+                "version = \"0.0.0-copy\",",
+            );
         std::fs::write(&path, text).unwrap();
     }
     copy
