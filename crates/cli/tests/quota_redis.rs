@@ -726,7 +726,10 @@ async fn a_store_killed_mid_run_stops_enrich_with_no_record_for_it_and_resume_fi
     assert!(written.len() >= 5 && written.len() < n, "{text}");
     for (i, line) in written.iter().enumerate() {
         assert!(
-            line.starts_with(&format!(r#"{{"indicator":"10.9.0.{i}","ok":true"#)),
+            line.starts_with(&format!(
+                r#"{{"line":{},"input":"10.9.0.{i}","indicator":"10.9.0.{i}","type":"IP","ok":true"#,
+                i + 1
+            )),
             "{line}"
         );
     }
