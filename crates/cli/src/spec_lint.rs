@@ -134,6 +134,9 @@ pub(crate) fn run(matches: &ArgMatches) -> ExitCode {
         crate::spec_format::fail_on(matches, FailOn::Warning)
     };
     let mut report = Report::new(tool).ignoring(ids).with_fail_on(fail_on);
+    if tool == Tool::Lint {
+        report = report.with_rules(threatbind_spec_tools::lint::catalogue());
+    }
     let mut unreadable = false;
     for source in sources(matches) {
         let text = match source.text {

@@ -42,7 +42,9 @@ fn two_findings() -> String {
 }
 
 fn lint_report(text: &str, ignore: &[&str]) -> Report {
-    let mut report = Report::new(Tool::Lint).ignoring(ignore.iter().copied());
+    let mut report = Report::new(Tool::Lint)
+        .with_rules(threatbind_spec_tools::lint::catalogue())
+        .ignoring(ignore.iter().copied());
     lint_into(&mut report, "t.yaml", text);
     report
 }

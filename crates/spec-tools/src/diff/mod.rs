@@ -49,6 +49,7 @@
 mod context;
 mod load;
 mod messages;
+mod op;
 mod open_enums;
 mod parameters;
 mod prose;

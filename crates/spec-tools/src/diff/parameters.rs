@@ -3,7 +3,7 @@
 
 use super::context::{Diff, Doc, Node, Place, Side};
 use super::schema;
-use super::walk::Op;
+use super::op::Op;
 use serde_json::Value;
 
 /// A parameter with the key it is matched by: its location and name (header names in lower

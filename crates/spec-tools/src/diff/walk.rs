@@ -3,6 +3,7 @@
 //! [`super::servers`].
 
 use super::context::{Diff, Doc, Node, Place};
+use super::op::Op;
 use super::{messages, parameters, security, servers};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -10,29 +11,6 @@ use std::collections::BTreeMap;
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
-
-/// One operation: its path as written, its path item and itself.
-pub(super) struct Op<'a> {
-    pub template: String,
-    pub item: Node<'a>,
-    pub node: Node<'a>,
-    pub method: &'static str,
-}
-
-impl Op<'_> {
-    fn id(&self) -> Option<&str> {
-        self.node.str("operationId")
-    }
-
-    /// `GET /a/{id} (getA)`.
-    fn label(&self) -> String {
-        let method = self.method.to_ascii_uppercase();
-        match self.id() {
-            Some(id) => format!("{method} {} ({id})", self.template),
-            None => format!("{method} {}", self.template),
-        }
-    }
-}
 
 /// `/a/{id}/b` → `/a/{}/b`: paths that differ only in parameter names are one path.
 fn normalise(template: &str) -> String {

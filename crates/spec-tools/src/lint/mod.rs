@@ -21,6 +21,7 @@ mod prose;
 mod refs;
 mod schema_rules;
 mod standard;
+mod words;
 mod x_rules;
 
 use serde::Serialize;

@@ -122,7 +122,7 @@ pub(super) fn check(
                 "ref-wrong-kind",
                 format!(
                     "{} belongs here, but {reference:?} is in components/{actual}",
-                    super::standard::a(expected)
+                    super::words::a(expected)
                 ),
             );
         }

@@ -10,6 +10,7 @@
 //! Types, Parameters, References and what each Reference stands for): the checks that need
 //! them read [`Sites`] instead of walking the document by an object model of their own.
 
+use super::words::a;
 use super::{child, last_segment, refs, Found, Report, MAX_DEPTH};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{OutputUnit, ValidationError, Validator};
@@ -397,12 +398,6 @@ fn object(keyword_at: &str) -> String {
         other => other,
     };
     format!("{} object", a(shown))
-}
-
-/// `name` with its indefinite article: "an OpenAPI", "a Schema".
-pub(super) fn a(name: &str) -> String {
-    let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'X']);
-    format!("{} {name}", if vowel { "an" } else { "a" })
 }
 
 /// The JSON type of a value, for messages.

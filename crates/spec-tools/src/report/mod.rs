@@ -466,13 +466,11 @@ pub struct Report {
 }
 
 impl Report {
-    /// An empty report of `tool`, with the tool's catalogue of rules (lint's; the others list
-    /// the ids they meet) and its default threshold.
+    /// An empty report of `tool` with its default threshold. Its rules are the ids it meets,
+    /// unless a catalogue is given ([`Report::with_rules`]: lint's is
+    /// `threatbind_spec_tools::lint::catalogue()`, check's `check::rules()`).
     pub fn new(tool: Tool) -> Report {
-        let rules = match tool {
-            Tool::Lint => crate::lint::catalogue(),
-            _ => Vec::new(),
-        };
+        let rules = Vec::new();
         Report {
             tool,
             findings: Vec::new(),
