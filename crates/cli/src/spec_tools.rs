@@ -6,7 +6,7 @@ use std::process::ExitCode;
 /// The `spec` command and its subcommands.
 pub(crate) fn command() -> Command {
     Command::new("spec")
-        .about("Check and compare OpenAPI specs: lint, breaking-change diff")
+        .about("The spec tools: lint, breaking-change diff, check recorded traffic (HAR), scaffold fixtures")
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(crate::spec_lint::command())
