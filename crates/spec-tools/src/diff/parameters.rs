@@ -2,8 +2,8 @@
 //! their position in the path; an operation's own replace its path item's.
 
 use super::context::{Diff, Doc, Node, Place, Side};
-use super::schema;
 use super::op::Op;
+use super::schema;
 use serde_json::Value;
 
 /// A parameter with the key it is matched by: its location and name (header names in lower
