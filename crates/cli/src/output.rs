@@ -486,30 +486,29 @@ impl<'a> Printer<'a> {
             why_empty: None,
             ran: false,
             pending: Vec::new(),
-            items_path: String::new(),
+            items_path: items_path(op),
             settled: false,
             left_out_said: false,
         }
     }
 
-    /// Prints one answer (or one page of a walk) whose items are at `items_path`.
-    pub(crate) fn page(&mut self, body: &[u8], items_path: &str) -> Result<(), Error> {
-        items_path.clone_into(&mut self.items_path);
+    /// Prints one answer (or one page of a walk).
+    pub(crate) fn page(&mut self, body: &[u8]) -> Result<(), Error> {
         match self.form {
             Output::Raw => {
                 emit(&String::from_utf8_lossy(body));
                 Ok(())
             }
             Output::Json | Output::Jsonl if self.jq.is_none() => {
-                self.json_as_sent(body, items_path);
+                self.json_as_sent(body);
                 Ok(())
             }
-            _ => self.parsed(body, items_path),
+            _ => self.parsed(body),
         }
     }
 
     /// json and jsonl without a program: the vendor's text re-spaced, never re-encoded.
-    fn json_as_sent(&mut self, body: &[u8], items_path: &str) {
+    fn json_as_sent(&mut self, body: &[u8]) {
         let text = String::from_utf8_lossy(body);
         match (self.form, self.all) {
             (Output::Json, false) => emit(&if self.terminal {
@@ -524,7 +523,7 @@ impl<'a> Printer<'a> {
                     emit("[");
                     self.open = true;
                 }
-                for item in threatbind::raw::items(body, items_path) {
+                for item in threatbind::raw::items(body, &self.items_path) {
                     let item = crate::json_text::compact(&item);
                     emit(&if self.count == 0 {
                         item
@@ -535,7 +534,7 @@ impl<'a> Printer<'a> {
                 }
             }
             _ => {
-                for item in threatbind::raw::items(body, items_path) {
+                for item in threatbind::raw::items(body, &self.items_path) {
                     emit(&crate::json_text::compact(&item));
                 }
             }
@@ -543,7 +542,7 @@ impl<'a> Printer<'a> {
     }
 
     /// Every form that reads the answer as values: a program, yaml, csv, table.
-    fn parsed(&mut self, body: &[u8], items_path: &str) -> Result<(), Error> {
+    fn parsed(&mut self, body: &[u8]) -> Result<(), Error> {
         let doc = if body.iter().all(u8::is_ascii_whitespace) {
             None
         } else {
@@ -554,10 +553,11 @@ impl<'a> Printer<'a> {
             })?)
         };
         // What a program reads, and what is printed, per the form and the walk.
+        let items_path = self.items_path.clone();
         let items = |doc: Option<Val>| -> Result<Vec<Val>, String> {
             match doc {
                 None => Err("the answer is empty".to_owned()),
-                Some(doc) => items_at(doc, items_path),
+                Some(doc) => items_at(doc, &items_path),
             }
         };
         match (self.form, self.all) {

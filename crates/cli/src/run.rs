@@ -235,10 +235,9 @@ pub(crate) async fn execute(
     }
     let mut printer =
         output::Printer::new(form, global.jq.as_ref(), global.columns.as_deref(), op, all);
-    let items_path = output::items_path(op);
     if op.pagination.is_none() || !all {
         let answer = raw.send(op, &doc).await.map_err(|e| name_flags(op, e))?;
-        printer.page(&answer.body, &items_path)?;
+        printer.page(&answer.body)?;
         printer.finish()?;
         return answer.decode_error.map_or(Ok(()), Err);
     }
@@ -247,7 +246,7 @@ pub(crate) async fn execute(
     use futures::StreamExt;
     while let Some(page) = pages.next().await {
         let answer = page.map_err(|e| name_flags(op, e))?;
-        printer.page(&answer.body, &items_path)?;
+        printer.page(&answer.body)?;
         if let Some(e) = answer.decode_error {
             return Err(e);
         }
