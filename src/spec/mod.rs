@@ -15,7 +15,7 @@ mod validator;
 mod wire;
 
 pub use rules::{parse_instant, OneOrMany, RelativeBound, Rule, RuleKind};
-pub use schema::{pointer_child, schema_at};
+pub use schema::{pointer_child, response_key, schema_at};
 /// The typed model of the specs' `x-` extensions (the `threatbind-model` crate).
 pub use threatbind_model as model;
 pub use validator::{check_schema, CompiledSchema, Document, SchemaCompiler, Violation};

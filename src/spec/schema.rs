@@ -168,8 +168,14 @@ pub fn schema_at(document: &Value, operation: &Value, path: &str) -> Option<Valu
 pub use threatbind_model::pointer_child;
 
 /// Which of `keys` (an operation's response keys) documents `status`: the exact code, then
-/// its class (`2XX`), then `default`.
-pub(crate) fn response_key<'a, I>(keys: I, status: u16) -> Option<&'a str>
+/// its class (`2XX`), then `default` (the choice the validator makes).
+///
+/// ```
+/// use threatbind::spec::response_key;
+/// assert_eq!(response_key(["default", "4XX", "404"], 429), Some("4XX"));
+/// assert_eq!(response_key(["200"], 201), None);
+/// ```
+pub fn response_key<'a, I>(keys: I, status: u16) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
     I::IntoIter: Clone,

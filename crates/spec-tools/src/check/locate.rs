@@ -5,7 +5,9 @@
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
-use threatbind::spec::{model::Locator, pointer_child, Api, Operation};
+use threatbind::spec::{
+    model::Locator, pointer_child, response_key as spec_response_key, Api, Operation,
+};
 
 /// How many `$ref`s are followed in a row (the library's own bound).
 const MAX_REFS: usize = 16;
@@ -170,18 +172,11 @@ pub(crate) fn request(op: &Operation, pointer: &str, rule: &str) -> String {
     }
 }
 
-/// The key of the operation's `responses` that documents `status`: its code, then its class
-/// (`2XX`), then `default` (as the validator chooses).
+/// The key of the operation's `responses` that documents `status` (the library's
+/// [`spec_response_key`], the validator's choice).
 pub(crate) fn response_key(op: &Operation, status: u16) -> Option<String> {
     let responses = op.raw.get("responses")?.as_object()?;
-    let class = format!("{}XX", status / 100);
-    let exact = responses
-        .keys()
-        .find(|k| k.parse::<u16>().ok() == Some(status));
-    exact
-        .or_else(|| responses.keys().find(|k| **k == class))
-        .or_else(|| responses.keys().find(|k| *k == "default"))
-        .cloned()
+    spec_response_key(responses.keys().map(String::as_str), status).map(str::to_owned)
 }
 
 /// The pointer of the JSON schema of the answer documented under `key`, if there is one.
