@@ -230,19 +230,32 @@ impl Global {
 /// with the variable it came from; none when none of them is set (then nothing is shared
 /// between runs, and every run says so).
 fn cache_dir() -> Option<(std::path::PathBuf, &'static str)> {
+    xdg_place(
+        "THREATBIND_CACHE_DIR",
+        "XDG_CACHE_HOME",
+        ".cache",
+        "threatbind",
+    )
+}
+
+/// `$own` as it is, else `$xdg/tail`, else `$HOME/home_dir/tail` (an empty variable counts as
+/// unset), with the variable it came from; none when none of them is set.
+pub(crate) fn xdg_place(
+    own: &'static str,
+    xdg: &'static str,
+    home_dir: &str,
+    tail: &str,
+) -> Option<(std::path::PathBuf, &'static str)> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(dir) = var("THREATBIND_CACHE_DIR") {
-        return Some((dir.into(), "THREATBIND_CACHE_DIR"));
+    if let Some(place) = var(own) {
+        return Some((place.into(), own));
     }
-    if let Some(dir) = var("XDG_CACHE_HOME") {
-        return Some((
-            std::path::PathBuf::from(dir).join("threatbind"),
-            "XDG_CACHE_HOME",
-        ));
+    if let Some(dir) = var(xdg) {
+        return Some((std::path::PathBuf::from(dir).join(tail), xdg));
     }
     var("HOME").map(|home| {
         (
-            std::path::PathBuf::from(home).join(".cache/threatbind"),
+            std::path::PathBuf::from(home).join(home_dir).join(tail),
             "HOME",
         )
     })

@@ -50,22 +50,12 @@ pub(crate) struct Config {
 
 /// The config file's place, and the variable that chose it.
 pub(crate) fn config_path() -> Option<(PathBuf, &'static str)> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    if let Some(file) = var("THREATBIND_CONFIG") {
-        return Some((file.into(), "THREATBIND_CONFIG"));
-    }
-    if let Some(dir) = var("XDG_CONFIG_HOME") {
-        return Some((
-            PathBuf::from(dir).join("threatbind/config.toml"),
-            "XDG_CONFIG_HOME",
-        ));
-    }
-    var("HOME").map(|home| {
-        (
-            PathBuf::from(home).join(".config/threatbind/config.toml"),
-            "HOME",
-        )
-    })
+    crate::xdg_place(
+        "THREATBIND_CONFIG",
+        "XDG_CONFIG_HOME",
+        ".config",
+        "threatbind/config.toml",
+    )
 }
 
 /// Whether any API's spec names `name`, and whether it is a secret there.
