@@ -234,7 +234,8 @@ pub(super) fn child(pointer: &str, key: &str) -> String {
     format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
 }
 
-fn unescape(segment: &str) -> String {
+/// A JSON pointer segment unescaped (`~1` → `/`, `~0` → `~`).
+pub(super) fn unescape(segment: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 

@@ -4,7 +4,7 @@
 //! look), with a kind that names the place: `server-variable-description-changed`,
 //! `operation-summary-changed`, `parameter-notes-changed`, ...
 
-use super::context::{child, Diff};
+use super::context::{child, unescape, Diff};
 use serde_json::Value;
 
 /// The keys compared, and the word each kind ends with.
@@ -103,11 +103,7 @@ fn is_words(value: Option<&Value>) -> bool {
 
 /// What the object at `pointer` is (for the kind), and where it is for a human.
 fn place(cx: &Diff, pointer: &str) -> (&'static str, String) {
-    let parts: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|p| p.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let parts: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
     let kind = match parts.as_slice() {
         [] => "spec",
