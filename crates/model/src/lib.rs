@@ -136,6 +136,17 @@ impl std::fmt::Display for Problems {
 
 impl std::error::Error for Problems {}
 
+/// One segment of a JSON pointer as the key it names: `~1` is `/`, `~0` is `~` (the inverse of
+/// [`pointer_child`]'s escaping).
+///
+/// ```
+/// assert_eq!(threatbind_model::pointer_key("~1things~1{id}"), "/things/{id}");
+/// assert_eq!(threatbind_model::pointer_key("a~01"), "a~1");
+/// ```
+pub fn pointer_key(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// `pointer` + `/` + `key`, with `~` and `/` escaped as a JSON pointer wants.
 ///
 /// ```

@@ -42,7 +42,7 @@ fn segments(pointer: &str) -> Vec<String> {
     pointer
         .split('/')
         .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(threatbind_model::pointer_key)
         .collect()
 }
 

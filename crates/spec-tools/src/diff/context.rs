@@ -236,7 +236,7 @@ pub(super) fn child(pointer: &str, key: &str) -> String {
 
 /// A JSON pointer segment unescaped (`~1` → `/`, `~0` → `~`).
 pub(super) fn unescape(segment: &str) -> String {
-    segment.replace("~1", "/").replace("~0", "~")
+    threatbind_model::pointer_key(segment)
 }
 
 /// A value for a human: strings bare, anything else as JSON.

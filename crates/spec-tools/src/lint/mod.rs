@@ -268,12 +268,7 @@ fn check(document: &Value, report: &mut Report) {
 
 /// The last segment of a JSON pointer, unescaped.
 pub(crate) fn last_segment(pointer: &str) -> String {
-    pointer
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .replace("~1", "/")
-        .replace("~0", "~")
+    threatbind_model::pointer_key(pointer.rsplit('/').next().unwrap_or(""))
 }
 
 /// Every `x-assumed` of the spec `text` (YAML or JSON), sorted by line; none when the text does
