@@ -200,17 +200,8 @@ impl std::fmt::Debug for Profile {
     }
 }
 
-/// What named the profiles of a command: `--profile` when given on its command line, else
-/// `THREATBIND_PROFILE` (for enrich, whose list of names may come from either).
-pub(crate) fn by(matches: &clap::ArgMatches) -> &'static str {
-    match matches.value_source("profile") {
-        Some(clap::parser::ValueSource::CommandLine) => "--profile",
-        _ => ENV,
-    }
-}
-
 /// The variable that names the profile when `--profile` does not.
-const ENV: &str = "THREATBIND_PROFILE";
+pub(crate) const ENV: &str = "THREATBIND_PROFILE";
 
 /// The profile `name` (else the one `THREATBIND_PROFILE` names), checked against the
 /// environment; `None` when neither names one. `by` is what gave `name` (`--profile`, or

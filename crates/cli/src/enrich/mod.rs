@@ -224,17 +224,18 @@ fn rewrite_items(
 }
 
 /// The profiles `enrich` connects with: `--profile a,b` (the global flag), else
-/// `THREATBIND_PROFILE` (one name or several); none: the environment's credentials.
-fn profile_names(m: &ArgMatches) -> Result<Vec<String>, Error> {
+/// `THREATBIND_PROFILE` (one name or several), with what named them; none: the environment's
+/// credentials.
+fn profile_names(m: &ArgMatches) -> Result<(Vec<String>, &'static str), Error> {
     let (text, by) = match m
         .try_get_one::<std::ffi::OsString>("profile")
         .ok()
         .flatten()
     {
         Some(text) => (text.to_string_lossy().into_owned(), "--profile"),
-        None => match std::env::var("THREATBIND_PROFILE") {
-            Ok(text) if !text.is_empty() => (text, "THREATBIND_PROFILE"),
-            _ => return Ok(Vec::new()),
+        None => match std::env::var(crate::profiles::ENV) {
+            Ok(text) if !text.is_empty() => (text, crate::profiles::ENV),
+            _ => return Ok((Vec::new(), crate::profiles::ENV)),
         },
     };
     let mut names: Vec<String> = Vec::new();
@@ -249,7 +250,7 @@ fn profile_names(m: &ArgMatches) -> Result<Vec<String>, Error> {
             names.push(name.to_owned());
         }
     }
-    Ok(names)
+    Ok((names, by))
 }
 
 /// The providers of `--provider` (each once, in the order given), each sending `action` if it
@@ -340,8 +341,9 @@ pub(crate) async fn run(m: &ArgMatches, global: &Global) -> Result<(), Error> {
     // Credentials before the output is touched: a configuration error leaves it as it was. One
     // client per provider and profile, each with its account's quota.
     let mut profiles: Vec<Option<crate::profiles::Profile>> = Vec::new();
-    for name in profile_names(m)? {
-        profiles.push(crate::profiles::chosen(Some(name), crate::profiles::by(m))?);
+    let (names, by) = profile_names(m)?;
+    for name in names {
+        profiles.push(crate::profiles::chosen(Some(name), by)?);
     }
     if profiles.is_empty() {
         profiles.push(None);
