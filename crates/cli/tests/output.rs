@@ -36,6 +36,14 @@ async fn log_sources(body: &str) -> MockServer {
     server
 }
 
+/// `threatbind ARGS` against a server answering the log sources with `body` once (checked when
+/// the server is dropped, before this returns).
+async fn on_log_sources(body: &str, args: &[&str]) -> Output {
+    let server = log_sources(body).await;
+    let env = onprem_env(&server);
+    run(&refs(&env), args).await
+}
+
 /// A server that must receive nothing.
 async fn silent() -> MockServer {
     let server = MockServer::start().await;
@@ -88,10 +96,8 @@ fn nameshield_env(server: &MockServer) -> Vec<(&'static str, String)> {
 
 #[tokio::test]
 async fn jq_reads_the_answer_and_prints_each_output_as_json() {
-    let server = log_sources(DEVICES).await;
-    let env = onprem_env(&server);
-    let out = run(
-        &refs(&env),
+    let out = on_log_sources(
+        DEVICES,
         &[
             "log360-onprem",
             "log-sources",
@@ -202,10 +208,8 @@ async fn a_jq_program_that_fails_on_the_answer_exits_2_naming_jq() {
 
 #[tokio::test]
 async fn yaml_is_the_vendors_json_as_one_document_and_a_walk_as_one_sequence() {
-    let server = log_sources(DEVICES).await;
-    let env = onprem_env(&server);
-    let out = run(
-        &refs(&env),
+    let out = on_log_sources(
+        DEVICES,
         &["log360-onprem", "log-sources", "--output", "yaml"],
     )
     .await;
@@ -262,10 +266,8 @@ fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
 
 #[tokio::test]
 async fn csv_has_dotted_columns_and_rfc_4180_quoting() {
-    let server = log_sources(DEVICES).await;
-    let env = onprem_env(&server);
-    let out = run(
-        &refs(&env),
+    let out = on_log_sources(
+        DEVICES,
         &["log360-onprem", "log-sources", "--output", "csv"],
     )
     .await;
@@ -297,10 +299,8 @@ async fn csv_has_dotted_columns_and_rfc_4180_quoting() {
 
     // Without the spec's columns (a program shapes the rows): every column, in the order of
     // first appearance, arrays as their JSON.
-    let server = log_sources(DEVICES).await;
-    let env = onprem_env(&server);
-    let out = run(
-        &refs(&env),
+    let out = on_log_sources(
+        DEVICES,
         &[
             "log360-onprem",
             "log-sources",
@@ -344,10 +344,8 @@ async fn csv_has_dotted_columns_and_rfc_4180_quoting() {
 
 #[tokio::test]
 async fn columns_choose_and_order_the_columns_of_csv_and_table() {
-    let server = log_sources(DEVICES).await;
-    let env = onprem_env(&server);
-    let out = run(
-        &refs(&env),
+    let out = on_log_sources(
+        DEVICES,
         &[
             "log360-onprem",
             "log-sources",
@@ -366,10 +364,8 @@ async fn columns_choose_and_order_the_columns_of_csv_and_table() {
         [["", "301", "Domain Controllers"], ["windows", "302", ""]]
     );
 
-    let server = log_sources(DEVICES).await;
-    let env = onprem_env(&server);
-    let out = run(
-        &refs(&env),
+    let out = on_log_sources(
+        DEVICES,
         &[
             "log360-onprem",
             "log-sources",
